@@ -1,0 +1,308 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "buf.h"
+#include "log.h"
+
+void
+buf_init(struct buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void
+buf_init_fixed(struct buf *b, char *mem, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->data = mem;
+	b->cap = cap;
+	b->fixed = 1;
+	if (cap > 0)
+		mem[0] = '\0';
+}
+
+void
+buf_free(struct buf *b)
+{
+	if (!b->fixed)
+		free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->trunc = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+/* Makes room for n more bytes plus the NUL; returns how many fit. */
+static size_t
+room(struct buf *b, size_t n)
+{
+	size_t ncap;
+	char *p;
+
+	if (b->len + n + 1 <= b->cap)
+		return n;
+	if (b->fixed) {
+		b->trunc = 1;
+		return b->cap > b->len + 1 ? b->cap - b->len - 1 : 0;
+	}
+	ncap = b->cap ? b->cap : 256;
+	while (ncap < b->len + n + 1) {
+		if (ncap > SIZE_MAX / 2)
+			log_fatal(EX_OSERR, "buffer size overflow");
+		ncap *= 2;
+	}
+	if ((p = realloc(b->data, ncap)) == NULL)
+		log_fatal(EX_OSERR, "unable to allocate %zu bytes", ncap);
+	b->data = p;
+	b->cap = ncap;
+	return n;
+}
+
+void
+buf_reserve(struct buf *b, size_t n)
+{
+	(void)room(b, n);
+}
+
+void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	n = room(b, n);
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	if (b->cap > 0)
+		b->data[b->len] = '\0';
+}
+
+void
+buf_putc(struct buf *b, int c)
+{
+	char ch = (char)c;
+
+	buf_add(b, &ch, 1);
+}
+
+void
+buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (room(b, (size_t)n) < (size_t)n) {
+		/* Fixed buffer: format what fits. */
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		b->len = strlen(b->data);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void
+buf_put_i64(struct buf *b, int64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
+
+	buf_add(b, tmp, (size_t)n);
+}
+
+/* Length of the UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0)
+			return 0;	/* overlong */
+		if (c == 0xed && s[1] >= 0xa0)
+			return 0;	/* surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90)
+			return 0;
+		if (c == 0xf4 && s[1] >= 0x90)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+int
+utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	size_t k;
+
+	while (p < end) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((k = utf8_seq(p, (size_t)(end - p))) == 0)
+			return 0;
+		p += k;
+	}
+	return 1;
+}
+
+size_t
+utf8_cut(const char *s, size_t n, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	if (n <= max)
+		return n;
+	i = max;
+	/* Back up over continuation bytes to the start of a character. */
+	while (i > 0 && (p[i] & 0xc0) == 0x80)
+		i--;
+	return i;
+}
+
+void
+buf_json_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	const unsigned char *run;
+	size_t k;
+
+	buf_reserve(b, n + 2);
+	buf_putc(b, '"');
+	while (p < end) {
+		run = p;
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' &&
+		    *p != '\\')
+			p++;
+		if (p > run)
+			buf_add(b, run, (size_t)(p - run));
+		if (p >= end)
+			break;
+		if (*p >= 0x80) {
+			if ((k = utf8_seq(p, (size_t)(end - p))) == 0) {
+				buf_add(b, "\xef\xbf\xbd", 3);
+				p++;
+			} else {
+				buf_add(b, p, k);
+				p += k;
+			}
+			continue;
+		}
+		switch (*p) {
+		case '"': buf_add(b, "\\\"", 2); break;
+		case '\\': buf_add(b, "\\\\", 2); break;
+		case '\n': buf_add(b, "\\n", 2); break;
+		case '\r': buf_add(b, "\\r", 2); break;
+		case '\t': buf_add(b, "\\t", 2); break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4],
+			    hex[*p & 15] };
+			buf_add(b, u, 6);
+		}
+		}
+		p++;
+	}
+	buf_putc(b, '"');
+}
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void
+buf_base64(struct buf *b, const void *src, size_t n)
+{
+	const unsigned char *p = src;
+	char q[4];
+	size_t i;
+
+	buf_reserve(b, (n + 2) / 3 * 4);
+	for (i = 0; i + 2 < n; i += 3) {
+		q[0] = b64[p[i] >> 2];
+		q[1] = b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+		q[2] = b64[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
+		q[3] = b64[p[i + 2] & 63];
+		buf_add(b, q, 4);
+	}
+	if (i < n) {
+		q[0] = b64[p[i] >> 2];
+		if (i + 1 < n) {
+			q[1] = b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+			q[2] = b64[(p[i + 1] & 15) << 2];
+		} else {
+			q[1] = b64[(p[i] & 3) << 4];
+			q[2] = '=';
+		}
+		q[3] = '=';
+		buf_add(b, q, 4);
+	}
+}
+
+static int
+b64val(int c)
+{
+	const char *p;
+
+	if (c == '\0' || (p = strchr(b64, c)) == NULL)
+		return -1;
+	return (int)(p - b64);
+}
+
+int
+buf_unbase64(struct buf *b, const char *s, size_t n)
+{
+	unsigned acc = 0;
+	int bits = 0, v;
+	size_t i;
+
+	while (n > 0 && s[n - 1] == '=')
+		n--;
+	for (i = 0; i < n; i++) {
+		if ((v = b64val((unsigned char)s[i])) < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_putc(b, (int)((acc >> bits) & 0xff));
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * buf: a growable byte buffer, and JSON text output into it.
+ *
+ * A heap buffer (buf_init) grows as needed; running out of memory is fatal
+ * (EX_OSERR), so appends never fail.  A fixed buffer (buf_init_fixed) never
+ * grows: appends that do not fit are cut and b->trunc is set.  The data is
+ * always NUL-terminated.  buf_free releases a heap buffer's storage.
+ */
+#ifndef CCX_BUF_H
+#define CCX_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+	int	 fixed;
+	int	 trunc;
+};
+
+void	buf_init(struct buf *);
+void	buf_init_fixed(struct buf *, char *, size_t);
+void	buf_free(struct buf *);
+void	buf_reset(struct buf *);
+void	buf_reserve(struct buf *, size_t);
+void	buf_add(struct buf *, const void *, size_t);
+void	buf_putc(struct buf *, int);
+void	buf_puts(struct buf *, const char *);
+void	buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	buf_put_i64(struct buf *, int64_t);
+/* Appends s[0..n) as a JSON string literal; invalid UTF-8 becomes U+FFFD. */
+void	buf_json_str(struct buf *, const char *, size_t);
+/* Appends s[0..n) base64-encoded (RFC 4648, with padding). */
+void	buf_base64(struct buf *, const void *, size_t);
+/* Decodes base64 into b; returns 0, or -1 on malformed input. */
+int	buf_unbase64(struct buf *, const char *, size_t);
+
+/* Returns 1 when s[0..n) is valid UTF-8 (no surrogates, no overlongs). */
+int	utf8_valid(const char *, size_t);
+/* Length of the longest prefix of s[0..n) that is at most max bytes and
+ * ends on a character boundary. */
+size_t	utf8_cut(const char *, size_t n, size_t max);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * metrics: counters in the Prometheus text exposition format.
+ *
+ * A program keeps its counters in an array of struct metric (name, help,
+ * type, value) and calls metrics_write to replace PATH atomically (write to
+ * PATH.tmp, fsync, rename), as node_exporter's textfile collector wants.
+ * metrics_format appends the text to a buffer (for a Pushgateway PUT).
+ */
+#ifndef CCX_METRICS_H
+#define CCX_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct metric {
+	const char	*name;
+	const char	*help;
+	const char	*type;		/* "counter" or "gauge" */
+	uint64_t	 value;
+};
+
+void	metrics_format(struct buf *, const char *prefix,
+	    const struct metric *, size_t n);
+/* Returns 0, or -1 with errno set; a NULL path does nothing. */
+int	metrics_write(const char *path, const char *prefix,
+	    const struct metric *, size_t n);
+
+#endif

@@ -1,0 +1,208 @@
+# test-lib.sh: a small TAP test library in the style of git's t/test-lib.sh.
+#
+# A test script sets test_description, sources this file, runs
+# test_expect_success / test_expect_failure blocks and ends with test_done.
+# Each script runs in its own scratch directory (trash.<script>/), which is
+# removed when every test passed.  Options: -v (show command output),
+# -i (stop at the first failure), -d (keep the scratch directory).
+
+test_verbose=${TEST_VERBOSE:-}
+test_immediate=
+test_keep=
+for arg; do
+	case $arg in
+	-v|--verbose) test_verbose=t ;;
+	-i|--immediate) test_immediate=t ;;
+	-d|--debug) test_keep=t ;;
+	esac
+done
+
+TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
+CCX_BUILD=${CCX_BUILD:-$TEST_DIRECTORY/../build}
+PATH=$CCX_BUILD/bin:$CCX_BUILD/tests:$TEST_DIRECTORY/bin:$PATH
+SHARED_TESTDATA=${SHARED_TESTDATA:-$TEST_DIRECTORY/../../shared/testdata}
+export PATH CCX_BUILD TEST_DIRECTORY SHARED_TESTDATA
+LC_ALL=C
+TZ=UTC
+export LC_ALL TZ
+
+test_name=$(basename "$0" .sh)
+TRASH_DIRECTORY=${TMPDIR:-/tmp}/ccx-trash.$test_name.$$
+rm -rf "$TRASH_DIRECTORY"
+mkdir -p "$TRASH_DIRECTORY" || exit 1
+chmod 755 "$TRASH_DIRECTORY"
+cd "$TRASH_DIRECTORY" || exit 1
+
+test_count=0
+test_failures=0
+test_skipped=0
+test_prereqs=" "
+test_cleanup_at_exit=
+test_log=$TRASH_DIRECTORY/.test-output
+
+say() { printf '%s\n' "$*"; }
+say_color() { shift; say "$@"; }
+
+error() { say "error: $*" >&2; exit 1; }
+
+# test_set_prereq NAME: mark a prerequisite as satisfied.
+test_set_prereq() { test_prereqs="$test_prereqs$1 "; }
+
+# test_have_prereq A,B,!C: true when every named prerequisite holds.
+test_have_prereq() {
+	_ifs=$IFS; IFS=,
+	set -- $1
+	IFS=$_ifs
+	for _p; do
+		case $_p in
+		!*) case $test_prereqs in *" ${_p#!} "*) return 1 ;; esac ;;
+		*) case $test_prereqs in *" $_p "*) ;; *) return 1 ;; esac ;;
+		esac
+	done
+	return 0
+}
+
+# skip_all REASON: skip the whole script (TAP "1..0 # SKIP").
+skip_all() {
+	say "1..0 # SKIP $*"
+	test_keep=
+	test_cleanup_exit
+	exit 0
+}
+
+# test_when_finished CMD: run CMD after the current test, pass or fail.
+test_when_finished() { test_cleanup="$*; $test_cleanup"; }
+
+# test_atexit CMD: run CMD when the script ends (daemons and the like).
+test_atexit() { test_cleanup_at_exit="$*; $test_cleanup_at_exit"; }
+
+test_cleanup_exit() {
+	[ -n "$test_cleanup_at_exit" ] && (eval "$test_cleanup_at_exit") >/dev/null 2>&1
+	test_cleanup_at_exit=
+	cd /
+	if [ -z "$test_keep" ] && [ "$test_failures" = 0 ]; then
+		rm -rf "$TRASH_DIRECTORY"
+	else
+		say "# scratch directory kept: $TRASH_DIRECTORY" >&2
+	fi
+}
+trap 'test_cleanup_exit' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+test_run_() {
+	test_cleanup=:
+	if [ -n "$test_verbose" ]; then
+		(cd "$TRASH_DIRECTORY" && eval "$1")
+	else
+		(cd "$TRASH_DIRECTORY" && eval "$1") >"$test_log" 2>&1
+	fi
+	_status=$?
+	eval "$test_cleanup" >/dev/null 2>&1
+	return $_status
+}
+
+test_report_fail_() {
+	test_failures=$((test_failures + 1))
+	say "not ok $test_count - $1"
+	printf '%s\n' "$2" | sed 's/^/#	/'
+	if [ -z "$test_verbose" ] && [ -s "$test_log" ]; then
+		tail -n 40 "$test_log" | sed 's/^/# > /'
+	fi
+	[ -n "$test_immediate" ] && { test_done; }
+}
+
+# test_expect_success [PREREQ] DESCRIPTION BODY
+test_expect_success() {
+	_prereq=
+	[ $# = 3 ] && { _prereq=$1; shift; }
+	test_count=$((test_count + 1))
+	if [ -n "$_prereq" ] && ! test_have_prereq "$_prereq"; then
+		test_skipped=$((test_skipped + 1))
+		say "ok $test_count # skip $1 (missing $_prereq)"
+		return 0
+	fi
+	if test_run_ "$2"; then
+		say "ok $test_count - $1"
+	else
+		test_report_fail_ "$1" "$2"
+	fi
+}
+
+# test_expect_failure: a known breakage (TAP TODO).
+test_expect_failure() {
+	_prereq=
+	[ $# = 3 ] && { _prereq=$1; shift; }
+	test_count=$((test_count + 1))
+	if [ -n "$_prereq" ] && ! test_have_prereq "$_prereq"; then
+		say "ok $test_count # skip $1 (missing $_prereq)"
+		return 0
+	fi
+	if test_run_ "$2"; then
+		say "ok $test_count - $1 # TODO known breakage vanished"
+	else
+		say "not ok $test_count - $1 # TODO known breakage"
+	fi
+}
+
+test_done() {
+	say "1..$test_count"
+	if [ "$test_failures" -gt 0 ]; then
+		say "# failed $test_failures among $test_count test(s)"
+		exit 1
+	fi
+	exit 0
+}
+
+# test_must_fail CMD...: CMD exits non-zero, but was not killed by a signal.
+test_must_fail() {
+	"$@"
+	_s=$?
+	if [ $_s = 0 ]; then
+		say "test_must_fail: command succeeded: $*" >&2; return 1
+	elif [ $_s -gt 128 ] && [ $_s -le 192 ]; then
+		say "test_must_fail: killed by signal $((_s - 128)): $*" >&2; return 1
+	fi
+	return 0
+}
+
+# test_expect_code N CMD...: CMD exits with status N.
+test_expect_code() {
+	_want=$1; shift
+	"$@"
+	_s=$?
+	[ $_s = "$_want" ] && return 0
+	say "test_expect_code: want $_want, got $_s: $*" >&2
+	return 1
+}
+
+# test_cmp EXPECT ACTUAL
+test_cmp() { diff -u "$@"; }
+
+# test_line_count OP N FILE
+test_line_count() {
+	_n=$(wc -l <"$3" | tr -d ' ')
+	test "$_n" "$1" "$2" || { say "test_line_count: $3 has $_n lines, want $1 $2" >&2; return 1; }
+}
+
+# test_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+test_wait_for() {
+	_deadline=$(( $(date +%s) + $1 )); shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$_deadline" ] && { say "timed out waiting for: $*" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+# test_grep PATTERN FILE: grep that shows the file on failure.
+test_grep() {
+	grep "$@" && return 0
+	eval "_f=\${$#}"
+	say "test_grep: no match for '$1' in $_f:" >&2
+	sed 's/^/| /' "$_f" >&2 2>/dev/null
+	return 1
+}
+
+test_have_prereq PYTHON || { command -v python3 >/dev/null && test_set_prereq PYTHON; }
+[ -d "$SHARED_TESTDATA" ] && test_set_prereq SHARED
+true
