@@ -90,16 +90,16 @@ trap 'test_cleanup_exit' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
+# The body runs in a subshell, so test_when_finished registers its cleanup
+# there and the subshell runs it on the way out.
 test_run_() {
-	test_cleanup=:
 	if [ -n "$test_verbose" ]; then
-		(cd "$TRASH_DIRECTORY" && eval "$1")
+		(cd "$TRASH_DIRECTORY" && test_cleanup=: && eval "$1"
+		 _s=$?; eval "$test_cleanup" >/dev/null 2>&1; exit $_s)
 	else
-		(cd "$TRASH_DIRECTORY" && eval "$1") >"$test_log" 2>&1
+		(cd "$TRASH_DIRECTORY" && test_cleanup=: && eval "$1"
+		 _s=$?; eval "$test_cleanup" >/dev/null 2>&1; exit $_s) >"$test_log" 2>&1
 	fi
-	_status=$?
-	eval "$test_cleanup" >/dev/null 2>&1
-	return $_status
 }
 
 test_report_fail_() {

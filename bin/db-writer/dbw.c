@@ -1,0 +1,115 @@
+/*
+ * What the modes of db-writer share: the connection, backoff, readiness
+ * and metrics.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "dbw.h"
+#include "log.h"
+#include "pg.h"
+#include "sig.h"
+#include "timeutil.h"
+
+int
+dbw_connect(struct dbw *d)
+{
+	char err[1024];
+	PGresult *res;
+
+	if (d->conn != NULL && PQstatus(d->conn) == CONNECTION_OK)
+		return 0;
+	dbw_disconnect(d);
+	if ((d->conn = pg_connect(d->conninfo, "db-writer", err,
+	    sizeof(err))) == NULL) {
+		log_warn("unable to connect to the database: %s", err);
+		return -1;
+	}
+	if (d->need_schema == 1) {
+		res = PQexec(d->conn, "SELECT to_regclass('consumed_records') "
+		    "IS NOT NULL AND to_regclass('dead_letters') IS NOT NULL");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK &&
+		    strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+			log_error("the database lacks the tables of migration "
+			    "10 (dead_letters, consumed_records): run "
+			    "\"db-writer migrate\" first");
+			PQclear(res);
+			d->need_schema = -1;
+			dbw_disconnect(d);
+			return -1;
+		}
+		PQclear(res);
+		d->need_schema = 0;
+	}
+	/* Never go back in time, even across restarts (SPEC 2.6). */
+	res = PQexec(d->conn, "SELECT (extract(epoch FROM max(updated_at)) * "
+	    "1000000)::bigint FROM new_reports");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !PQgetisnull(res, 0, 0)) {
+		int64_t last = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+
+		if (last > d->last_updated_at)
+			d->last_updated_at = last;
+	}
+	PQclear(res);
+	return 0;
+}
+
+void
+dbw_disconnect(struct dbw *d)
+{
+	PQfinish(d->conn);
+	d->conn = NULL;
+}
+
+int
+dbw_backoff(struct dbw *d, int n, int64_t start_ms)
+{
+	int64_t ms = 100, end;
+
+	while (--n > 0 && ms < 10000)
+		ms *= 2;
+	if (ms > 10000)
+		ms = 10000;
+	if (time_mono_ms() + ms - start_ms > d->retry_timeout_ms)
+		return -1;
+	end = time_mono_ms() + ms;
+	while (time_mono_ms() < end) {
+		if (sig_pending_term())
+			return -1;
+		time_sleep_ms(end - time_mono_ms() > 100 ? 100 :
+		    end - time_mono_ms());
+		sig_read();
+	}
+	return sig_pending_term() ? -1 : 0;
+}
+
+void
+dbw_ready(struct dbw *d)
+{
+	if (d->ready_fd < 0)
+		return;
+	(void)!write(d->ready_fd, "\n", 1);
+	close(d->ready_fd);
+	d->ready_fd = -1;
+}
+
+void
+dbw_metrics_flush(struct dbw *d, int force)
+{
+	static const char prefix[] = "ccx_notification_writer_";
+	int64_t now = time_mono_ms();
+
+	if (d->metrics_file == NULL)
+		return;
+	if (!force && d->metrics_last_ms != 0 &&
+	    now - d->metrics_last_ms < 5000)
+		return;
+	d->metrics_last_ms = now;
+	if (metrics_write(d->metrics_file, prefix, d->metrics,
+	    M_NMETRICS) == -1)
+		log_warn("unable to write metrics to %s", d->metrics_file);
+}

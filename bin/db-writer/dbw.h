@@ -1,0 +1,54 @@
+/*
+ * db-writer: the one program that writes the database.  Shared state of
+ * its modes (ingest of result records, reported outcomes, migrations,
+ * maintenance).
+ */
+#ifndef DBW_H
+#define DBW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "metrics.h"
+
+enum {
+	M_CONSUMED, M_CONSUMING_ERRORS, M_PARSE, M_SCHEMA, M_MARSHAL,
+	M_SHRINK, M_LAST_CHECKED, M_STORED, M_STORED_BYTES, M_DEAD,
+	M_DUPLICATES, M_BATCHES, M_DB_RETRIES, M_REPORTED, M_NMETRICS
+};
+
+struct dbw {
+	const char	*conninfo;
+	PGconn		*conn;
+	int		 batch_size;		/* records per transaction */
+	int64_t		 batch_delay_ms;	/* longest wait before commit */
+	size_t		 batch_bytes;		/* bytes per transaction */
+	int64_t		 retry_timeout_ms;	/* give up on the database */
+	size_t		 max_record;		/* record size limit */
+	size_t		 max_line;		/* input line limit */
+	int		 need_schema;		/* check tables on connect */
+	const char	*metrics_file;
+	int		 ready_fd;
+	int64_t		 last_updated_at;	/* newest updated_at written */
+	int64_t		 metrics_last_ms;
+	struct metric	 metrics[M_NMETRICS];
+};
+
+/* Writes the metrics file (if any): at most every 5 s unless force. */
+void	dbw_metrics_flush(struct dbw *, int force);
+/* Connects if needed; returns 0 or -1 (logged). */
+int	dbw_connect(struct dbw *);
+void	dbw_disconnect(struct dbw *);
+/* Sleeps for the backoff of attempt n (100 ms doubling, 10 s cap); returns
+ * -1 when retry_timeout_ms since start has passed or SIGTERM arrived. */
+int	dbw_backoff(struct dbw *, int n, int64_t start_ms);
+void	dbw_ready(struct dbw *);
+
+int	dbw_ingest(struct dbw *);
+int	dbw_reported(struct dbw *);
+int	dbw_migrate(struct dbw *, const char *target);
+int	dbw_version(struct dbw *);
+
+#endif

@@ -1,0 +1,823 @@
+/*
+ * Default mode: result records from stdin into new_reports.
+ *
+ * Each record line (proto/record.schema.json) is validated and shrunk
+ * (common/record.c, SPEC Contract A).  Accepted records go into new_reports
+ * and consumed_records, rejected ones into dead_letters, in one transaction
+ * per batch; the ack lines of a batch are written only after its COMMIT.
+ * The fast path writes rows with binary COPY; if the database refuses a
+ * batch for a reason other than a transient one, the batch is replayed row
+ * by row under savepoints, so that only the offending record is
+ * dead-lettered (reason db:SQLSTATE).  Transient failures are retried with
+ * backoff while nothing more is read or acknowledged.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <json.h>
+
+#include "buf.h"
+#include "dbw.h"
+#include "lineio.h"
+#include "log.h"
+#include "pg.h"
+#include "record.h"
+#include "sig.h"
+#include "timeutil.h"
+
+enum { IT_STORE, IT_DEAD };
+enum { ST_STORED, ST_DUP, ST_DEAD };
+
+struct item {
+	int		 kind;
+	int		 has_id;	/* topic/partition/offset known */
+	int		 status;
+	int32_t		 partition;
+	int64_t		 offset;
+	size_t		 topic_off, topic_len;
+	int64_t		 org, acct;
+	char		 cluster[37];
+	size_t		 data_off, data_len;	/* report, or raw bytes */
+	char		 code[64];
+	size_t		 reason_off, reason_len;
+	int64_t		 updated_at;
+};
+
+struct ingest {
+	struct dbw	*d;
+	struct item	*items;
+	size_t		 n, cap;
+	struct buf	 arena;		/* strings and bytes of the batch */
+	struct buf	 copy;		/* COPY payload */
+	struct buf	 out;		/* ack lines */
+	struct record_out rec;
+	struct buf	 value;
+	int64_t		 first_ms;	/* when the batch got its first item */
+	int64_t		 noid_seq;	/* for records with no identity */
+	int		 term;
+};
+
+#define PG_EPOCH_US	INT64_C(946684800000000)
+
+static int	 parse_id_prefix(const char *, size_t, struct buf *, size_t *,
+		    size_t *, int32_t *, int64_t *);
+static struct item *new_item(struct ingest *);
+static void	 take_line(struct ingest *, const char *, size_t, int,
+		    unsigned long);
+static void	 dead(struct ingest *, struct item *, const char *,
+		    const char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 6, 7)));
+static int	 flush(struct ingest *);
+static int	 flush_fast(struct ingest *, PGresult **);
+static int	 flush_slow(struct ingest *, PGresult **);
+static int	 mark_dups(struct ingest *, PGresult **);
+static int	 copy_rows(struct ingest *, const char *, int, PGresult **);
+static int	 insert_dead(struct ingest *, struct item *, PGresult **);
+static void	 write_acks(struct ingest *);
+static int64_t	 next_ts(struct ingest *);
+
+static struct item *
+new_item(struct ingest *g)
+{
+	struct item *it;
+	size_t ncap;
+
+	if (g->n == g->cap) {
+		ncap = g->cap ? g->cap * 2 : 256;
+		it = reallocarray(g->items, ncap, sizeof(*it));
+		if (it == NULL)
+			log_fatal(EX_OSERR, "unable to allocate the batch");
+		g->items = it;
+		g->cap = ncap;
+	}
+	if (g->n == 0)
+		g->first_ms = time_mono_ms();
+	it = &g->items[g->n++];
+	memset(it, 0, sizeof(*it));
+	return it;
+}
+
+/*
+ * Reads the identity from the start of a record line, which kafka-reader
+ * writes as {"topic":"T","partition":P,"offset":O, ...; used when the line
+ * as a whole cannot be parsed (over-long or damaged).
+ */
+static int
+parse_id_prefix(const char *s, size_t n, struct buf *arena, size_t *toff,
+    size_t *tlen, int32_t *part, int64_t *off)
+{
+	const char *p = s, *end = s + n, *t;
+	char *e;
+	long long v;
+
+	if (n < 12 || strncmp(p, "{\"topic\":\"", 10) != 0)
+		return -1;
+	p += 10;
+	for (t = p; p < end && *p != '"' && *p != '\\'; p++)
+		;
+	if (p >= end || *p != '"')
+		return -1;
+	*toff = arena->len;
+	*tlen = (size_t)(p - t);
+	buf_add(arena, t, *tlen);
+	p++;
+	if (end - p < 13 || strncmp(p, ",\"partition\":", 13) != 0)
+		return -1;
+	p += 13;
+	v = strtoll(p, &e, 10);
+	if (e == p || v < 0 || v > INT32_MAX)
+		return -1;
+	*part = (int32_t)v;
+	p = e;
+	if (end - p < 10 || strncmp(p, ",\"offset\":", 10) != 0)
+		return -1;
+	p += 10;
+	v = strtoll(p, &e, 10);
+	if (e == p || v < 0)
+		return -1;
+	*off = v;
+	return 0;
+}
+
+static void
+dead(struct ingest *g, struct item *it, const char *code, const char *raw,
+    size_t rawlen, const char *fmt, ...)
+{
+	char reason[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	it->kind = IT_DEAD;
+	strlcpy(it->code, code, sizeof(it->code));
+	it->reason_off = g->arena.len;
+	it->reason_len = strlen(reason);
+	buf_add(&g->arena, reason, it->reason_len);
+	it->data_off = g->arena.len;
+	it->data_len = rawlen;
+	buf_add(&g->arena, raw, rawlen);
+	g->d->metrics[M_CONSUMING_ERRORS].value++;
+	if (it->has_id)
+		log_info("rejected record %.*s/%d/%lld: %s",
+		    (int)it->topic_len, g->arena.data + it->topic_off,
+		    it->partition, (long long)it->offset, reason);
+	else
+		log_warn("rejected input line: %s", reason);
+}
+
+static void
+take_line(struct ingest *g, const char *line, size_t len, int toolong,
+    unsigned long lineno)
+{
+	struct dbw *d = g->d;
+	struct item *it = new_item(g);
+	struct json_object *obj = NULL, *v;
+	const char *val = NULL, *topic;
+	size_t vlen = 0;
+	int ok;
+
+	d->metrics[M_CONSUMED].value++;
+	if (toolong) {
+		it->has_id = parse_id_prefix(line, len, &g->arena,
+		    &it->topic_off, &it->topic_len, &it->partition,
+		    &it->offset) == 0;
+		dead(g, it, "too_large", line, len, "input line %lu is longer "
+		    "than the limit of %zu bytes (record kept truncated)",
+		    lineno, len);
+		goto noid;
+	}
+	obj = json_tokener_parse(line);
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, "topic", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    (topic = json_object_get_string(v), 0) ||
+	    !json_object_object_get_ex(obj, "partition", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    (it->partition = json_object_get_int(v)) < 0 ||
+	    !json_object_object_get_ex(obj, "offset", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    (it->offset = json_object_get_int64(v)) < 0) {
+		it->has_id = parse_id_prefix(line, len, &g->arena,
+		    &it->topic_off, &it->topic_len, &it->partition,
+		    &it->offset) == 0;
+		dead(g, it, "bad_line", line, len, "input line %lu is not a "
+		    "record line (JSON object with topic, partition, offset)",
+		    lineno);
+		goto noid;
+	}
+	it->has_id = 1;
+	it->topic_off = g->arena.len;
+	it->topic_len = strlen(topic);
+	buf_add(&g->arena, topic, it->topic_len);
+	buf_reset(&g->value);
+	if (json_object_object_get_ex(obj, "value", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		val = json_object_get_string(v);
+		vlen = (size_t)json_object_get_string_len(v);
+	} else if (json_object_object_get_ex(obj, "value_b64", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		if (buf_unbase64(&g->value, json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v)) == -1) {
+			dead(g, it, "bad_line", line, len, "input line %lu: "
+			    "value_b64 is not base64", lineno);
+			goto out;
+		}
+		val = g->value.data ? g->value.data : "";
+		vlen = g->value.len;
+	} else
+		val = "";	/* tombstone */
+	ok = record_check(val, vlen, d->max_record, time_now_us(), &g->rec);
+	if (ok || strcmp(g->rec.reason_code, "last_checked") == 0 ||
+	    strcmp(g->rec.reason_code, "future") == 0) {
+		d->metrics[M_PARSE].value++;
+		d->metrics[M_SCHEMA].value++;
+	}
+	if (!ok) {
+		dead(g, it, g->rec.reason_code, val, vlen, "%s",
+		    g->rec.reason);
+		goto out;
+	}
+	if (g->rec.version_warn)
+		log_debug("record %s/%d/%lld has Version %d, expected 2",
+		    topic, it->partition, (long long)it->offset,
+		    g->rec.version);
+	d->metrics[M_LAST_CHECKED].value++;
+	d->metrics[M_MARSHAL].value++;
+	d->metrics[M_SHRINK].value++;
+	it->kind = IT_STORE;
+	it->org = g->rec.org_id;
+	it->acct = g->rec.account_number;
+	memcpy(it->cluster, g->rec.cluster, sizeof(it->cluster));
+	it->data_off = g->arena.len;
+	it->data_len = g->rec.report.len;
+	buf_add(&g->arena, g->rec.report.data, g->rec.report.len);
+	goto out;
+noid:
+	if (!it->has_id) {
+		/* Unacknowledgeable: keep it under a unique negative offset. */
+		it->topic_off = g->arena.len;
+		it->topic_len = 0;
+		it->partition = -1;
+		it->offset = -(time_now_us() * 16 + (g->noid_seq++ % 16));
+	}
+out:
+	json_object_put(obj);
+}
+
+/* The next updated_at: now, but always after the previous one. */
+static int64_t
+next_ts(struct ingest *g)
+{
+	int64_t now = time_now_us();
+
+	if (now <= g->d->last_updated_at)
+		now = g->d->last_updated_at + 1;
+	g->d->last_updated_at = now;
+	return now;
+}
+
+static void
+cp_i16(struct buf *b, int v)
+{
+	unsigned char x[2] = { (unsigned char)(v >> 8), (unsigned char)v };
+
+	buf_add(b, x, 2);
+}
+
+static void
+cp_i32(struct buf *b, int64_t v)
+{
+	uint32_t u = (uint32_t)v;
+	unsigned char x[4] = { u >> 24, u >> 16, u >> 8, u };
+
+	buf_add(b, x, 4);
+}
+
+static void
+cp_i64(struct buf *b, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	unsigned char x[8];
+	int i;
+
+	for (i = 7; i >= 0; i--, u >>= 8)
+		x[i] = (unsigned char)u;
+	buf_add(b, x, 8);
+}
+
+static void
+cp_field(struct buf *b, const void *p, size_t n)
+{
+	cp_i32(b, (int64_t)n);
+	buf_add(b, p, n);
+}
+
+static void
+cp_int4(struct buf *b, int64_t v)
+{
+	cp_i32(b, 4);
+	cp_i32(b, v);
+}
+
+static void
+cp_int8(struct buf *b, int64_t v)
+{
+	cp_i32(b, 8);
+	cp_i64(b, v);
+}
+
+/* Runs one binary COPY of the STORE items that are not duplicates; which
+ * = 0 for new_reports, 1 for consumed_records. */
+static int
+copy_rows(struct ingest *g, const char *sql, int which, PGresult **resp)
+{
+	static const char hdr[] = "PGCOPY\n\377\r\n";
+	PGconn *conn = g->d->conn;
+	const char *a = g->arena.data;
+	struct item *it;
+	PGresult *res;
+	size_t i;
+	int rc;
+
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		*resp = res;
+		return -1;
+	}
+	PQclear(res);
+	buf_reset(&g->copy);
+	buf_add(&g->copy, hdr, 11);
+	cp_i32(&g->copy, 0);
+	cp_i32(&g->copy, 0);
+	for (i = 0; i < g->n; i++) {
+		it = &g->items[i];
+		if (it->kind != IT_STORE || it->status == ST_DUP)
+			continue;
+		cp_i16(&g->copy, 6);
+		if (which == 0) {
+			cp_int4(&g->copy, it->org);
+			cp_int4(&g->copy, it->acct);
+			cp_field(&g->copy, it->cluster, strlen(it->cluster));
+			cp_field(&g->copy, a + it->data_off, it->data_len);
+			cp_int8(&g->copy, it->updated_at - PG_EPOCH_US);
+			cp_int8(&g->copy, it->offset);
+		} else {
+			cp_field(&g->copy, a + it->topic_off, it->topic_len);
+			cp_int4(&g->copy, it->partition);
+			cp_int8(&g->copy, it->offset);
+			cp_int4(&g->copy, it->org);
+			cp_field(&g->copy, it->cluster, strlen(it->cluster));
+			cp_int8(&g->copy, it->updated_at - PG_EPOCH_US);
+		}
+	}
+	cp_i16(&g->copy, -1);
+	rc = PQputCopyData(conn, g->copy.data, (int)g->copy.len) == 1 &&
+	    PQputCopyEnd(conn, NULL) == 1 ? 0 : -1;
+	res = PQgetResult(conn);
+	if (rc == -1 || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		*resp = res;
+		while ((res = PQgetResult(conn)) != NULL)
+			PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	while ((res = PQgetResult(conn)) != NULL)
+		PQclear(res);
+	return 0;
+}
+
+/* Marks the STORE items whose record was stored before (redelivery). */
+static int
+mark_dups(struct ingest *g, PGresult **resp)
+{
+	static const char sql[] =
+	    "SELECT c.kafka_partition, c.kafka_offset "
+	    "FROM consumed_records c JOIN unnest($2::int[], $3::bigint[]) "
+	    "AS u(p, o) ON c.kafka_partition = u.p AND c.kafka_offset = u.o "
+	    "WHERE c.topic = $1";
+	struct buf parts, offs, topic;
+	const char *a = g->arena.data, *params[3];
+	struct item *it, *first = NULL;
+	PGresult *res;
+	size_t i;
+	int r, rc = 0, done;
+
+	buf_init(&parts);
+	buf_init(&offs);
+	buf_init(&topic);
+	/* One query per distinct topic; nearly always exactly one. */
+	do {
+		done = 1;
+		first = NULL;
+		buf_reset(&parts);
+		buf_reset(&offs);
+		for (i = 0; i < g->n; i++) {
+			it = &g->items[i];
+			if (it->kind != IT_STORE || it->status != ST_STORED ||
+			    it->updated_at != 0)
+				continue;
+			if (first == NULL) {
+				first = it;
+				buf_reset(&topic);
+				buf_add(&topic, a + it->topic_off,
+				    it->topic_len);
+			} else if (it->topic_len != first->topic_len ||
+			    memcmp(a + it->topic_off, a + first->topic_off,
+			    it->topic_len) != 0) {
+				done = 0;
+				continue;
+			}
+			buf_putc(&parts, parts.len ? ',' : '{');
+			buf_put_i64(&parts, it->partition);
+			buf_putc(&offs, offs.len ? ',' : '{');
+			buf_put_i64(&offs, it->offset);
+			it->updated_at = -1;	/* queried */
+		}
+		if (first == NULL)
+			break;
+		buf_putc(&parts, '}');
+		buf_putc(&offs, '}');
+		params[0] = topic.data;
+		params[1] = parts.data;
+		params[2] = offs.data;
+		res = PQexecParams(g->d->conn, sql, 3, NULL, params, NULL,
+		    NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			*resp = res;
+			rc = -1;
+			break;
+		}
+		for (r = 0; r < PQntuples(res); r++) {
+			int32_t p = (int32_t)strtol(PQgetvalue(res, r, 0),
+			    NULL, 10);
+			int64_t o = strtoll(PQgetvalue(res, r, 1), NULL, 10);
+
+			for (i = 0; i < g->n; i++) {
+				it = &g->items[i];
+				if (it->kind == IT_STORE &&
+				    it->updated_at == -1 &&
+				    it->partition == p && it->offset == o &&
+				    it->topic_len == topic.len &&
+				    memcmp(a + it->topic_off, topic.data,
+				    topic.len) == 0)
+					it->status = ST_DUP;
+			}
+		}
+		PQclear(res);
+	} while (!done);
+	for (i = 0; i < g->n; i++)
+		if (g->items[i].kind == IT_STORE)
+			g->items[i].updated_at = 0;
+	buf_free(&parts);
+	buf_free(&offs);
+	buf_free(&topic);
+	return rc;
+}
+
+static int
+insert_dead(struct ingest *g, struct item *it, PGresult **resp)
+{
+	static const char sql[] =
+	    "INSERT INTO dead_letters (topic, kafka_partition, kafka_offset, "
+	    "raw, reason_code, reason, received_at) VALUES ($1, $2, $3, $4, "
+	    "$5, $6, $7) ON CONFLICT DO NOTHING";
+	const char *a = g->arena.data;
+	char part[16], off[24], now[40], *topic, *reason;
+	const char *params[7];
+	int lens[7] = { 0 }, fmts[7] = { 0 };
+	PGresult *res;
+	int rc = 0;
+
+	topic = strndup(a + it->topic_off, it->topic_len);
+	reason = strndup(a + it->reason_off, it->reason_len);
+	if (topic == NULL || reason == NULL)
+		log_fatal(EX_OSERR, "unable to allocate a dead letter");
+	snprintf(part, sizeof(part), "%d", it->partition);
+	snprintf(off, sizeof(off), "%lld", (long long)it->offset);
+	time_fmt_pg(time_now_us(), now, sizeof(now));
+	params[0] = topic;
+	params[1] = part;
+	params[2] = off;
+	params[3] = a + it->data_off;
+	lens[3] = (int)it->data_len;
+	fmts[3] = 1;
+	params[4] = it->code;
+	params[5] = reason;
+	params[6] = now;
+	res = PQexecParams(g->d->conn, sql, 7, NULL, params, lens, fmts, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		*resp = res;
+		rc = -1;
+	} else
+		PQclear(res);
+	free(topic);
+	free(reason);
+	return rc;
+}
+
+static int
+flush_fast(struct ingest *g, PGresult **resp)
+{
+	size_t i, nstore = 0;
+	int rc;
+
+	if ((rc = mark_dups(g, resp)) == -1)
+		return -1;
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->items[i];
+
+		if (it->kind == IT_STORE && it->status != ST_DUP) {
+			it->updated_at = next_ts(g);
+			nstore++;
+		}
+	}
+	if (nstore > 0 &&
+	    (copy_rows(g, "COPY new_reports (org_id, account_number, cluster, "
+	    "report, updated_at, kafka_offset) FROM STDIN (FORMAT binary)", 0,
+	    resp) == -1 ||
+	    copy_rows(g, "COPY consumed_records (topic, kafka_partition, "
+	    "kafka_offset, org_id, cluster, updated_at) FROM STDIN "
+	    "(FORMAT binary)", 1, resp) == -1))
+		return -1;
+	for (i = 0; i < g->n; i++)
+		if (g->items[i].kind == IT_DEAD &&
+		    insert_dead(g, &g->items[i], resp) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * Row by row under savepoints: a row the database refuses for good is
+ * dead-lettered with its SQLSTATE and the rest of the batch goes on.
+ */
+static int
+flush_slow(struct ingest *g, PGresult **resp)
+{
+	static const char sql[] =
+	    "WITH c AS (INSERT INTO consumed_records (topic, kafka_partition, "
+	    "kafka_offset, org_id, cluster, updated_at) VALUES ($1, $2, $3, "
+	    "$4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1) "
+	    "INSERT INTO new_reports (org_id, account_number, cluster, report, "
+	    "updated_at, kafka_offset) SELECT $4, $7, $5, $8, "
+	    "GREATEST($6::timestamp, (SELECT max(updated_at) + "
+	    "interval '1 microsecond' FROM new_reports WHERE org_id = $4 AND "
+	    "cluster = $5)), $3 FROM c";
+	PGconn *conn = g->d->conn;
+	char part[16], off[24], org[24], acct[24], ts[40], err[512];
+	const char *params[8], *a;
+	struct item *it;
+	PGresult *res;
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		it = &g->items[i];
+		a = g->arena.data;
+		if (pg_exec(conn, "SAVEPOINT row", err, sizeof(err)) == -1)
+			return -1;
+		if (it->kind == IT_STORE) {
+			char *topic = strndup(a + it->topic_off,
+			    it->topic_len);
+			char *report = strndup(a + it->data_off, it->data_len);
+
+			if (topic == NULL || report == NULL)
+				log_fatal(EX_OSERR, "unable to allocate a row");
+			snprintf(part, sizeof(part), "%d", it->partition);
+			snprintf(off, sizeof(off), "%lld",
+			    (long long)it->offset);
+			snprintf(org, sizeof(org), "%lld", (long long)it->org);
+			snprintf(acct, sizeof(acct), "%lld",
+			    (long long)it->acct);
+			it->updated_at = next_ts(g);
+			time_fmt_pg(it->updated_at, ts, sizeof(ts));
+			params[0] = topic;
+			params[1] = part;
+			params[2] = off;
+			params[3] = org;
+			params[4] = it->cluster;
+			params[5] = ts;
+			params[6] = acct;
+			params[7] = report;
+			res = PQexecParams(conn, sql, 8, NULL, params, NULL,
+			    NULL, 0);
+			free(topic);
+			free(report);
+			if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+				it->status = strcmp(PQcmdTuples(res), "0") == 0 ?
+				    ST_DUP : ST_STORED;
+				PQclear(res);
+				continue;
+			}
+			if (pg_transient(res, conn)) {
+				*resp = res;
+				return -1;
+			}
+			/* Refused for good: dead-letter this record. */
+			pg_errmsg(conn, err, sizeof(err));
+			snprintf(org, sizeof(org), "db:%s", pg_sqlstate(res));
+			PQclear(res);
+			if (pg_exec(conn, "ROLLBACK TO SAVEPOINT row", err + 256,
+			    256) == -1)
+				return -1;
+			it->status = ST_STORED;
+			dead(g, it, org, a + it->data_off, it->data_len,
+			    "the database refused the row: %s", err);
+		}
+		if (insert_dead(g, it, resp) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Commits the batch; returns 0, or an exit status when giving up. */
+static int
+flush(struct ingest *g)
+{
+	struct dbw *d = g->d;
+	int64_t start = time_mono_ms();
+	PGresult *res;
+	char err[1024];
+	int attempt = 0, slow = 0, rc;
+	size_t i;
+
+	if (g->n == 0)
+		return 0;
+	for (;;) {
+		res = NULL;
+		for (i = 0; i < g->n; i++) {
+			g->items[i].status = g->items[i].kind == IT_DEAD ?
+			    ST_DEAD : ST_STORED;
+			g->items[i].updated_at = 0;
+		}
+		if (dbw_connect(d) == 0) {
+			if (pg_exec(d->conn, "BEGIN", err, sizeof(err)) == 0) {
+				rc = slow ? flush_slow(g, &res) :
+				    flush_fast(g, &res);
+				if (rc == 0) {
+					res = PQexec(d->conn, "COMMIT");
+					if (PQresultStatus(res) ==
+					    PGRES_COMMAND_OK) {
+						PQclear(res);
+						break;
+					}
+				}
+			}
+			pg_errmsg(d->conn, err, sizeof(err));
+			if (res != NULL && !pg_transient(res, d->conn) &&
+			    !slow) {
+				log_warn("batch of %zu refused (%s: %s); "
+				    "retrying row by row", g->n,
+				    pg_sqlstate(res), err);
+				PQclear(res);
+				pg_exec(d->conn, "ROLLBACK", err, sizeof(err));
+				slow = 1;
+				continue;
+			}
+			if (res != NULL && !pg_transient(res, d->conn)) {
+				log_error("unable to store the batch: %s", err);
+				PQclear(res);
+				return EX_SOFTWARE;
+			}
+			log_warn("unable to store the batch: %s", err);
+			PQclear(res);
+			dbw_disconnect(d);
+		}
+		if (d->need_schema == -1)
+			return EX_CONFIG;
+		d->metrics[M_DB_RETRIES].value++;
+		if (dbw_backoff(d, ++attempt, start) == -1) {
+			log_error("giving up after %lld ms without the "
+			    "database; %zu records not acknowledged",
+			    (long long)(time_mono_ms() - start), g->n);
+			return EX_TEMPFAIL;
+		}
+	}
+	d->metrics[M_BATCHES].value++;
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->items[i];
+
+		if (it->status == ST_DUP)
+			d->metrics[M_DUPLICATES].value++;
+		else if (it->status == ST_DEAD || it->kind == IT_DEAD)
+			d->metrics[M_DEAD].value++;
+		else {
+			d->metrics[M_STORED].value++;
+			d->metrics[M_STORED_BYTES].value += it->data_len;
+		}
+	}
+	write_acks(g);
+	g->n = 0;
+	buf_reset(&g->arena);
+	return ferror(stdout) ? EX_TEMPFAIL : 0;
+}
+
+static void
+write_acks(struct ingest *g)
+{
+	static const char *names[] = { "stored", "duplicate", "dead_letter" };
+	struct item *it;
+	size_t i;
+
+	buf_reset(&g->out);
+	for (i = 0; i < g->n; i++) {
+		it = &g->items[i];
+		if (!it->has_id)
+			continue;
+		buf_puts(&g->out, "{\"topic\":");
+		buf_json_str(&g->out, g->arena.data + it->topic_off,
+		    it->topic_len);
+		buf_printf(&g->out, ",\"partition\":%d,\"offset\":%lld,"
+		    "\"status\":\"%s\"}\n", it->partition,
+		    (long long)it->offset,
+		    names[it->kind == IT_DEAD ? ST_DEAD : it->status]);
+	}
+	if (g->out.len > 0) {
+		fwrite(g->out.data, 1, g->out.len, stdout);
+		fflush(stdout);
+	}
+}
+
+int
+dbw_ingest(struct dbw *d)
+{
+	struct ingest g;
+	struct lineio in;
+	struct pollfd pfd[2];
+	int64_t wait;
+	char *line;
+	size_t len;
+	int r = LINE_AGAIN, rc = 0, eof = 0, full;
+
+	memset(&g, 0, sizeof(g));
+	g.d = d;
+	buf_init(&g.arena);
+	buf_init(&g.copy);
+	buf_init(&g.out);
+	buf_init(&g.value);
+	buf_init(&g.rec.report);
+	lineio_init(&in, 0, d->max_line);
+	d->need_schema = 1;
+	if (dbw_connect(d) == -1 && d->need_schema == -1) {
+		rc = EX_CONFIG;
+		goto out;
+	}
+	dbw_ready(d);
+	while (!eof && !g.term && rc == 0) {
+		wait = -1;
+		if (g.n > 0) {
+			wait = g.first_ms + d->batch_delay_ms - time_mono_ms();
+			if (wait < 0)
+				wait = 0;
+		}
+		pfd[0].fd = 0;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sig_fd();
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, (int)wait) == -1 && errno != EINTR)
+			log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+		if (pfd[1].revents & POLLIN) {
+			sig_read();
+			g.term = sig_pending_term();
+		}
+		if (!g.term && (pfd[0].revents & (POLLIN | POLLHUP)) &&
+		    lineio_fill(&in) == -1 && errno != EINTR &&
+		    errno != EAGAIN) {
+			log_error("unable to read stdin: %s", strerror(errno));
+			eof = 1;
+		}
+		r = LINE_AGAIN;
+		while (!g.term && rc == 0 &&
+		    ((r = lineio_next(&in, &line, &len)) == LINE_OK ||
+		    r == LINE_TOOLONG)) {
+			take_line(&g, line, len, r == LINE_TOOLONG,
+			    in.lineno);
+			full = g.n >= (size_t)d->batch_size ||
+			    g.arena.len >= d->batch_bytes;
+			if (full)
+				rc = flush(&g);
+		}
+		if (in.eof && r == LINE_EOF)
+			eof = 1;
+		if (rc == 0 && g.n > 0 && (eof || g.term ||
+		    time_mono_ms() - g.first_ms >= d->batch_delay_ms))
+			rc = flush(&g);
+		dbw_metrics_flush(d, 0);
+	}
+out:
+	if (g.term)
+		log_info("terminating: batch committed, rest of the input "
+		    "left unacknowledged");
+	lineio_free(&in);
+	free(g.items);
+	buf_free(&g.arena);
+	buf_free(&g.copy);
+	buf_free(&g.out);
+	buf_free(&g.value);
+	buf_free(&g.rec.report);
+	return rc;
+}

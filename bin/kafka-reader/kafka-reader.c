@@ -1,0 +1,748 @@
+/*
+ * kafka-reader: a Kafka consumer-group member that writes one record line
+ * per Kafka record on stdout and commits, per partition, only offsets
+ * below which every record was acknowledged on the ack channel (-a), so
+ * that a crash anywhere downstream loses nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <json.h>
+#include <librdkafka/rdkafka.h>
+
+#include "buf.h"
+#include "kconf.h"
+#include "lineio.h"
+#include "log.h"
+#include "metrics.h"
+#include "sig.h"
+#include "timeutil.h"
+
+/* One record written downstream and not yet acknowledged. */
+struct pending {
+	int64_t		 offset;
+	uint64_t	 end;		/* stream position after its line */
+	int		 acked;
+};
+
+/* An assigned partition and its records in flight, in offset order. */
+struct part {
+	char		*topic;
+	int32_t		 partition;
+	struct pending	*q;		/* ring */
+	size_t		 head, n, cap;
+	int64_t		 store;		/* offset to store, -1 = none */
+	int		 live;
+};
+
+enum {
+	M_RECORDS, M_BYTES, M_ACKS, M_BAD_ACKS, M_STORED, M_COMMITS,
+	M_REBALANCES, M_ERRORS, M_INFLIGHT, M_NMETRICS
+};
+
+struct reader {
+	rd_kafka_t	*rk;
+	struct part	*parts;
+	size_t		 nparts;
+	size_t		 inflight;
+	size_t		 max_inflight;
+	int64_t		 drain_ms;
+	const char	*ackpath;
+	int		 ackfd;
+	struct lineio	 acks;
+	struct buf	 out;		/* bytes not yet written to stdout */
+	uint64_t	 written;	/* stream position written */
+	uint64_t	 queued;	/* stream position queued */
+	int		 paused;
+	int		 term;
+	int		 gone;		/* downstream closed */
+	int		 ack_eof;
+	int		 out_closed;
+	int		 fatal;
+	int		 ready_fd;
+	const char	*metrics_file;
+	int64_t		 metrics_ms;
+	struct metric	 metrics[M_NMETRICS];
+};
+
+static const struct metric metric_defs[M_NMETRICS] = {
+	[M_RECORDS] = { "records", "Records written downstream", "counter", 0 },
+	[M_BYTES] = { "record_bytes", "Bytes of record values", "counter", 0 },
+	[M_ACKS] = { "acks", "Acknowledgements received", "counter", 0 },
+	[M_BAD_ACKS] = { "bad_acks", "Unparsable or unknown ack lines",
+	    "counter", 0 },
+	[M_STORED] = { "offsets_stored", "Offsets stored for commit",
+	    "counter", 0 },
+	[M_COMMITS] = { "commits", "Synchronous commits", "counter", 0 },
+	[M_REBALANCES] = { "rebalances", "Partition assignments and revocations",
+	    "counter", 0 },
+	[M_ERRORS] = { "consumer_errors", "Errors reported by the consumer",
+	    "counter", 0 },
+	[M_INFLIGHT] = { "in_flight", "Records written and not acknowledged",
+	    "gauge", 0 },
+};
+
+static void	usage(void) __attribute__((noreturn));
+static void	configure(struct reader *, int, char **);
+static struct part *find_part(struct reader *, const char *, int32_t);
+static void	track(struct reader *, struct part *, int64_t);
+static void	settle(struct reader *, struct part *);
+static void	store_offsets(struct reader *);
+static void	handle_message(struct reader *, rd_kafka_message_t *);
+static void	read_acks(struct reader *);
+static void	ack_line(struct reader *, const char *, unsigned long);
+static void	write_out(struct reader *);
+static void	pump(struct reader *, int);
+static void	drain(struct reader *, const char *, int64_t);
+static void	rebalance_cb(rd_kafka_t *, rd_kafka_resp_err_t,
+		    rd_kafka_topic_partition_list_t *, void *);
+static void	set_pause(struct reader *, int);
+static void	run(struct reader *);
+static int	shutdown_reader(struct reader *);
+static void	open_acks(struct reader *);
+static void	metrics_flush(struct reader *, int);
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: kafka-reader [-qv] -b brokers -G group -t topic [-t topic ...]\n"
+	    "                    [-X prop=val ...] [-F propfile] [-a ackpath]\n"
+	    "                    [-m max-in-flight] [-D drain-seconds] [-n fd]\n"
+	    "                    [--log-format text|json] [--metrics-file path]\n");
+	exit(EX_USAGE);
+}
+
+static struct part *
+find_part(struct reader *r, const char *topic, int32_t partition)
+{
+	size_t i;
+
+	for (i = 0; i < r->nparts; i++)
+		if (r->parts[i].live && r->parts[i].partition == partition &&
+		    strcmp(r->parts[i].topic, topic) == 0)
+			return &r->parts[i];
+	return NULL;
+}
+
+static struct part *
+add_part(struct reader *r, const char *topic, int32_t partition)
+{
+	struct part *p;
+	size_t i;
+
+	if ((p = find_part(r, topic, partition)) != NULL)
+		return p;
+	for (i = 0; i < r->nparts; i++)
+		if (!r->parts[i].live)
+			break;
+	if (i == r->nparts) {
+		p = reallocarray(r->parts, r->nparts + 1, sizeof(*p));
+		if (p == NULL)
+			log_fatal(EX_OSERR, "unable to allocate partitions");
+		r->parts = p;
+		r->nparts++;
+		memset(&r->parts[i], 0, sizeof(*p));
+	}
+	p = &r->parts[i];
+	free(p->topic);
+	free(p->q);
+	memset(p, 0, sizeof(*p));
+	if ((p->topic = strdup(topic)) == NULL)
+		log_fatal(EX_OSERR, "unable to allocate a partition");
+	p->partition = partition;
+	p->store = -1;
+	p->live = 1;
+	return p;
+}
+
+static void
+drop_part(struct reader *r, struct part *p)
+{
+	r->inflight -= p->n;
+	free(p->q);
+	free(p->topic);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Remembers that offset was written downstream (ending at r->queued). */
+static void
+track(struct reader *r, struct part *p, int64_t offset)
+{
+	struct pending *q;
+	size_t i, ncap;
+
+	if (p->n == p->cap) {
+		ncap = p->cap ? p->cap * 2 : 64;
+		if ((q = reallocarray(NULL, ncap, sizeof(*q))) == NULL)
+			log_fatal(EX_OSERR, "unable to allocate the ack window");
+		for (i = 0; i < p->n; i++)
+			q[i] = p->q[(p->head + i) % p->cap];
+		free(p->q);
+		p->q = q;
+		p->head = 0;
+		p->cap = ncap;
+	}
+	q = &p->q[(p->head + p->n) % p->cap];
+	q->offset = offset;
+	q->end = r->queued;
+	q->acked = 0;
+	p->n++;
+	r->inflight++;
+}
+
+/* Pops acknowledged records off the head of the window. */
+static void
+settle(struct reader *r, struct part *p)
+{
+	struct pending *q;
+
+	while (p->n > 0) {
+		q = &p->q[p->head];
+		if (!q->acked && !(r->ackpath == NULL && q->end <= r->written))
+			break;
+		p->store = q->offset + 1;
+		p->head = (p->head + 1) % p->cap;
+		p->n--;
+		r->inflight--;
+	}
+}
+
+static void
+store_offsets(struct reader *r)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_resp_err_t err;
+	size_t i;
+
+	l = rd_kafka_topic_partition_list_new((int)(r->nparts ? r->nparts : 1));
+	for (i = 0; i < r->nparts; i++) {
+		if (!r->parts[i].live)
+			continue;
+		settle(r, &r->parts[i]);
+		if (r->parts[i].store < 0)
+			continue;
+		rd_kafka_topic_partition_list_add(l, r->parts[i].topic,
+		    r->parts[i].partition)->offset = r->parts[i].store;
+		r->parts[i].store = -1;
+	}
+	if (l->cnt > 0) {
+		err = rd_kafka_offsets_store(r->rk, l);
+		if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+			log_warn("unable to store offsets: %s",
+			    rd_kafka_err2str(err));
+		else
+			r->metrics[M_STORED].value += (uint64_t)l->cnt;
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	r->metrics[M_INFLIGHT].value = r->inflight;
+}
+
+static void
+handle_message(struct reader *r, rd_kafka_message_t *m)
+{
+	const char *topic = rd_kafka_topic_name(m->rkt);
+	struct part *p;
+	rd_kafka_timestamp_type_t tstype;
+	int64_t ts;
+
+	if (m->err) {
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			return;
+		r->metrics[M_ERRORS].value++;
+		if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+			char why[512];
+
+			rd_kafka_fatal_error(r->rk, why, sizeof(why));
+			log_error("fatal consumer error: %s", why);
+			r->fatal = 1;
+			return;
+		}
+		log_warn("consumer error: %s: %s", rd_kafka_err2str(m->err),
+		    rd_kafka_message_errstr(m));
+		return;
+	}
+	if ((p = find_part(r, topic, m->partition)) == NULL)
+		p = add_part(r, topic, m->partition);
+	buf_puts(&r->out, "{\"topic\":");
+	buf_json_str(&r->out, topic, strlen(topic));
+	buf_printf(&r->out, ",\"partition\":%d,\"offset\":%lld", m->partition,
+	    (long long)m->offset);
+	ts = rd_kafka_message_timestamp(m, &tstype);
+	if (tstype != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
+		buf_printf(&r->out, ",\"timestamp\":%lld", (long long)ts);
+	if (m->payload == NULL)
+		buf_puts(&r->out, ",\"value\":null}\n");
+	else if (utf8_valid(m->payload, m->len)) {
+		buf_puts(&r->out, ",\"value\":");
+		buf_json_str(&r->out, m->payload, m->len);
+		buf_puts(&r->out, "}\n");
+	} else {
+		buf_puts(&r->out, ",\"value_b64\":\"");
+		buf_base64(&r->out, m->payload, m->len);
+		buf_puts(&r->out, "\"}\n");
+	}
+	r->queued = r->written + r->out.len;
+	track(r, p, m->offset);
+	r->metrics[M_RECORDS].value++;
+	r->metrics[M_BYTES].value += m->len;
+}
+
+static void
+ack_line(struct reader *r, const char *line, unsigned long lineno)
+{
+	struct json_object *o = json_tokener_parse(line), *t, *pt, *of;
+	struct part *p;
+	int64_t off;
+	size_t i;
+
+	if (o == NULL || !json_object_object_get_ex(o, "topic", &t) ||
+	    !json_object_object_get_ex(o, "partition", &pt) ||
+	    !json_object_object_get_ex(o, "offset", &of) ||
+	    !json_object_is_type(t, json_type_string) ||
+	    !json_object_is_type(pt, json_type_int) ||
+	    !json_object_is_type(of, json_type_int)) {
+		log_warn("ack line %lu is not an ack (topic, partition, "
+		    "offset); ignored", lineno);
+		r->metrics[M_BAD_ACKS].value++;
+		json_object_put(o);
+		return;
+	}
+	p = find_part(r, json_object_get_string(t), json_object_get_int(pt));
+	off = json_object_get_int64(of);
+	json_object_put(o);
+	r->metrics[M_ACKS].value++;
+	if (p != NULL) {
+		for (i = 0; i < p->n; i++) {
+			struct pending *q = &p->q[(p->head + i) % p->cap];
+
+			if (q->offset == off) {
+				q->acked = 1;
+				return;
+			}
+		}
+	}
+	/* A partition given up since, or a line from an earlier run. */
+	log_debug("ack for an offset not in flight: line %lu", lineno);
+}
+
+static void
+read_acks(struct reader *r)
+{
+	char *line;
+	size_t len;
+	ssize_t n;
+	int k;
+
+	if (r->ackfd < 0 || r->ack_eof)
+		return;
+	n = lineio_fill(&r->acks);
+	if (n == -1 && errno != EAGAIN && errno != EINTR) {
+		log_error("unable to read acks: %s", strerror(errno));
+		r->ack_eof = 1;
+	}
+	while ((k = lineio_next(&r->acks, &line, &len)) == LINE_OK ||
+	    k == LINE_TOOLONG) {
+		if (k == LINE_TOOLONG) {
+			log_warn("ack line %lu too long; ignored",
+			    r->acks.lineno);
+			r->metrics[M_BAD_ACKS].value++;
+			continue;
+		}
+		ack_line(r, line, r->acks.lineno);
+	}
+	if (k == LINE_EOF && !r->ack_eof) {
+		r->ack_eof = 1;
+		if (!r->term && !sig_pending_term())
+			log_error("the ack channel closed: downstream is gone");
+	}
+}
+
+static void
+write_out(struct reader *r)
+{
+	ssize_t n;
+
+	while (r->out.len > 0 && !r->gone) {
+		n = write(1, r->out.data, r->out.len);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			if (errno != EPIPE)
+				log_error("unable to write stdout: %s",
+				    strerror(errno));
+			else if (!r->term && !sig_pending_term())
+				log_error("stdout closed: downstream is gone");
+			r->gone = 1;
+			return;
+		}
+		memmove(r->out.data, r->out.data + n, r->out.len - (size_t)n);
+		r->out.len -= (size_t)n;
+		r->written += (uint64_t)n;
+	}
+}
+
+/* One round of fd work: acks in, records out, signals; waits up to ms. */
+static void
+pump(struct reader *r, int ms)
+{
+	struct pollfd pfd[3];
+	int n = 0;
+
+	pfd[n].fd = sig_fd();
+	pfd[n++].events = POLLIN;
+	pfd[n].fd = r->out.len > 0 && !r->gone ? 1 : -1;
+	pfd[n++].events = POLLOUT;
+	pfd[n].fd = r->ackfd >= 0 && !r->ack_eof ? r->ackfd : -1;
+	pfd[n++].events = POLLIN;
+	if (poll(pfd, (nfds_t)n, ms) == -1 && errno != EINTR)
+		log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+	if (pfd[0].revents & POLLIN) {
+		sig_read();
+		if (sig_pending_term() && !r->term) {
+			r->term = 1;
+			log_info("terminating: draining in-flight records");
+		}
+	}
+	if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP))
+		write_out(r);
+	if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
+		read_acks(r);
+	/* No more records will go out: let downstream see EOF. */
+	if ((r->term || r->fatal) && r->out.len == 0 && !r->out_closed) {
+		close(1);
+		r->out_closed = 1;
+	}
+	store_offsets(r);
+}
+
+/*
+ * Waits (up to ms) until the records in flight for topic (NULL = all) are
+ * acknowledged, or downstream is gone.
+ */
+static void
+drain(struct reader *r, const char *topic, int64_t ms)
+{
+	int64_t end = time_mono_ms() + ms;
+	size_t i, left;
+
+	for (;;) {
+		left = 0;
+		for (i = 0; i < r->nparts; i++)
+			if (r->parts[i].live && (topic == NULL ||
+			    strcmp(r->parts[i].topic, topic) == 0))
+				left += r->parts[i].n;
+		if (left == 0 || r->ack_eof || r->ackpath == NULL ||
+		    (r->gone && r->ackfd < 0) || time_mono_ms() >= end)
+			break;
+		pump(r, 20);
+	}
+	if (left > 0)
+		log_warn("%zu records still unacknowledged; they will be "
+		    "delivered again", left);
+}
+
+static void
+rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *l, void *opaque)
+{
+	struct reader *r = opaque;
+	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	struct part *p;
+	rd_kafka_error_t *e = NULL;
+	int i;
+
+	r->metrics[M_REBALANCES].value++;
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		for (i = 0; i < l->cnt; i++)
+			(void)add_part(r, l->elems[i].topic,
+			    l->elems[i].partition);
+		log_info("assigned %d partition(s)", l->cnt);
+		if (coop)
+			e = rd_kafka_incremental_assign(rk, l);
+		else
+			rd_kafka_assign(rk, l);
+		if (r->paused)
+			rd_kafka_pause_partitions(rk, l);
+	} else {
+		log_info("revoking %d partition(s): committing what is "
+		    "acknowledged", l->cnt);
+		drain(r, NULL, r->drain_ms);
+		store_offsets(r);
+		if (!rd_kafka_assignment_lost(rk)) {
+			rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
+
+			if (ce == RD_KAFKA_RESP_ERR_NO_ERROR)
+				r->metrics[M_COMMITS].value++;
+			else if (ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
+				log_warn("unable to commit: %s",
+				    rd_kafka_err2str(ce));
+		}
+		for (i = 0; i < l->cnt; i++)
+			if ((p = find_part(r, l->elems[i].topic,
+			    l->elems[i].partition)) != NULL)
+				drop_part(r, p);
+		if (coop)
+			e = rd_kafka_incremental_unassign(rk, l);
+		else
+			rd_kafka_assign(rk, NULL);
+	}
+	if (e != NULL) {
+		log_warn("rebalance: %s", rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	}
+}
+
+static void
+set_pause(struct reader *r, int pause)
+{
+	rd_kafka_topic_partition_list_t *l;
+
+	if (rd_kafka_assignment(r->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return;
+	if (pause)
+		rd_kafka_pause_partitions(r->rk, l);
+	else
+		rd_kafka_resume_partitions(r->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	r->paused = pause;
+	log_debug("%s fetching (%zu in flight)", pause ? "paused" : "resumed",
+	    r->inflight);
+}
+
+static void
+run(struct reader *r)
+{
+	rd_kafka_message_t *m;
+	int got;
+
+	while (!r->term && !r->gone && !r->ack_eof && !r->fatal) {
+		if (!r->paused && r->inflight >= r->max_inflight)
+			set_pause(r, 1);
+		else if (r->paused && r->inflight <= r->max_inflight / 2)
+			set_pause(r, 0);
+		got = 0;
+		while (got < 1000 && r->out.len < (4u << 20) &&
+		    r->inflight < r->max_inflight &&
+		    (m = rd_kafka_consumer_poll(r->rk,
+		    got == 0 && r->out.len == 0 ? 50 : 0)) != NULL) {
+			handle_message(r, m);
+			rd_kafka_message_destroy(m);
+			got++;
+		}
+		if (got == 0 && r->paused)
+			(void)rd_kafka_consumer_poll(r->rk, 0);
+		write_out(r);
+		pump(r, got > 0 || r->out.len > 0 ? 0 : (r->paused ? 20 : 0));
+		metrics_flush(r, 0);
+	}
+}
+
+static int
+shutdown_reader(struct reader *r)
+{
+	rd_kafka_resp_err_t err;
+	int rc = 0;
+
+	if (!r->gone)
+		drain(r, NULL, r->drain_ms);
+	/* After EPIPE the acks already written may still be read. */
+	if (r->gone && r->ackfd >= 0)
+		drain(r, NULL, r->drain_ms < 2000 ? r->drain_ms : 2000);
+	store_offsets(r);
+	err = rd_kafka_commit(r->rk, NULL, 0);
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		r->metrics[M_COMMITS].value++;
+	else if (err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+		log_error("unable to commit offsets: %s", rd_kafka_err2str(err));
+		rc = EX_TEMPFAIL;
+	}
+	r->drain_ms = 0;	/* nothing more to wait for on revoke */
+	rd_kafka_consumer_close(r->rk);
+	rd_kafka_destroy(r->rk);
+	if (r->fatal)
+		rc = EX_UNAVAILABLE;
+	else if (!r->term && !sig_pending_term() && (r->gone || r->ack_eof))
+		rc = EX_TEMPFAIL;
+	return rc;
+}
+
+static void
+open_acks(struct reader *r)
+{
+	const char *err;
+	int fd;
+
+	if (r->ackpath == NULL) {
+		r->ackfd = -1;
+		return;
+	}
+	fd = (int)strtonum(r->ackpath, 0, 1 << 20, &err);
+	if (err != NULL) {
+		/* Blocks until the writer opens the FIFO, as the shell does. */
+		while ((fd = open(r->ackpath, O_RDONLY | O_CLOEXEC)) == -1 &&
+		    errno == EINTR && !sig_pending_term())
+			;
+		if (fd == -1)
+			log_fatal(EX_NOINPUT, "unable to open %s: %s",
+			    r->ackpath, strerror(errno));
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	r->ackfd = fd;
+	lineio_init(&r->acks, fd, 4096);
+}
+
+static void
+metrics_flush(struct reader *r, int force)
+{
+	int64_t now = time_mono_ms();
+
+	if (r->metrics_file == NULL ||
+	    (!force && now - r->metrics_ms < 5000))
+		return;
+	r->metrics_ms = now;
+	r->metrics[M_INFLIGHT].value = r->inflight;
+	if (metrics_write(r->metrics_file, "ccx_kafka_reader_", r->metrics,
+	    M_NMETRICS) == -1)
+		log_warn("unable to write metrics to %s", r->metrics_file);
+}
+
+static void
+configure(struct reader *r, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "log-format", required_argument, NULL, 'L' },
+		{ "metrics-file", required_argument, NULL, 'M' },
+		{ NULL, 0, NULL, 0 }
+	};
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_topic_partition_list_t *topics;
+	const char *brokers = NULL, *group = NULL, *e;
+	char err[512];
+	int ch;
+
+	topics = rd_kafka_topic_partition_list_new(1);
+	kconf_set(conf, "enable.auto.commit=true", err, sizeof(err));
+	kconf_set(conf, "auto.offset.reset=latest", err, sizeof(err));
+	while ((ch = getopt_long(argc, argv, "a:b:D:F:G:m:n:qt:vX:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'a': r->ackpath = optarg; break;
+		case 'b': brokers = optarg; break;
+		case 'D':
+			r->drain_ms = strtonum(optarg, 0, 3600, &e) * 1000;
+			if (e != NULL)
+				log_fatal(EX_USAGE, "drain time %s is %s",
+				    optarg, e);
+			break;
+		case 'F':
+			if (kconf_file(conf, optarg, err, sizeof(err)) == -1)
+				log_fatal(EX_CONFIG, "%s", err);
+			break;
+		case 'G': group = optarg; break;
+		case 'm':
+			r->max_inflight = (size_t)strtonum(optarg, 1, 10000000,
+			    &e);
+			if (e != NULL)
+				log_fatal(EX_USAGE, "max in flight %s is %s",
+				    optarg, e);
+			break;
+		case 'n':
+			r->ready_fd = (int)strtonum(optarg, 0, 1024, &e);
+			if (e != NULL || fcntl(r->ready_fd, F_GETFD) == -1)
+				log_fatal(EX_USAGE, "readiness fd %s is not "
+				    "an open descriptor", optarg);
+			break;
+		case 'q': log_quieter(); break;
+		case 't':
+			rd_kafka_topic_partition_list_add(topics, optarg,
+			    RD_KAFKA_PARTITION_UA);
+			break;
+		case 'v': log_louder(); break;
+		case 'X':
+			if (kconf_set(conf, optarg, err, sizeof(err)) == -1)
+				log_fatal(EX_CONFIG, "-X %s: %s", optarg, err);
+			break;
+		case 'L':
+			if (log_set_format_name(optarg) == -1)
+				log_fatal(EX_USAGE, "unknown log format %s",
+				    optarg);
+			break;
+		case 'M': r->metrics_file = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc || brokers == NULL || group == NULL ||
+	    topics->cnt == 0)
+		usage();
+	if (kconf_set(conf, "enable.auto.offset.store=false", err,
+	    sizeof(err)) == -1 ||
+	    rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err)) !=
+	    RD_KAFKA_CONF_OK)
+		log_fatal(EX_CONFIG, "%s", err);
+	rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+	rd_kafka_conf_set_opaque(conf, r);
+	if ((r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err,
+	    sizeof(err))) == NULL)
+		log_fatal(EX_CONFIG, "unable to create the consumer: %s", err);
+	rd_kafka_poll_set_consumer(r->rk);
+	if (rd_kafka_subscribe(r->rk, topics) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_fatal(EX_CONFIG, "unable to subscribe");
+	rd_kafka_topic_partition_list_destroy(topics);
+}
+
+/*
+ * Reads options, opens the ack channel, consumes until SIGTERM or until
+ * downstream goes away, then commits what was acknowledged.
+ */
+int
+main(int argc, char **argv)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	struct reader r;
+	size_t i;
+	int rc;
+
+	log_init(argv[0]);
+	memset(&r, 0, sizeof(r));
+	r.max_inflight = 10000;
+	r.drain_ms = 30000;
+	r.ready_fd = -1;
+	memcpy(r.metrics, metric_defs, sizeof(r.metrics));
+	buf_init(&r.out);
+	if (sig_setup(sigs) == -1)
+		log_fatal(EX_OSERR, "unable to set up signals");
+	configure(&r, argc, argv);
+	open_acks(&r);
+	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
+	if (r.ready_fd >= 0) {
+		(void)!write(r.ready_fd, "\n", 1);
+		close(r.ready_fd);
+	}
+
+	run(&r);
+	rc = shutdown_reader(&r);
+
+	metrics_flush(&r, 1);
+	for (i = 0; i < r.nparts; i++) {
+		free(r.parts[i].q);
+		free(r.parts[i].topic);
+	}
+	free(r.parts);
+	buf_free(&r.out);
+	if (r.ackfd >= 0) {
+		lineio_free(&r.acks);
+		close(r.ackfd);
+	}
+	return rc;
+}

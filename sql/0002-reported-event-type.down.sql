@@ -1,0 +1,1 @@
+ALTER TABLE reported DROP COLUMN event_type_id;

@@ -1,0 +1,2 @@
+ALTER TABLE reported ADD COLUMN event_type_id integer
+    REFERENCES event_targets (id);

@@ -1,0 +1,7 @@
+COMMENT ON TABLE event_targets IS NULL;
+COMMENT ON TABLE migration_info IS NULL;
+COMMENT ON TABLE new_reports IS NULL;
+COMMENT ON TABLE notification_types IS NULL;
+COMMENT ON TABLE read_errors IS NULL;
+COMMENT ON TABLE reported IS NULL;
+COMMENT ON TABLE states IS NULL;

@@ -1,0 +1,151 @@
+#!/bin/sh
+test_description='kafka-reader: record lines, ack-driven commits, back-pressure'
+. ./test-lib.sh
+. "$TEST_DIRECTORY"/lib-kafka.sh
+
+mock_start -t in:1 -t two:2 || skip_all "the mock Kafka cluster cannot start"
+KR_OPTS="-X auto.offset.reset=earliest $MOCK_GROUP_OPTS"
+
+# produce TOPIC: lines of stdin as records (kcat, one record a line).
+produce() { _t=$1; shift; timeout 20 kcat -P -b "$BROKERS" -t "$_t" "$@"; }
+
+# committed GROUP TOPIC N: the group's committed offsets.
+committed() { helper kafka-committed "$BROKERS" "$1" "$2" "$3"; }
+
+# wait_lines N FILE: until FILE has at least N lines.
+has_lines() { test "$(wc -l <"$2" 2>/dev/null || echo 0)" -ge "$1"; }
+wait_lines() { test_wait_for 30 has_lines "$1" "$2"; }
+
+test_expect_success 'usage errors' '
+	test_expect_code 64 kafka-reader -b "$BROKERS" -t in &&
+	test_expect_code 64 kafka-reader -G g -t in &&
+	test_expect_code 78 kafka-reader -b "$BROKERS" -G g -t in -X no.such.property=1 2>err &&
+	test_grep "no.such.property" err
+'
+
+test_expect_success 'without -a: every record becomes a line, whatever its bytes' '
+	printf "{\"a\":1}\nnot json\n" | produce in &&
+	printf "\377\376binary\n" | produce in &&
+	{ kafka-reader -b "$BROKERS" -G g1 -t in $KR_OPTS >out 2>err & } &&
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	wait_lines 3 out &&
+	kill -TERM $pid && wait $pid &&
+	cat >expect <<-\EOF &&
+	{"topic":"in","partition":0,"offset":0,"value":"{\"a\":1}"}
+	{"topic":"in","partition":0,"offset":1,"value":"not json"}
+	{"topic":"in","partition":0,"offset":2,"value_b64":"//5iaW5hcnk="}
+	EOF
+	sed "s/,\"timestamp\":[0-9]*//" out >actual &&
+	test_cmp expect actual &&
+	echo "0 3" >expect &&
+	committed g1 in 1 >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a restart of the group reads only what is new' '
+	echo new | produce in &&
+	{ kafka-reader -b "$BROKERS" -G g1 -t in $KR_OPTS >out 2>err & } &&
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	wait_lines 1 out &&
+	sleep 1 &&
+	kill -TERM $pid && wait $pid &&
+	test_line_count = 1 out &&
+	test_grep "\"offset\":3,.*\"value\":\"new\"" out
+'
+
+test_expect_success 'a tombstone is a line with a null value' '
+	printf "k:\n" | produce in -K: -Z &&
+	{ kafka-reader -b "$BROKERS" -G g1 -t in $KR_OPTS >out 2>err & } &&
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	wait_lines 1 out &&
+	kill -TERM $pid && wait $pid &&
+	test_grep "\"offset\":4,.*\"value\":null}" out
+'
+
+test_expect_success 'with -a: commits stop at the first unacknowledged offset' '
+	seq 0 9 | produce two -p 0 &&
+	seq 0 4 | produce two -p 1 &&
+	mkfifo acks &&
+	{ kafka-reader -b "$BROKERS" -G g2 -t two $KR_OPTS -a acks >out 2>err & } &&
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	exec 8>acks &&
+	wait_lines 15 out &&
+	for o in 0 1 2 3 4 6 7 8 9; do
+		echo "{\"topic\":\"two\",\"partition\":0,\"offset\":$o}" >&8 || return 1
+	done &&
+	for o in 0 1 2 3 4; do
+		echo "{\"topic\":\"two\",\"partition\":1,\"offset\":$o}" >&8 || return 1
+	done &&
+	sleep 0.5 &&
+	kill -TERM $pid &&
+	exec 8>&- &&
+	wait $pid &&
+	printf "0 5\n1 5\n" >expect &&
+	committed g2 two 2 >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the unacknowledged records are delivered again' '
+	rm -f acks && mkfifo acks &&
+	{ kafka-reader -b "$BROKERS" -G g2 -t two $KR_OPTS -a acks >out 2>err & } &&
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	exec 8>acks &&
+	wait_lines 5 out &&
+	sleep 1 &&
+	kill -TERM $pid &&
+	exec 8>&- &&
+	wait $pid &&
+	sed -n "s/.*\"partition\":\([0-9]\),\"offset\":\([0-9]*\),.*/\1 \2/p" out | sort -n -k2 >actual &&
+	printf "0 5\n0 6\n0 7\n0 8\n0 9\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'back-pressure: no more than -m records in flight' '
+	seq 1 50 | produce in &&
+	rm -f acks && mkfifo acks &&
+	{ kafka-reader -b "$BROKERS" -G g3 -t in $KR_OPTS -a acks -m 5 -v >out 2>err & } &&
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	exec 8>acks &&
+	wait_lines 5 out &&
+	sleep 1 &&
+	test_line_count = 5 out &&
+	sed -n "s/^{\"topic\":\"in\",\"partition\":0,\"offset\":\([0-9]*\),.*/{\"topic\":\"in\",\"partition\":0,\"offset\":\1}/p" out >&8 &&
+	wait_lines 8 out &&
+	kill -TERM $pid &&
+	exec 8>&- &&
+	wait $pid
+'
+
+test_expect_success 'the ack channel closing means downstream is gone: commit acked, exit 75' '
+	rm -f acks && mkfifo acks &&
+	{ kafka-reader -b "$BROKERS" -G g4 -t in $KR_OPTS -a acks >out 2>err & } &&
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	exec 8>acks &&
+	wait_lines 3 out &&
+	sed -n 1,3p out | sed "s/,\"timestamp.*/}/" >&8 &&
+	sleep 0.5 &&
+	exec 8>&- &&
+	test_expect_code 75 wait $pid &&
+	test_grep "downstream is gone" err &&
+	echo "0 3" >expect &&
+	committed g4 in 1 >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'readiness: -n writes a newline once subscribed' '
+	rm -f acks &&
+	{ kafka-reader -b "$BROKERS" -G g5 -t in $KR_OPTS -n 3 3>ready >out 2>err & } &&
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	test_wait_for 10 test -s ready &&
+	kill -TERM $pid && wait $pid
+'
+
+test_done
