@@ -82,3 +82,6 @@ pg_fresh_db() {
 
 # sql QUERY: run QUERY, unaligned tuples-only output.
 sql() { psql -qXAt -v ON_ERROR_STOP=1 -c "$1"; }
+
+# sqlin: run the SQL on stdin (a here-document keeps the quoting simple).
+sqlin() { psql -qXAt -v ON_ERROR_STOP=1 -f -; }

@@ -1,12 +1,420 @@
+/*
+ * db-writer -r: outcome lines (proto/lines.md) into reported and
+ * read_errors.
+ *
+ * Each batch is one transaction of two set-based statements fed with
+ * arrays: the reported rows take their report text from new_reports on the
+ * server (it need not travel through the pipes), minus the items of
+ * drop_items when a Service Log run partly failed; read_error outcomes go to
+ * read_errors unless that report already has one.  The primary key of
+ * reported (org_id, cluster, notified_at) makes a repeated outcome line a
+ * no-op.  A batch the database refuses for good (a bug, not an outage) is
+ * logged and skipped: only sent rows steer later decisions, so its clusters
+ * are simply decided again on the next run.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
+#include <json.h>
+
+#include "buf.h"
 #include "dbw.h"
+#include "lineio.h"
 #include "log.h"
+#include "pg.h"
+#include "sig.h"
+#include "timeutil.h"
+
+#define NCOLS	10
+
+/* Array literals for the statements' parameters, one per column. */
+struct cols {
+	struct buf	 c[NCOLS];
+	size_t		 n;		/* rows */
+};
+
+enum { C_ORG, C_ACCT, C_CLUSTER, C_STATE, C_UPD, C_NOTIFIED, C_ERR,
+    C_TARGET, C_DROP, C_KIND };
+
+struct outcomes {
+	struct dbw	*d;
+	struct cols	 cols;
+	int64_t		 first_ms;
+	int		 term;
+	uint64_t	 invalid;
+};
+
+static const char insert_sql[] =
+    "WITH u AS (SELECT * FROM unnest($1::int[], $2::int[], $3::text[], "
+    "$4::int[], $5::timestamp[], $6::timestamp[], $7::text[], $8::int[], "
+    "$9::text[], $10::int[]) AS u(org, acct, cluster, state, upd, notified, "
+    "err, target, drop_items, kind)), "
+    "rep AS (INSERT INTO reported (org_id, account_number, cluster, "
+    "notification_type, state, report, updated_at, notified_at, error_log, "
+    "event_type_id) "
+    "SELECT u.org, u.acct, u.cluster, 1, u.state, "
+    "CASE WHEN u.drop_items IS NULL THEN nr.report ELSE "
+    "(SELECT jsonb_set(nr.report::jsonb, '{reports}', "
+    "coalesce(jsonb_agg(e ORDER BY i), '[]'::jsonb))::text "
+    "FROM jsonb_array_elements(nr.report::jsonb -> 'reports') "
+    "WITH ORDINALITY AS t(e, i) "
+    "WHERE i - 1 <> ALL (u.drop_items::int[])) END, "
+    "u.upd, u.notified, u.err, u.target "
+    "FROM u JOIN new_reports nr ON nr.org_id = u.org AND "
+    "nr.cluster = u.cluster AND nr.updated_at = u.upd WHERE u.kind = 0 "
+    "ON CONFLICT DO NOTHING RETURNING 1), "
+    "re AS (INSERT INTO read_errors (org_id, cluster, updated_at, "
+    "error_text, created_at) "
+    "SELECT DISTINCT ON (u.org, u.cluster, u.upd) u.org, u.cluster, u.upd, "
+    "left(coalesce(u.err, ''), 1000), now() AT TIME ZONE 'UTC' FROM u "
+    "WHERE u.kind = 1 AND EXISTS (SELECT 1 FROM new_reports nr WHERE "
+    "nr.org_id = u.org AND nr.cluster = u.cluster AND nr.updated_at = u.upd) "
+    "AND NOT EXISTS (SELECT 1 FROM read_errors r WHERE r.org_id = u.org AND "
+    "r.cluster = u.cluster AND r.updated_at = u.upd) RETURNING 1) "
+    "SELECT (SELECT count(*) FROM rep), (SELECT count(*) FROM re)";
+
+static void	cols_reset(struct cols *);
+static void	cols_free(struct cols *);
+static void	arr_str(struct buf *, const char *, size_t);
+static void	arr_null(struct buf *);
+static void	arr_raw(struct buf *, const char *);
+static int	take(struct outcomes *, const char *, unsigned long);
+static int	flush(struct outcomes *);
+static int	run_batch(struct outcomes *, const struct cols *,
+		    PGresult **, long *, long *);
+
+static void
+cols_reset(struct cols *c)
+{
+	int i;
+
+	for (i = 0; i < NCOLS; i++)
+		buf_reset(&c->c[i]);
+	c->n = 0;
+}
+
+static void
+cols_free(struct cols *c)
+{
+	int i;
+
+	for (i = 0; i < NCOLS; i++)
+		buf_free(&c->c[i]);
+}
+
+/* Appends one element to an array literal, opening it if need be. */
+static void
+arr_sep(struct buf *b)
+{
+	buf_putc(b, b->len == 0 ? '{' : ',');
+}
+
+static void
+arr_str(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	arr_sep(b);
+	buf_putc(b, '"');
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			buf_putc(b, '\\');
+		if (s[i] != '\0')
+			buf_putc(b, s[i]);
+	}
+	buf_putc(b, '"');
+}
+
+static void
+arr_null(struct buf *b)
+{
+	arr_sep(b);
+	buf_puts(b, "NULL");
+}
+
+static void
+arr_raw(struct buf *b, const char *s)
+{
+	arr_sep(b);
+	buf_puts(b, s);
+}
+
+static const char *
+get_str(struct json_object *o, const char *k, size_t *len)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	if (len != NULL)
+		*len = (size_t)json_object_get_string_len(v);
+	return json_object_get_string(v);
+}
+
+static int
+get_int(struct json_object *o, const char *k, int64_t lo, int64_t hi,
+    int64_t *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	return *out >= lo && *out <= hi ? 0 : -1;
+}
+
+/* Adds one outcome line to the batch; -1 if it cannot be recorded. */
+static int
+take(struct outcomes *g, const char *line, unsigned long lineno)
+{
+	static const struct { const char *name; int id; } states[] = {
+		{ "sent", 1 }, { "same", 2 }, { "error", 4 },
+	};
+	struct json_object *o = json_tokener_parse(line), *drop;
+	const char *target, *cluster, *upd, *notified, *state, *err;
+	struct cols *c = &g->cols;
+	int64_t org, acct, t = 0;
+	size_t elen = 0, i;
+	int st = 0, kind;
+	char num[32];
+
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		log_warn("outcome line %lu is not a JSON object", lineno);
+		goto bad;
+	}
+	state = get_str(o, "state", NULL);
+	if (state != NULL && strcmp(state, "invalid") == 0) {
+		err = get_str(o, "error", NULL);
+		log_warn("outcome line %lu: an earlier stage could not read its "
+		    "input: %s", lineno, err ? err : "(no reason)");
+		goto bad;
+	}
+	target = get_str(o, "target", NULL);
+	cluster = get_str(o, "cluster", NULL);
+	upd = get_str(o, "updated_at", NULL);
+	notified = get_str(o, "notified_at", NULL);
+	if (target != NULL)
+		t = strcmp(target, "notifications-backend") == 0 ? 1 :
+		    strcmp(target, "service-log") == 0 ? 2 : 0;
+	kind = state != NULL && strcmp(state, "read_error") == 0;
+	for (i = 0; !kind && state != NULL && i < 3; i++)
+		if (strcmp(state, states[i].name) == 0)
+			st = states[i].id;
+	if (get_int(o, "org_id", 0, INT32_MAX, &org) == -1 ||
+	    get_int(o, "account_number", 0, INT32_MAX, &acct) == -1 ||
+	    cluster == NULL || upd == NULL || t == 0 ||
+	    (!kind && (st == 0 || notified == NULL))) {
+		log_warn("outcome line %lu lacks a valid target, org_id, "
+		    "account_number, cluster, updated_at, notified_at or state",
+		    lineno);
+		goto bad;
+	}
+	err = get_str(o, "error", &elen);
+	if (g->cols.n == 0)
+		g->first_ms = time_mono_ms();
+	snprintf(num, sizeof(num), "%lld", (long long)org);
+	arr_raw(&c->c[C_ORG], num);
+	snprintf(num, sizeof(num), "%lld", (long long)acct);
+	arr_raw(&c->c[C_ACCT], num);
+	arr_str(&c->c[C_CLUSTER], cluster, strlen(cluster));
+	snprintf(num, sizeof(num), "%d", kind ? 0 : st);
+	arr_raw(&c->c[C_STATE], num);
+	arr_str(&c->c[C_UPD], upd, strlen(upd));
+	if (notified != NULL)
+		arr_str(&c->c[C_NOTIFIED], notified, strlen(notified));
+	else
+		arr_null(&c->c[C_NOTIFIED]);
+	/* error_log is '' for sent and same, the reason for error. */
+	if (st == 4 || kind)
+		arr_str(&c->c[C_ERR], err ? err : "unknown error",
+		    err ? elen : 13);
+	else
+		arr_str(&c->c[C_ERR], "", 0);
+	snprintf(num, sizeof(num), "%lld", (long long)t);
+	arr_raw(&c->c[C_TARGET], num);
+	if (json_object_object_get_ex(o, "drop_items", &drop) &&
+	    json_object_is_type(drop, json_type_array) &&
+	    json_object_array_length(drop) > 0) {
+		struct buf b;
+
+		buf_init(&b);
+		for (i = 0; i < json_object_array_length(drop); i++) {
+			struct json_object *e = json_object_array_get_idx(drop,
+			    i);
+
+			if (!json_object_is_type(e, json_type_int))
+				continue;
+			buf_putc(&b, b.len == 0 ? '{' : ',');
+			buf_put_i64(&b, json_object_get_int64(e));
+		}
+		buf_putc(&b, b.len == 0 ? '{' : '}');
+		if (b.len == 1)
+			buf_putc(&b, '}');
+		arr_str(&c->c[C_DROP], b.data, b.len);
+		buf_free(&b);
+	} else
+		arr_null(&c->c[C_DROP]);
+	arr_raw(&c->c[C_KIND], kind ? "1" : "0");
+	c->n++;
+	json_object_put(o);
+	return 0;
+bad:
+	json_object_put(o);
+	g->invalid++;
+	return -1;
+}
+
+static int
+run_batch(struct outcomes *g, const struct cols *c, PGresult **resp,
+    long *nrep, long *nerr)
+{
+	struct buf closed[NCOLS];
+	const char *params[NCOLS];
+	PGresult *res;
+	int i, rc = 0;
+
+	for (i = 0; i < NCOLS; i++) {
+		buf_init(&closed[i]);
+		buf_add(&closed[i], c->c[i].data, c->c[i].len);
+		buf_putc(&closed[i], '}');
+		params[i] = closed[i].data;
+	}
+	res = PQexecParams(g->d->conn, insert_sql, NCOLS, NULL, params, NULL,
+	    NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		*resp = res;
+		rc = -1;
+	} else {
+		*nrep = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		*nerr = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+		PQclear(res);
+	}
+	for (i = 0; i < NCOLS; i++)
+		buf_free(&closed[i]);
+	return rc;
+}
+
+static int
+flush(struct outcomes *g)
+{
+	struct dbw *d = g->d;
+	int64_t start = time_mono_ms();
+	PGresult *res;
+	char err[1024];
+	long nrep = 0, nerr = 0;
+	int attempt = 0;
+
+	if (g->cols.n == 0)
+		return 0;
+	for (;;) {
+		res = NULL;
+		if (dbw_connect(d) == 0) {
+			if (run_batch(g, &g->cols, &res, &nrep, &nerr) == 0)
+				break;
+			pg_errmsg(d->conn, err, sizeof(err));
+			if (!pg_transient(res, d->conn)) {
+				log_error("the database refused %zu outcomes "
+				    "(%s: %s); they are decided again next run",
+				    g->cols.n, pg_sqlstate(res), err);
+				PQclear(res);
+				d->metrics[M_CONSUMING_ERRORS].value +=
+				    g->cols.n;
+				cols_reset(&g->cols);
+				return 0;
+			}
+			log_warn("unable to record outcomes: %s", err);
+			PQclear(res);
+			dbw_disconnect(d);
+		}
+		d->metrics[M_DB_RETRIES].value++;
+		if (dbw_backoff(d, ++attempt, start) == -1) {
+			log_error("giving up on the database; %zu outcomes not "
+			    "recorded (decided again next run)", g->cols.n);
+			return EX_TEMPFAIL;
+		}
+	}
+	d->metrics[M_REPORTED].value += (uint64_t)nrep;
+	d->metrics[M_BATCHES].value++;
+	if ((size_t)(nrep + nerr) < g->cols.n)
+		log_info("%zu of %zu outcomes added no row (already recorded, "
+		    "or their report is gone)", g->cols.n - (size_t)(nrep + nerr),
+		    g->cols.n);
+	cols_reset(&g->cols);
+	return 0;
+}
 
 int
 dbw_reported(struct dbw *d)
 {
-	(void)d;
-	log_error("--reported is not available in this build yet");
-	return EX_USAGE;
+	struct outcomes g;
+	struct lineio in;
+	struct pollfd pfd[2];
+	int64_t wait;
+	char *line;
+	size_t len;
+	int r = LINE_AGAIN, rc = 0, eof = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.d = d;
+	for (r = 0; r < NCOLS; r++)
+		buf_init(&g.cols.c[r]);
+	lineio_init(&in, 0, d->max_line);
+	dbw_ready(d);
+	while (!eof && !g.term && rc == 0) {
+		wait = -1;
+		if (g.cols.n > 0) {
+			wait = g.first_ms + d->batch_delay_ms - time_mono_ms();
+			if (wait < 0)
+				wait = 0;
+		}
+		pfd[0].fd = 0;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sig_fd();
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, (int)wait) == -1 && errno != EINTR)
+			log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+		if (pfd[1].revents & POLLIN) {
+			sig_read();
+			g.term = sig_pending_term();
+		}
+		if ((pfd[0].revents & (POLLIN | POLLHUP)) &&
+		    lineio_fill(&in) == -1 && errno != EINTR)
+			eof = 1;
+		r = LINE_AGAIN;
+		while (rc == 0 && ((r = lineio_next(&in, &line, &len)) ==
+		    LINE_OK || r == LINE_TOOLONG)) {
+			d->metrics[M_CONSUMED].value++;
+			if (r == LINE_TOOLONG) {
+				log_warn("outcome line %lu is too long",
+				    in.lineno);
+				g.invalid++;
+				continue;
+			}
+			take(&g, line, in.lineno);
+			if (g.cols.n >= (size_t)d->batch_size)
+				rc = flush(&g);
+		}
+		if (in.eof && r == LINE_EOF)
+			eof = 1;
+		if (rc == 0 && g.cols.n > 0 && (eof || g.term ||
+		    time_mono_ms() - g.first_ms >= d->batch_delay_ms))
+			rc = flush(&g);
+		dbw_metrics_flush(d, 0);
+	}
+	if (g.invalid > 0) {
+		log_warn("%llu outcome lines could not be recorded",
+		    (unsigned long long)g.invalid);
+		d->metrics[M_CONSUMING_ERRORS].value += g.invalid;
+		if (rc == 0)
+			rc = EX_DATAERR;
+	}
+	lineio_free(&in);
+	cols_free(&g.cols);
+	return rc;
 }

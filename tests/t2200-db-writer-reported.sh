@@ -1,0 +1,83 @@
+#!/bin/sh
+test_description='db-writer -r: outcome lines into reported and read_errors'
+. ./test-lib.sh
+. "$TEST_DIRECTORY"/lib-pg.sh
+
+pg_setup || skip_all "PostgreSQL cannot start here"
+db-writer migrate latest 2>/dev/null || skip_all "cannot migrate"
+
+C1=00000000-0000-0000-0000-0000000000a1
+C2=00000000-0000-0000-0000-0000000000a2
+REPORT='{"reports":[{"type":"rule","component":"a.b.r1.report","key":"K1"},{"type":"rule","component":"a.b.r2.report","key":"K2"},{"type":"rule","component":"a.b.r3.report","key":"K3"}]}'
+
+test_expect_success 'setup: two clusters in new_reports' '
+	sqlin <<-EOF
+	INSERT INTO new_reports VALUES
+	    (1, 11, '\''$C1'\'', '\''$REPORT'\'', '\''2026-11-30 10:00:00.5'\'', 7),
+	    (2, 22, '\''$C2'\'', '\''{"reports":[]}'\'', '\''2026-11-30 11:00:00'\'', 8);
+	EOF
+'
+
+outcome() {
+	printf '{"target":"%s","org_id":%s,"account_number":%s,"cluster":"%s","updated_at":"%s","notified_at":"%s","state":"%s"%s}\n' "$@"
+}
+
+test_expect_success 'sent, same and error rows with every column of Contract C' '
+	{
+		outcome notifications-backend 1 11 $C1 "2026-11-30 10:00:00.5" "2026-12-01 08:00:00.000001" sent "" &&
+		outcome service-log 1 11 $C1 "2026-11-30 10:00:00.5" "2026-12-01 08:00:00.000002" error ",\"error\":\"renderer: HTTP 500\"" &&
+		outcome notifications-backend 2 22 $C2 "2026-11-30 11:00:00" "2026-12-01 08:00:00.000003" same ""
+	} >in &&
+	db-writer -r <in &&
+	sql "SELECT org_id, account_number, cluster, notification_type, state, report, updated_at, notified_at, error_log, event_type_id FROM reported ORDER BY notified_at" >actual &&
+	cat >expect <<-EOF &&
+	1|11|$C1|1|1|$REPORT|2026-11-30 10:00:00.5|2026-12-01 08:00:00.000001||1
+	1|11|$C1|1|4|$REPORT|2026-11-30 10:00:00.5|2026-12-01 08:00:00.000002|renderer: HTTP 500|2
+	2|22|$C2|1|2|{"reports":[]}|2026-11-30 11:00:00|2026-12-01 08:00:00.000003||1
+	EOF
+	test_cmp expect actual &&
+	test "$(sql "SELECT count(*) FROM reported WHERE error_log IS NULL")" = 0
+'
+
+test_expect_success 'the same outcome line twice adds nothing' '
+	db-writer -r <in &&
+	test "$(sql "SELECT count(*) FROM reported")" = 3
+'
+
+test_expect_success 'partial success stores the report without the failed items' '
+	outcome service-log 1 11 $C1 "2026-11-30 10:00:00.5" "2026-12-01 08:01:00" sent ",\"drop_items\":[0,2]" >in &&
+	db-writer -r <in &&
+	sqlin >actual <<-\EOF &&
+	SELECT report::jsonb = '\''{"reports":[{"type":"rule","component":"a.b.r2.report","key":"K2"}]}'\''::jsonb
+	  FROM reported WHERE notified_at = '\''2026-12-01 08:01:00'\'';
+	EOF
+	echo t >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'read_error outcomes go to read_errors once' '
+	printf "{\"target\":\"service-log\",\"org_id\":1,\"account_number\":11,\"cluster\":\"$C1\",\"updated_at\":\"2026-11-30 10:00:00.5\",\"state\":\"read_error\",\"error\":\"%s\"}\n" "$(printf "%1200s" | tr " " x)" >in &&
+	db-writer -r <in &&
+	db-writer -r <in &&
+	test "$(sql "SELECT count(*), max(length(error_text)) FROM read_errors")" = "1|1000"
+'
+
+test_expect_success 'an outcome whose report is gone adds no row' '
+	outcome notifications-backend 9 9 $C1 "2020-01-01 00:00:00" "2026-12-01 08:02:00" sent "" >in &&
+	db-writer -r <in 2>err &&
+	test_grep "added no row" err &&
+	test "$(sql "SELECT count(*) FROM reported WHERE org_id = 9")" = 0
+'
+
+test_expect_success 'invalid lines are reported, counted, and the rest recorded' '
+	{
+		echo "not json" &&
+		echo "{\"state\":\"invalid\",\"line\":3,\"error\":\"bad\"}" &&
+		outcome notifications-backend 2 22 $C2 "2026-11-30 11:00:00" "2026-12-01 08:03:00" same ""
+	} >in &&
+	test_expect_code 65 db-writer -r <in 2>err &&
+	test_grep "not a JSON object" err &&
+	test "$(sql "SELECT count(*) FROM reported WHERE notified_at = '"'2026-12-01 08:03:00'"'")" = 1
+'
+
+test_done
