@@ -1,0 +1,158 @@
+#!/bin/sh
+test_description='results path end to end: broker -> kafka-reader | db-writer -> PostgreSQL'
+. ./test-lib.sh
+. "$TEST_DIRECTORY"/lib-pg.sh
+. "$TEST_DIRECTORY"/lib-kafka.sh
+
+pg_start_own || skip_all "PostgreSQL cannot start here"
+mock_start -t ccx.ocp.results:2 || skip_all "the mock Kafka cluster cannot start"
+db-writer migrate latest 2>/dev/null || skip_all "cannot migrate"
+T=ccx.ocp.results
+KR_OPTS="-X auto.offset.reset=earliest -X auto.commit.interval.ms=500 $MOCK_GROUP_OPTS"
+
+# values FIRST COUNT: COUNT record values, one a line; every 25th is bad.
+values() {
+	i=$1
+	end=$(( $1 + $2 ))
+	while [ $i -lt $end ]; do
+		if [ $(( i % 25 )) = 7 ]; then
+			echo "{\"OrgID\":\"bad-$i\"}"
+		else
+			printf '{"OrgID":%d,"AccountNumber":%d,"ClusterName":"%08d-0000-4000-8000-%012d","Report":{"system":{},"reports":[{"component":"ccx_rules_ocp.external.rules.r%d.report","type":"rule","key":"K","details":{"n":%d}}],"fingerprints":[]},"LastChecked":"2026-11-30T10:00:00Z","Version":2}\n' \
+				$(( i % 97 + 1 )) $i $i $i $(( i % 5 )) $i
+		fi
+		i=$(( i + 1 ))
+	done
+}
+
+# produce FIRST COUNT: keyed by index so both partitions get records.
+produce() {
+	values "$1" "$2" | awk '{ print NR ":" $0 }' |
+		timeout 60 kcat -P -b "$BROKERS" -t $T -K: -X queue.buffering.max.ms=5
+}
+
+expected_good() { values "$1" "$2" | grep -vc '"bad-'; }
+
+# start_chain: the shell pipeline of the README, pids in kr.pid / dw.pid.
+start_chain() {
+	rm -f acks kr.pid dw.pid && mkfifo acks &&
+	{ sh -c 'echo $$ >kr.pid; exec kafka-reader "$@" 2>>kr.err' kr \
+		-b "$BROKERS" -G results -t $T $KR_OPTS -a acks |
+	  sh -c 'echo $$ >dw.pid; exec db-writer -w 50 -b 200 >acks 2>>dw.err' & } &&
+	test_wait_for 10 test -s kr.pid &&
+	test_wait_for 10 test -s dw.pid
+}
+
+alive() { kill -0 "$(cat "$1")" 2>/dev/null; }
+gone() { ! alive "$1"; }
+
+stored() { sql "SELECT count(*) FROM new_reports"; }
+dead() { sql "SELECT count(*) FROM dead_letters"; }
+total_is() { test "$(( $(stored) + $(dead) ))" -ge "$1"; }
+committed_sum() {
+	helper kafka-committed "$BROKERS" results $T 2 | awk '$2 > 0 { s += $2 } END { print s + 0 }'
+}
+committed_is() { test "$(committed_sum)" = "$1"; }
+
+# stop_chain: SIGTERM to the head; both must exit 0.
+stop_chain() {
+	kill -TERM "$(cat kr.pid)" &&
+	test_wait_for 30 gone kr.pid &&
+	test_wait_for 30 gone dw.pid
+}
+
+dead_bad() {
+	sql "SELECT count(*) FROM dead_letters WHERE reason_code = 'type:OrgID' AND convert_from(raw, 'UTF8') LIKE '{\"OrgID\":\"bad-%'"
+}
+
+kill_chain() {
+	kill -9 "$(cat kr.pid)" "$(cat dw.pid)" 2>/dev/null
+	rm -f kr.pid dw.pid
+}
+
+no_duplicates() {
+	test "$(sql "SELECT count(*) - count(DISTINCT (org_id, account_number, cluster)) FROM new_reports")" = 0 &&
+	test "$(sql "SELECT count(*) - count(DISTINCT (kafka_partition, kafka_offset)) FROM consumed_records")" = 0
+}
+
+test_atexit kill_chain
+
+test_expect_success 'N records, some malformed: rows, dead letters, committed offsets' '
+	produce 0 500 &&
+	test_when_finished kill_chain &&
+	start_chain &&
+	test_wait_for 60 total_is 500 &&
+	test_wait_for 30 committed_is 500 &&
+	stop_chain &&
+	test "$(stored)" = "$(expected_good 0 500)" &&
+	test "$(dead)" = $(( 500 - $(expected_good 0 500) )) &&
+	test "$(dead_bad)" = "$(dead)" &&
+	no_duplicates
+'
+
+test_expect_success 'SIGTERM drained the chain: both exited 0 and a restart reads nothing twice' '
+	! grep -i "error" kr.err dw.err &&
+	: >dw.err &&
+	produce 500 100 &&
+	test_when_finished kill_chain &&
+	start_chain &&
+	test_wait_for 60 total_is 600 &&
+	test_wait_for 30 committed_is 600 &&
+	stop_chain &&
+	test "$(sql "SELECT count(*) FROM new_reports")" = "$(expected_good 0 600)" &&
+	no_duplicates
+'
+
+test_expect_success 'kill -9 of db-writer mid-run, restart: everything stored exactly once' '
+	produce 600 1500 &&
+	test_when_finished kill_chain &&
+	start_chain &&
+	test_wait_for 60 total_is 800 &&
+	kill -9 "$(cat dw.pid)" &&
+	test_wait_for 30 gone kr.pid &&
+	start_chain &&
+	test_wait_for 90 total_is 2100 &&
+	test_wait_for 30 committed_is 2100 &&
+	stop_chain &&
+	test "$(stored)" = "$(expected_good 0 2100)" &&
+	test "$(dead)" = $(( 2100 - $(expected_good 0 2100) )) &&
+	no_duplicates
+'
+
+test_expect_success 'kill -9 of kafka-reader mid-run, restart: everything stored exactly once' '
+	produce 2100 1500 &&
+	test_when_finished kill_chain &&
+	start_chain &&
+	test_wait_for 60 total_is 2400 &&
+	kill -9 "$(cat kr.pid)" &&
+	test_wait_for 30 gone dw.pid &&
+	start_chain &&
+	test_wait_for 90 total_is 3600 &&
+	test_wait_for 30 committed_is 3600 &&
+	stop_chain &&
+	test "$(stored)" = "$(expected_good 0 3600)" &&
+	no_duplicates &&
+	test "$(sql "SELECT count(*) FROM dead_letters")" = $(( 3600 - $(expected_good 0 3600) ))
+'
+
+test_expect_success 'PostgreSQL stopped and started mid-run: nothing lost' '
+	produce 3600 500 &&
+	test_when_finished kill_chain &&
+	start_chain &&
+	test_wait_for 60 total_is 4100 &&
+	test_wait_for 30 committed_is 4100 &&
+	pg_stop &&
+	produce 4100 500 &&
+	sleep 3 &&
+	alive dw.pid &&
+	committed_is 4100 &&
+	pg_start &&
+	test_wait_for 90 total_is 4600 &&
+	test_wait_for 30 committed_is 4600 &&
+	stop_chain &&
+	test "$(stored)" = "$(expected_good 0 4600)" &&
+	no_duplicates &&
+	test_grep "unable to" dw.err
+'
+
+test_done
