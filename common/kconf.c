@@ -14,7 +14,8 @@ kconf_set(rd_kafka_conf_t *conf, const char *keyval, char *err, size_t errsz)
 	size_t klen;
 
 	if (eq == NULL || eq == keyval) {
-		snprintf(err, errsz, "expected key=value, got \"%s\"", keyval);
+		snprintf(err, errsz, "expected key=value, got \"%.*s\"",
+		    eq ? (int)(eq - keyval) : (int)strlen(keyval), keyval);
 		return -1;
 	}
 	klen = (size_t)(eq - keyval);
@@ -25,8 +26,12 @@ kconf_set(rd_kafka_conf_t *conf, const char *keyval, char *err, size_t errsz)
 	memcpy(key, keyval, klen);
 	key[klen] = '\0';
 	if (rd_kafka_conf_set(conf, key, eq + 1, err, errsz) !=
-	    RD_KAFKA_CONF_OK)
+	    RD_KAFKA_CONF_OK) {
+		/* librdkafka quotes the value: never let a secret through. */
+		if (kconf_is_secret(key))
+			snprintf(err, errsz, "invalid value for %s", key);
 		return -1;
+	}
 	return 0;
 }
 

@@ -144,6 +144,30 @@ test_expect_success 'metrics file in the Prometheus text format' '
 	test_grep "^# TYPE ccx_notification_writer_dead_letters counter$" m.prom
 '
 
+test_expect_success 'a row the database refuses is dead-lettered alone (db:SQLSTATE), with its raw bytes' '
+	sqlin <<-\EOF &&
+	CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+	  IF NEW.org_id = 66 THEN RAISE EXCEPTION '\''org 66 is refused'\'' USING ERRCODE = '\''22023'\''; END IF;
+	  RETURN NEW;
+	END $$;
+	CREATE TRIGGER refuse BEFORE INSERT ON new_reports FOR EACH ROW EXECUTE FUNCTION refuse();
+	EOF
+	test_when_finished "sql \"DROP TRIGGER refuse ON new_reports\"" &&
+	{
+		record_line $T 6 0 "$(sample_record 65 $C1)" &&
+		record_line $T 6 1 "$(sample_record 66 $C1)" &&
+		record_line $T 6 2 "$(sample_record 67 $C1)"
+	} >in &&
+	db-writer <in >acks 2>err &&
+	test_grep "row by row" err &&
+	test "$(sql "SELECT string_agg(org_id::text, '\'','\'' ORDER BY org_id) FROM new_reports WHERE org_id BETWEEN 65 AND 67")" = "65,67" &&
+	sql "SELECT reason_code, convert_from(raw, '\''UTF8'\'') FROM dead_letters WHERE kafka_partition = 6" >actual &&
+	printf "db:22023|%s\n" "$(sample_record 66 $C1)" >expect &&
+	test_cmp expect actual &&
+	test_grep -c dead_letter acks
+'
+
 test_expect_success 'bad options are usage errors' '
 	test_expect_code 64 db-writer -b 0 </dev/null &&
 	test_expect_code 64 db-writer -b x </dev/null &&

@@ -64,6 +64,8 @@ usage(void)
 	    "[-l max-line]\n"
 	    "                 [-n fd]"
 	    " [--log-format text|json] [--metrics-file path]\n"
+	    "       db-writer -r [-qv] [-d conninfo] [-b batch-size] "
+	    "[-w batch-delay-ms] [-n fd]\n"
 	    "       db-writer [-d conninfo] migrate [version|latest]\n"
 	    "       db-writer [-d conninfo] version\n");
 	exit(EX_USAGE);

@@ -43,6 +43,7 @@ struct item {
 	int64_t		 org, acct;
 	char		 cluster[37];
 	size_t		 data_off, data_len;	/* report, or raw bytes */
+	size_t		 raw_off, raw_len;	/* raw bytes of a stored record */
 	char		 code[64];
 	size_t		 reason_off, reason_len;
 	int64_t		 updated_at;
@@ -156,12 +157,18 @@ dead(struct ingest *g, struct item *it, const char *code, const char *raw,
 	va_end(ap);
 	it->kind = IT_DEAD;
 	strlcpy(it->code, code, sizeof(it->code));
+	if (g->arena.data != NULL && raw >= g->arena.data &&
+	    raw < g->arena.data + g->arena.len) {
+		/* Already in the arena (the raw value of a refused row). */
+		it->data_off = (size_t)(raw - g->arena.data);
+	} else {
+		it->data_off = g->arena.len;
+		buf_add(&g->arena, raw, rawlen);
+	}
+	it->data_len = rawlen;
 	it->reason_off = g->arena.len;
 	it->reason_len = strlen(reason);
 	buf_add(&g->arena, reason, it->reason_len);
-	it->data_off = g->arena.len;
-	it->data_len = rawlen;
-	buf_add(&g->arena, raw, rawlen);
 	g->d->metrics[M_CONSUMING_ERRORS].value++;
 	if (it->has_id)
 		log_info("rejected record %.*s/%d/%lld: %s",
@@ -220,7 +227,9 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 	    json_object_is_type(v, json_type_string)) {
 		val = json_object_get_string(v);
 		vlen = (size_t)json_object_get_string_len(v);
-	} else if (json_object_object_get_ex(obj, "value_b64", &v) &&
+	} else if (json_object_object_get_ex(obj, "value", &v) && v == NULL)
+		val = "";	/* tombstone */
+	else if (json_object_object_get_ex(obj, "value_b64", &v) &&
 	    json_object_is_type(v, json_type_string)) {
 		if (buf_unbase64(&g->value, json_object_get_string(v),
 		    (size_t)json_object_get_string_len(v)) == -1) {
@@ -230,8 +239,12 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 		}
 		val = g->value.data ? g->value.data : "";
 		vlen = g->value.len;
-	} else
-		val = "";	/* tombstone */
+	} else {
+		dead(g, it, "bad_line", line, len, "input line %lu: the record "
+		    "line has no string or null \"value\" nor a "
+		    "\"value_b64\"", lineno);
+		goto out;
+	}
 	ok = record_check(val, vlen, d->max_record, time_now_us(), &g->rec);
 	if (ok || strcmp(g->rec.reason_code, "last_checked") == 0 ||
 	    strcmp(g->rec.reason_code, "future") == 0) {
@@ -257,6 +270,10 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 	it->data_off = g->arena.len;
 	it->data_len = g->rec.report.len;
 	buf_add(&g->arena, g->rec.report.data, g->rec.report.len);
+	/* Kept for a dead letter, should the database refuse the row. */
+	it->raw_off = g->arena.len;
+	it->raw_len = vlen;
+	buf_add(&g->arena, val, vlen);
 	goto out;
 noid:
 	if (!it->has_id) {
@@ -621,11 +638,11 @@ flush_slow(struct ingest *g, PGresult **resp)
 			pg_errmsg(conn, err, sizeof(err));
 			snprintf(org, sizeof(org), "db:%s", pg_sqlstate(res));
 			PQclear(res);
-			if (pg_exec(conn, "ROLLBACK TO SAVEPOINT row", err + 256,
-			    256) == -1)
+			if (pg_exec(conn, "ROLLBACK TO SAVEPOINT row", ts,
+			    sizeof(ts)) == -1)
 				return -1;
 			it->status = ST_STORED;
-			dead(g, it, org, a + it->data_off, it->data_len,
+			dead(g, it, org, a + it->raw_off, it->raw_len,
 			    "the database refused the row: %s", err);
 		}
 		if (insert_dead(g, it, resp) == -1)
@@ -789,6 +806,7 @@ dbw_ingest(struct dbw *d)
 		    errno != EAGAIN) {
 			log_error("unable to read stdin: %s", strerror(errno));
 			eof = 1;
+			rc = EX_TEMPFAIL;
 		}
 		r = LINE_AGAIN;
 		while (!g.term && rc == 0 &&

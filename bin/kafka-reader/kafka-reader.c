@@ -587,12 +587,15 @@ open_acks(struct reader *r)
 	}
 	fd = (int)strtonum(r->ackpath, 0, 1 << 20, &err);
 	if (err != NULL) {
-		/* Blocks until the writer opens the FIFO, as the shell does. */
-		while ((fd = open(r->ackpath, O_RDONLY | O_CLOEXEC)) == -1 &&
-		    errno == EINTR && !sig_pending_term())
-			;
+		/*
+		 * Non-blocking, so that the writer's open (the shell's
+		 * "> acks") completes at once.  Poll reports neither data
+		 * nor hang-up until a writer has come, so its absence is
+		 * never taken for EOF.
+		 */
+		fd = open(r->ackpath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd == -1)
-			log_fatal(EX_NOINPUT, "unable to open %s: %s",
+			log_fatal(EX_CONFIG, "unable to open %s: %s",
 			    r->ackpath, strerror(errno));
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -669,7 +672,7 @@ configure(struct reader *r, int argc, char **argv)
 		case 'v': log_louder(); break;
 		case 'X':
 			if (kconf_set(conf, optarg, err, sizeof(err)) == -1)
-				log_fatal(EX_CONFIG, "-X %s: %s", optarg, err);
+				log_fatal(EX_CONFIG, "-X: %s", err);
 			break;
 		case 'L':
 			if (log_set_format_name(optarg) == -1)
