@@ -80,4 +80,23 @@ test_expect_success 'invalid lines are reported, counted, and the rest recorded'
 	test "$(sql "SELECT count(*) FROM reported WHERE notified_at = '"'2026-12-01 08:03:00'"'")" = 1
 '
 
+test_expect_success 'a line the database refuses holds back no other' '
+	sqlin <<-\EOF &&
+	CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+	  IF NEW.notified_at = '\''2026-12-01 09:00:00.000002'\'' THEN RAISE EXCEPTION '\''refused'\''; END IF;
+	  RETURN NEW;
+	END $$;
+	CREATE TRIGGER refuse BEFORE INSERT ON reported FOR EACH ROW EXECUTE FUNCTION refuse();
+	EOF
+	test_when_finished "sql \"DROP TRIGGER refuse ON reported\"" &&
+	for n in 1 2 3; do
+		outcome notifications-backend 2 22 $C2 "2026-11-30 11:00:00" "2026-12-01 09:00:00.00000$n" same "" || return 1
+	done >in &&
+	db-writer -r <in 2>err &&
+	test_grep "one by one" err &&
+	test_grep "refused an outcome" err &&
+	test "$(sql "SELECT count(*) FROM reported WHERE notified_at >= '\''2026-12-01 09:00:00'\''")" = 2
+'
+
 test_done

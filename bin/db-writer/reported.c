@@ -9,8 +9,7 @@
  * read_errors unless that report already has one.  The primary key of
  * reported (org_id, cluster, notified_at) makes a repeated outcome line a
  * no-op.  A batch the database refuses for good (a bug, not an outage) is
- * logged and skipped: only sent rows steer later decisions, so its clusters
- * are simply decided again on the next run.
+ * recorded again line by line, so that one bad line holds back no other.
  */
 #include <errno.h>
 #include <poll.h>
@@ -43,6 +42,7 @@ enum { C_ORG, C_ACCT, C_CLUSTER, C_STATE, C_UPD, C_NOTIFIED, C_ERR,
 struct outcomes {
 	struct dbw	*d;
 	struct cols	 cols;
+	struct buf	 lines;		/* the batch's lines, NUL-separated */
 	int64_t		 first_ms;
 	int		 term;
 	uint64_t	 invalid;
@@ -82,7 +82,9 @@ static void	cols_free(struct cols *);
 static void	arr_str(struct buf *, const char *, size_t);
 static void	arr_null(struct buf *);
 static void	arr_raw(struct buf *, const char *);
-static int	take(struct outcomes *, const char *, unsigned long);
+static int	take(struct outcomes *, struct cols *, const char *,
+		    unsigned long);
+static int	replay(struct outcomes *);
 static int	flush(struct outcomes *);
 static int	run_batch(struct outcomes *, const struct cols *,
 		    PGresult **, long *, long *);
@@ -171,14 +173,14 @@ get_int(struct json_object *o, const char *k, int64_t lo, int64_t hi,
 
 /* Adds one outcome line to the batch; -1 if it cannot be recorded. */
 static int
-take(struct outcomes *g, const char *line, unsigned long lineno)
+take(struct outcomes *g, struct cols *c, const char *line,
+    unsigned long lineno)
 {
 	static const struct { const char *name; int id; } states[] = {
 		{ "sent", 1 }, { "same", 2 }, { "error", 4 },
 	};
 	struct json_object *o = json_tokener_parse(line), *drop;
 	const char *target, *cluster, *upd, *notified, *state, *err;
-	struct cols *c = &g->cols;
 	int64_t org, acct, t = 0;
 	size_t elen = 0, i;
 	int st = 0, kind;
@@ -216,8 +218,11 @@ take(struct outcomes *g, const char *line, unsigned long lineno)
 		goto bad;
 	}
 	err = get_str(o, "error", &elen);
-	if (g->cols.n == 0)
-		g->first_ms = time_mono_ms();
+	if (c == &g->cols) {
+		if (c->n == 0)
+			g->first_ms = time_mono_ms();
+		buf_add(&g->lines, line, strlen(line) + 1);
+	}
 	snprintf(num, sizeof(num), "%lld", (long long)org);
 	arr_raw(&c->c[C_ORG], num);
 	snprintf(num, sizeof(num), "%lld", (long long)acct);
@@ -319,14 +324,13 @@ flush(struct outcomes *g)
 				break;
 			pg_errmsg(d->conn, err, sizeof(err));
 			if (!pg_transient(res, d->conn)) {
-				log_error("the database refused %zu outcomes "
-				    "(%s: %s); they are decided again next run",
+				log_warn("the database refused a batch of %zu "
+				    "outcomes (%s: %s); recording them one by one",
 				    g->cols.n, pg_sqlstate(res), err);
 				PQclear(res);
-				d->metrics[M_CONSUMING_ERRORS].value +=
-				    g->cols.n;
-				cols_reset(&g->cols);
-				return 0;
+				if (replay(g) == 0)
+					return 0;
+				continue;
 			}
 			log_warn("unable to record outcomes: %s", err);
 			PQclear(res);
@@ -346,6 +350,54 @@ flush(struct outcomes *g)
 		    "or their report is gone)", g->cols.n - (size_t)(nrep + nerr),
 		    g->cols.n);
 	cols_reset(&g->cols);
+	buf_reset(&g->lines);
+	return 0;
+}
+
+/*
+ * Records the batch line by line, so that the one line the database
+ * refuses (a bug, not an outage) holds back no other.  A refused line is
+ * logged with its content: only sent rows steer later decisions, so its
+ * cluster is decided again on the next run.  Returns -1 on an outage.
+ */
+static int
+replay(struct outcomes *g)
+{
+	struct dbw *d = g->d;
+	struct cols one;
+	const char *p = g->lines.data, *end = p + g->lines.len;
+	PGresult *res;
+	char err[1024];
+	long nrep, nerr;
+	int i;
+
+	memset(&one, 0, sizeof(one));
+	for (i = 0; i < NCOLS; i++)
+		buf_init(&one.c[i]);
+	for (; p < end; p += strlen(p) + 1) {
+		cols_reset(&one);
+		if (take(g, &one, p, 0) == -1)
+			continue;
+		res = NULL;
+		if (run_batch(g, &one, &res, &nrep, &nerr) == 0) {
+			d->metrics[M_REPORTED].value += (uint64_t)nrep;
+			continue;
+		}
+		if (pg_transient(res, d->conn)) {
+			PQclear(res);
+			cols_free(&one);
+			dbw_disconnect(d);
+			return -1;
+		}
+		pg_errmsg(d->conn, err, sizeof(err));
+		log_error("the database refused an outcome (%s: %s): %.300s",
+		    pg_sqlstate(res), err, p);
+		d->metrics[M_CONSUMING_ERRORS].value++;
+		PQclear(res);
+	}
+	cols_free(&one);
+	cols_reset(&g->cols);
+	buf_reset(&g->lines);
 	return 0;
 }
 
@@ -364,6 +416,7 @@ dbw_reported(struct dbw *d)
 	g.d = d;
 	for (r = 0; r < NCOLS; r++)
 		buf_init(&g.cols.c[r]);
+	buf_init(&g.lines);
 	lineio_init(&in, 0, d->max_line);
 	dbw_ready(d);
 	while (!eof && !g.term && rc == 0) {
@@ -396,7 +449,7 @@ dbw_reported(struct dbw *d)
 				g.invalid++;
 				continue;
 			}
-			take(&g, line, in.lineno);
+			take(&g, &g.cols, line, in.lineno);
 			if (g.cols.n >= (size_t)d->batch_size)
 				rc = flush(&g);
 		}
@@ -416,5 +469,6 @@ dbw_reported(struct dbw *d)
 	}
 	lineio_free(&in);
 	cols_free(&g.cols);
+	buf_free(&g.lines);
 	return rc;
 }
