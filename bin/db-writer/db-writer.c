@@ -4,7 +4,8 @@
  * Without a command it stores result records read on stdin (record lines
  * from kafka-reader) in new_reports, dead-letters rejected ones, and writes
  * an ack line for each record after the transaction holding it committed.
- * Commands: migrate [VERSION|latest], version.
+ * Commands: migrate [VERSION|latest], version, cleanup and
+ * print-for-cleanup of old rows, dead-letters (list or resubmit).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +68,12 @@ usage(void)
 	    "       db-writer -r [-qv] [-d conninfo] [-b batch-size] "
 	    "[-w batch-delay-ms] [-n fd]\n"
 	    "       db-writer [-d conninfo] migrate [version|latest]\n"
-	    "       db-writer [-d conninfo] version\n");
+	    "       db-writer [-d conninfo] version\n"
+	    "       db-writer [-d conninfo] [--max-age interval] "
+	    "[--cleanup-batch n]\n"
+	    "                 cleanup|print-for-cleanup [table ...]\n"
+	    "       db-writer [-d conninfo] [--reason code] [--resubmit] "
+	    "dead-letters\n");
 	exit(EX_USAGE);
 }
 
@@ -93,6 +99,10 @@ parse_options(struct dbw *d, int argc, char **argv, int *reported)
 		{ "max-record-size", required_argument, NULL, 'm' },
 		{ "max-line-length", required_argument, NULL, 'l' },
 		{ "reported", no_argument, NULL, 'r' },
+		{ "max-age", required_argument, NULL, 'A' },
+		{ "cleanup-batch", required_argument, NULL, 'C' },
+		{ "reason", required_argument, NULL, 'E' },
+		{ "resubmit", no_argument, NULL, 'S' },
 		{ "log-format", required_argument, NULL, 'L' },
 		{ "metrics-file", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
@@ -146,6 +156,19 @@ parse_options(struct dbw *d, int argc, char **argv, int *reported)
 		case 'M':
 			d->metrics_file = optarg;
 			break;
+		case 'A':
+			d->max_age = optarg;
+			break;
+		case 'C':
+			d->cleanup_batch = (int)number(optarg, "cleanup batch",
+			    1, 1000000);
+			break;
+		case 'E':
+			d->reason = optarg;
+			break;
+		case 'S':
+			d->resubmit = 1;
+			break;
 		default:
 			usage();
 		}
@@ -171,12 +194,15 @@ main(int argc, char **argv)
 	d.batch_bytes = 16u << 20;
 	d.retry_timeout_ms = 300 * 1000;
 	d.ready_fd = -1;
+	d.cleanup_batch = 10000;
 	memcpy(d.metrics, metric_defs, sizeof(d.metrics));
 	parse_options(&d, argc, argv, &reported);
 	argc -= optind;
 	argv += optind;
 	cmd = argc > 0 ? argv[0] : NULL;
-	if (argc > 2 || (argc == 2 && strcmp(cmd, "migrate") != 0))
+	if (cmd != NULL && strcmp(cmd, "cleanup") != 0 &&
+	    strcmp(cmd, "print-for-cleanup") != 0 &&
+	    (argc > 2 || (argc == 2 && strcmp(cmd, "migrate") != 0)))
 		usage();
 	if (d.ready_fd >= 0 && fcntl(d.ready_fd, F_GETFD) == -1)
 		log_fatal(EX_USAGE, "readiness fd %d is not open", d.ready_fd);
@@ -190,6 +216,11 @@ main(int argc, char **argv)
 		rc = dbw_migrate(&d, argc == 2 ? argv[1] : NULL);
 	else if (strcmp(cmd, "version") == 0)
 		rc = dbw_version(&d);
+	else if (strcmp(cmd, "cleanup") == 0 ||
+	    strcmp(cmd, "print-for-cleanup") == 0)
+		rc = dbw_cleanup(&d, argc - 1, argv + 1, cmd[0] == 'p');
+	else if (strcmp(cmd, "dead-letters") == 0)
+		rc = dbw_dead_letters(&d);
 	else {
 		log_error("unknown command \"%s\"", cmd);
 		usage();

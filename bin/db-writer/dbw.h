@@ -29,6 +29,10 @@ struct dbw {
 	size_t		 max_record;		/* record size limit */
 	size_t		 max_line;		/* input line limit */
 	int		 need_schema;		/* check tables on connect */
+	const char	*max_age;		/* cleanup: interval text */
+	int		 cleanup_batch;		/* cleanup: rows a transaction */
+	const char	*reason;		/* dead-letters: reason code */
+	int		 resubmit;		/* dead-letters: as records */
 	const char	*metrics_file;
 	int		 ready_fd;
 	int64_t		 last_updated_at;	/* newest updated_at written */
@@ -50,5 +54,7 @@ int	dbw_ingest(struct dbw *);
 int	dbw_reported(struct dbw *);
 int	dbw_migrate(struct dbw *, const char *target);
 int	dbw_version(struct dbw *);
+int	dbw_cleanup(struct dbw *, int argc, char **argv, int print);
+int	dbw_dead_letters(struct dbw *);
 
 #endif

@@ -47,6 +47,7 @@ struct item {
 	char		 code[64];
 	size_t		 reason_off, reason_len;
 	int64_t		 updated_at;
+	int64_t		 dl_id;		/* resubmitted dead letter, or 0 */
 };
 
 struct ingest {
@@ -219,6 +220,9 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 		goto noid;
 	}
 	it->has_id = 1;
+	if (json_object_object_get_ex(obj, "dead_letter_id", &v) &&
+	    json_object_is_type(v, json_type_int))
+		it->dl_id = json_object_get_int64(v);
 	it->topic_off = g->arena.len;
 	it->topic_len = strlen(topic);
 	buf_add(&g->arena, topic, it->topic_len);
@@ -503,11 +507,13 @@ insert_dead(struct ingest *g, struct item *it, PGresult **resp)
 	static const char sql[] =
 	    "INSERT INTO dead_letters (topic, kafka_partition, kafka_offset, "
 	    "raw, reason_code, reason, received_at) VALUES ($1, $2, $3, $4, "
-	    "$5, $6, $7) ON CONFLICT DO NOTHING";
+	    "$5, $6, $7) ON CONFLICT (topic, kafka_partition, kafka_offset) "
+	    "DO UPDATE SET reason_code = EXCLUDED.reason_code, "
+	    "reason = EXCLUDED.reason WHERE $8::boolean";
 	const char *a = g->arena.data;
 	char part[16], off[24], now[40], *topic, *reason;
-	const char *params[7];
-	int lens[7] = { 0 }, fmts[7] = { 0 };
+	const char *params[8];
+	int lens[8] = { 0 }, fmts[8] = { 0 };
 	PGresult *res;
 	int rc = 0;
 
@@ -527,7 +533,8 @@ insert_dead(struct ingest *g, struct item *it, PGresult **resp)
 	params[4] = it->code;
 	params[5] = reason;
 	params[6] = now;
-	res = PQexecParams(g->d->conn, sql, 7, NULL, params, lens, fmts, 0);
+	params[7] = it->dl_id != 0 ? "true" : "false";
+	res = PQexecParams(g->d->conn, sql, 8, NULL, params, lens, fmts, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		*resp = res;
 		rc = -1;
@@ -535,6 +542,40 @@ insert_dead(struct ingest *g, struct item *it, PGresult **resp)
 		PQclear(res);
 	free(topic);
 	free(reason);
+	return rc;
+}
+
+/* Deletes the dead letters of resubmitted records that are now stored. */
+static int
+drop_resubmitted(struct ingest *g, PGresult **resp)
+{
+	struct buf ids;
+	const char *params[1];
+	PGresult *res;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&ids);
+	for (i = 0; i < g->n; i++) {
+		struct item *it = &g->items[i];
+
+		if (it->dl_id == 0 || it->kind != IT_STORE)
+			continue;
+		buf_putc(&ids, ids.len ? ',' : '{');
+		buf_put_i64(&ids, it->dl_id);
+	}
+	if (ids.len > 0) {
+		buf_putc(&ids, '}');
+		params[0] = ids.data;
+		res = PQexecParams(g->d->conn, "DELETE FROM dead_letters WHERE "
+		    "id = ANY ($1::bigint[])", 1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			*resp = res;
+			rc = -1;
+		} else
+			PQclear(res);
+	}
+	buf_free(&ids);
 	return rc;
 }
 
@@ -566,7 +607,7 @@ flush_fast(struct ingest *g, PGresult **resp)
 		if (g->items[i].kind == IT_DEAD &&
 		    insert_dead(g, &g->items[i], resp) == -1)
 			return -1;
-	return 0;
+	return drop_resubmitted(g, resp);
 }
 
 /*
@@ -648,7 +689,7 @@ flush_slow(struct ingest *g, PGresult **resp)
 		if (insert_dead(g, it, resp) == -1)
 			return -1;
 	}
-	return 0;
+	return drop_resubmitted(g, resp);
 }
 
 /* Commits the batch; returns 0, or an exit status when giving up. */
