@@ -1,6 +1,7 @@
 #include <string.h>
 
 
+#include "log.h"
 #include "pg.h"
 
 void
@@ -17,6 +18,18 @@ pg_errmsg(PGconn *conn, char *err, size_t errsz)
 		*strchr(err, '\n') = '\0';
 }
 
+/* Server notices (NOTICE, INFO) are for the debug log only. */
+static void
+notice(void *arg, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	(void)arg;
+	while (n > 0 && msg[n - 1] == '\n')
+		n--;
+	log_debug("server: %.*s", (int)n, msg);
+}
+
 PGconn *
 pg_connect(const char *conninfo, const char *appname, char *err, size_t errsz)
 {
@@ -30,6 +43,7 @@ pg_connect(const char *conninfo, const char *appname, char *err, size_t errsz)
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeProcessor(conn, notice, NULL);
 	if (pg_exec(conn, "SET TimeZone = 'UTC'", err, errsz) == -1) {
 		PQfinish(conn);
 		return NULL;
