@@ -1,0 +1,705 @@
+/*
+ * emit: the producer loop of kafka-emitter (see emit.h).
+ *
+ * Everything runs in the main thread: librdkafka's delivery reports, error
+ * and log callbacks are served by rd_kafka_poll (the log through the main
+ * queue, log.queue=true), and the main queue signals new events through a
+ * pipe, so one poll(2) waits for stdin, signals and Kafka at once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "emit.h"
+#include "log.h"
+#include "sig.h"
+#include "timeutil.h"
+
+#define JSON_OUT	(JSON_C_TO_STRING_PLAIN | \
+			    JSON_C_TO_STRING_NOSLASHESCAPE)
+#define DRAIN_MARGIN_MS	5000	/* added to message.timeout.ms at exit */
+#define PURGE_WAIT_MS	2000	/* for the reports of purged messages */
+#define METRICS_MS	10000	/* between two writes of the metrics file */
+#define IDLE_MS		1000	/* longest sleep of the main loop */
+#define RETRY_MS	100	/* rd_kafka_poll while waiting for room */
+
+static void	on_delivery(rd_kafka_t *, const rd_kafka_message_t *, void *);
+static void	on_error(rd_kafka_t *, int, const char *, void *);
+static void	on_log(const rd_kafka_t *, int, const char *, const char *);
+static void	read_lines(struct emitter *);
+static void	handle_line(struct emitter *, const char *, size_t, int);
+static struct json_object *parse_line(struct emitter *, const char *, size_t,
+		    char *, size_t);
+static long	int_overflow(const char *, size_t);
+static void	pass_line(struct emitter *, struct slot *,
+		    struct json_object *);
+static void	invalid_line(struct emitter *, struct slot *, const char *,
+		    const char *, size_t);
+static void	produce(struct emitter *, struct slot *, const char *, size_t);
+static struct slot *new_slot(struct emitter *);
+static void	complete(struct emitter *, struct slot *, rd_kafka_resp_err_t);
+static void	drain_head(struct emitter *);
+static void	write_slot(struct emitter *, struct slot *);
+static void	out_failed(struct emitter *);
+static void	flush_out(struct emitter *);
+static void	serve(struct emitter *, int);
+static void	check_signals(struct emitter *);
+static void	stop_reading(struct emitter *);
+static void	wake_drain(struct emitter *);
+static void	metrics_tick(struct emitter *, int);
+static void	give_up(struct emitter *);
+static struct json_object *jstr(const char *);
+
+static const struct metric metric_defs[M_NMETRICS] = {
+	[M_LINES_READ] = { "lines_read", "Input lines read", "counter", 0 },
+	[M_PRODUCED] = { "messages_produced",
+	    "Messages handed to the producer", "counter", 0 },
+	[M_DELIVERED] = { "messages_delivered",
+	    "Messages acknowledged by the brokers", "counter", 0 },
+	[M_DELIVERY_ERRORS] = { "delivery_errors",
+	    "Messages not delivered", "counter", 0 },
+	[M_INVALID] = { "invalid_lines",
+	    "Input lines that are not a JSON object or too long",
+	    "counter", 0 },
+	[M_PASSED] = { "passed_through",
+	    "Input lines without a payload, passed through", "counter", 0 },
+};
+
+void
+emit_open(struct emitter *e, rd_kafka_conf_t *conf, const char *topic,
+    const char *metrics_path)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, 0 };
+	char errstr[512], val[32];
+	size_t sz = sizeof(val);
+	const char *numerr;
+	long long tmo;
+
+	if (sig_setup(sigs) == -1)
+		log_fatal(EX_OSERR, "unable to set up signals: %s",
+		    strerror(errno));
+	memset(e, 0, sizeof(*e));
+	memcpy(e->m, metric_defs, sizeof(e->m));
+	e->metrics_path = metrics_path;
+	e->evfd[0] = e->evfd[1] = -1;
+	if (rd_kafka_conf_get(conf, "message.timeout.ms", val, &sz) !=
+	    RD_KAFKA_CONF_OK)
+		log_fatal(EX_SOFTWARE, "unable to read message.timeout.ms");
+	tmo = strtonum(val, 0, INT_MAX, &numerr);
+	if (numerr != NULL)
+		log_fatal(EX_SOFTWARE, "message.timeout.ms is %s", numerr);
+	e->drain_ms = tmo == 0 ? -1 : tmo + DRAIN_MARGIN_MS;
+	if (rd_kafka_conf_set(conf, "log.queue", "true", errstr,
+	    sizeof(errstr)) != RD_KAFKA_CONF_OK)
+		log_fatal(EX_SOFTWARE, "unable to set log.queue: %s", errstr);
+	rd_kafka_conf_set_opaque(conf, e);
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_log_cb(conf, on_log);
+	/* On success rd_kafka_new owns conf; on failure we still do. */
+	e->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	if (e->rk == NULL) {
+		rd_kafka_conf_destroy(conf);
+		log_fatal(EX_CONFIG, "unable to create producer: %s", errstr);
+	}
+	rd_kafka_set_log_queue(e->rk, NULL);
+	if ((e->rkt = rd_kafka_topic_new(e->rk, topic, NULL)) == NULL)
+		log_fatal(EX_CONFIG, "unable to use topic %s: %s", topic,
+		    rd_kafka_err2str(rd_kafka_last_error()));
+	if (pipe2(e->evfd, O_NONBLOCK | O_CLOEXEC) == -1)
+		log_fatal(EX_OSERR, "unable to create pipe: %s",
+		    strerror(errno));
+	e->mainq = rd_kafka_queue_get_main(e->rk);
+	rd_kafka_queue_io_event_enable(e->mainq, e->evfd[1], "k", 1);
+	if ((e->ring = calloc(EMIT_RING, sizeof(*e->ring))) == NULL)
+		log_fatal(EX_OSERR, "unable to allocate the ring");
+	if ((e->tok = json_tokener_new()) == NULL)
+		log_fatal(EX_OSERR, "unable to allocate a JSON tokener");
+	json_tokener_set_flags(e->tok,
+	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	lineio_init(&e->in, STDIN_FILENO, 0);
+	e->metrics_next = time_mono_ms() + METRICS_MS;
+	e->reading = 1;
+	log_debug("producing to topic %s, drain bound %lld ms", topic,
+	    (long long)e->drain_ms);
+}
+
+/*
+ * Reads stdin until EOF, a termination signal, a fatal producer error or
+ * a dead stdout, producing and writing outcomes on the way.
+ */
+void
+emit_run(struct emitter *e)
+{
+	struct pollfd pfd[3];
+	ssize_t n;
+
+	while (e->reading) {
+		serve(e, 0);
+		metrics_tick(e, 0);
+		if (e->in.eof) {
+			/* Stopped from a callback: finish the buffer. */
+			read_lines(e);
+			continue;
+		}
+		flush_out(e);
+		if (!e->reading)
+			break;
+		pfd[0].fd = sig_fd();
+		pfd[1].fd = e->evfd[0];
+		pfd[2].fd = e->in.fd;
+		pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
+		if (poll(pfd, 3, IDLE_MS) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_fatal(EX_SOFTWARE, "poll: %s", strerror(errno));
+		}
+		if (pfd[0].revents != 0)
+			check_signals(e);
+		if (pfd[1].revents != 0)
+			wake_drain(e);
+		if (pfd[2].revents != 0 && !e->in.eof) {
+			n = lineio_fill(&e->in);
+			if (n == -1 && errno != EINTR && errno != EAGAIN) {
+				log_error("unable to read stdin: %s",
+				    strerror(errno));
+				e->in_err = 1;
+				stop_reading(e);
+			}
+		}
+		read_lines(e);
+	}
+}
+
+/*
+ * Waits for the delivery reports of everything produced, at most
+ * message.timeout.ms plus a margin (or until a second signal), writing
+ * outcomes as they complete; what is still undelivered then is purged and
+ * reported as an error.
+ */
+void
+emit_drain(struct emitter *e)
+{
+	int64_t deadline;
+
+	deadline = e->drain_ms < 0 ? -1 : time_mono_ms() + e->drain_ms;
+	drain_head(e);
+	if (e->inflight > 0)
+		log_info("waiting for %zu delivery report(s)", e->inflight);
+	while (e->inflight > 0 && e->nterm < 2 &&
+	    (deadline < 0 || time_mono_ms() < deadline)) {
+		flush_out(e);
+		rd_kafka_flush(e->rk, RETRY_MS);
+		drain_head(e);
+		check_signals(e);
+		metrics_tick(e, 0);
+		if (e->inflight > 0 && rd_kafka_outq_len(e->rk) == 0)
+			break;
+	}
+	if (e->inflight > 0)
+		give_up(e);
+	drain_head(e);
+	flush_out(e);
+}
+
+int
+emit_close(struct emitter *e)
+{
+	const struct metric *m = e->m;
+	size_t i;
+
+	rd_kafka_queue_destroy(e->mainq);
+	rd_kafka_topic_destroy(e->rkt);
+	rd_kafka_destroy(e->rk);
+	close(e->evfd[0]);
+	close(e->evfd[1]);
+	for (i = 0; i < EMIT_RING; i++) {
+		json_object_put(e->ring[i].obj);
+		free(e->ring[i].text);
+	}
+	free(e->ring);
+	json_tokener_free(e->tok);
+	lineio_free(&e->in);
+	metrics_tick(e, 1);
+	log_info("%llu lines read: %llu delivered, %llu not delivered, "
+	    "%llu invalid, %llu passed through",
+	    (unsigned long long)m[M_LINES_READ].value,
+	    (unsigned long long)m[M_DELIVERED].value,
+	    (unsigned long long)m[M_DELIVERY_ERRORS].value,
+	    (unsigned long long)m[M_INVALID].value,
+	    (unsigned long long)m[M_PASSED].value);
+	if (e->out_dead || e->in_err)
+		return EX_TEMPFAIL;
+	if (m[M_DELIVERY_ERRORS].value > 0 || e->fatal)
+		return EX_UNAVAILABLE;
+	if (m[M_INVALID].value > 0)
+		return EX_DATAERR;
+	return 0;
+}
+
+/* The delivery report of one message, served by rd_kafka_poll. */
+static void
+on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
+{
+	struct emitter *e = opaque;
+	uint64_t seq = (uint64_t)(uintptr_t)msg->_private;
+	struct slot *s = &e->ring[seq % EMIT_RING];
+
+	(void)rk;
+	if (s->seq != seq || !s->kafka || s->done) {
+		log_debug("delivery report for a forgotten message");
+		return;
+	}
+	if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_warn("line %lu: delivery failed: %s", s->lineno,
+		    rd_kafka_err2str(msg->err));
+	else
+		log_debug("line %lu: delivered to partition %d at offset %lld",
+		    s->lineno, (int)msg->partition, (long long)msg->offset);
+	complete(e, s, msg->err);
+}
+
+static void
+on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct emitter *e = opaque;
+	char buf[512];
+
+	/* The log callback has already told of connection failures. */
+	if (err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+	    err == RD_KAFKA_RESP_ERR__RESOLVE) {
+		log_debug("kafka: %s", reason);
+		return;
+	}
+	if (err != RD_KAFKA_RESP_ERR__FATAL) {
+		log_warn("kafka: %s", reason);
+		return;
+	}
+	rd_kafka_fatal_error(rk, buf, sizeof(buf));
+	log_error("fatal producer error: %s", buf);
+	e->fatal = 1;
+	stop_reading(e);
+}
+
+static void
+on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	/* Syslog levels; what is fatal to us comes through on_error. */
+	log_msg(level <= 4 ? LOG_WARN : level == 5 ? LOG_INFO : LOG_DEBUG,
+	    "rdkafka: %s: %s", fac, buf);
+}
+
+/* Handles the complete lines in the input buffer. */
+static void
+read_lines(struct emitter *e)
+{
+	char *line;
+	size_t len;
+	int r;
+
+	while (e->reading) {
+		r = lineio_next(&e->in, &line, &len);
+		if (r == LINE_AGAIN)
+			return;
+		if (r == LINE_EOF) {
+			e->reading = 0;
+			return;
+		}
+		handle_line(e, line, len, r == LINE_TOOLONG);
+	}
+}
+
+static void
+handle_line(struct emitter *e, const char *line, size_t len, int toolong)
+{
+	struct json_object *o, *p;
+	struct slot *s;
+	const char *val;
+	char why[256];
+	size_t vlen;
+
+	s = new_slot(e);
+	if (toolong) {
+		snprintf(why, sizeof(why), "line too long (more than %zu "
+		    "bytes)", e->in.max);
+		invalid_line(e, s, why, line, len);
+		return;
+	}
+	if ((o = parse_line(e, line, len, why, sizeof(why))) == NULL) {
+		invalid_line(e, s, why, line, len);
+		return;
+	}
+	if (!json_object_object_get_ex(o, "payload", &p) || p == NULL) {
+		pass_line(e, s, o);
+		return;
+	}
+	if (!json_object_is_type(p, json_type_object)) {
+		json_object_put(o);
+		invalid_line(e, s, "payload is not a JSON object", line, len);
+		return;
+	}
+	/* The outcome is the input without its payload. */
+	json_object_get(p);
+	json_object_object_del(o, "payload");
+	s->obj = o;
+	s->kafka = 1;
+	val = json_object_to_json_string_length(p, JSON_OUT, &vlen);
+	produce(e, s, val, vlen);
+	json_object_put(p);
+}
+
+/*
+ * Returns the line as a JSON object (the caller owns it), or NULL with the
+ * reason in why.
+ */
+static struct json_object *
+parse_line(struct emitter *e, const char *line, size_t len, char *why,
+    size_t whysz)
+{
+	struct json_object *o;
+	enum json_tokener_error jerr;
+	long off;
+
+	json_tokener_reset(e->tok);
+	o = json_tokener_parse_ex(e->tok, line, (int)len);
+	jerr = json_tokener_get_error(e->tok);
+	if (o == NULL && jerr == json_tokener_success)
+		jerr = json_tokener_error_parse_null;	/* "null" */
+	if (jerr == json_tokener_continue)
+		snprintf(why, whysz, "not a JSON object: unexpected end of "
+		    "line");
+	else if (jerr != json_tokener_success)
+		snprintf(why, whysz, "not a JSON object: %s at offset %zu",
+		    json_tokener_error_desc(jerr),
+		    json_tokener_get_parse_end(e->tok));
+	else if (!json_object_is_type(o, json_type_object))
+		snprintf(why, whysz, "not a JSON object: a JSON %s",
+		    json_type_to_name(json_object_get_type(o)));
+	else if ((off = int_overflow(line, len)) >= 0)
+		snprintf(why, whysz, "integer out of range at offset %ld", off);
+	else
+		return o;
+	json_object_put(o);
+	return NULL;
+}
+
+/*
+ * json-c silently saturates integers outside the int64 and uint64 ranges;
+ * returns the offset of the first such integer in a line that parsed (so
+ * that the line is refused rather than altered), or -1.  Numbers with a
+ * fraction or an exponent keep their text in json-c, and are fine.
+ */
+static long
+int_overflow(const char *s, size_t len)
+{
+	static const char maxneg[] = "9223372036854775808";
+	static const char maxpos[] = "18446744073709551615";
+	const char *max;
+	size_t i = 0, d, k, n, maxlen;
+
+	while (i < len) {
+		if (s[i] == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			i++;
+			continue;
+		}
+		if (s[i] != '-' && (s[i] < '0' || s[i] > '9')) {
+			i++;
+			continue;
+		}
+		d = s[i] == '-' ? i + 1 : i;
+		for (k = d; k < len && s[k] >= '0' && s[k] <= '9'; k++)
+			;
+		if (k < len && (s[k] == '.' || s[k] == 'e' || s[k] == 'E')) {
+			while (k < len && strchr("0123456789.eE+-", s[k]) != NULL)
+				k++;
+			i = k;
+			continue;
+		}
+		n = k - d;
+		max = s[i] == '-' ? maxneg : maxpos;
+		maxlen = strlen(max);
+		if (n > maxlen || (n == maxlen && memcmp(s + d, max, n) > 0))
+			return (long)i;
+		i = k;
+	}
+	return -1;
+}
+
+/* A line without a payload: its outcome is ready now. */
+static void
+pass_line(struct emitter *e, struct slot *s, struct json_object *o)
+{
+	struct json_object *st;
+
+	json_object_object_del(o, "payload");
+	if (!json_object_object_get_ex(o, "state", &st) ||
+	    !json_object_is_type(st, json_type_string))
+		json_object_object_add(o, "state", jstr("same"));
+	s->obj = o;
+	s->done = 1;
+	e->m[M_PASSED].value++;
+}
+
+/*
+ * A line that is not a JSON object, has a payload that is not one, or is
+ * too long: its outcome says so with its line number and the start of its
+ * text, so that downstream can record it.
+ */
+static void
+invalid_line(struct emitter *e, struct slot *s, const char *why,
+    const char *line, size_t len)
+{
+	struct buf b;
+
+	log_warn("line %lu: %s", s->lineno, why);
+	buf_init(&b);
+	buf_puts(&b, "{\"state\":\"invalid\",\"line\":");
+	buf_put_i64(&b, (int64_t)s->lineno);
+	buf_puts(&b, ",\"error\":");
+	buf_json_str(&b, why, strlen(why));
+	buf_puts(&b, ",\"input\":");
+	buf_json_str(&b, line, utf8_cut(line, len, EMIT_ECHO_MAX));
+	buf_putc(&b, '}');
+	s->text = b.data;	/* the buffer's storage, now the slot's */
+	s->done = 1;
+	e->m[M_INVALID].value++;
+}
+
+/*
+ * Hands the value to librdkafka (which copies it); a full queue is back
+ * pressure: serve the producer and retry.  Any other refusal is the line's
+ * outcome.
+ */
+static void
+produce(struct emitter *e, struct slot *s, const char *val, size_t len)
+{
+	rd_kafka_resp_err_t err;
+
+	for (;;) {
+		if (e->nterm >= 2) {
+			complete(e, s, RD_KAFKA_RESP_ERR__PURGE_QUEUE);
+			break;
+		}
+		if (rd_kafka_produce(e->rkt, RD_KAFKA_PARTITION_UA,
+		    RD_KAFKA_MSG_F_COPY, (void *)(uintptr_t)val, len, NULL, 0,
+		    (void *)(uintptr_t)s->seq) == 0) {
+			e->m[M_PRODUCED].value++;
+			e->inflight++;
+			s->produced = 1;
+			log_debug("line %lu: queued %zu bytes", s->lineno, len);
+			break;
+		}
+		err = rd_kafka_last_error();
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			log_warn("line %lu: unable to produce: %s", s->lineno,
+			    rd_kafka_err2str(err));
+			complete(e, s, err);
+			break;
+		}
+		serve(e, RETRY_MS);
+		check_signals(e);
+	}
+	serve(e, 0);
+}
+
+/* The next free slot at the tail, waiting for room if the ring is full. */
+static struct slot *
+new_slot(struct emitter *e)
+{
+	struct slot *s;
+
+	while (e->count == EMIT_RING) {
+		if (e->nterm >= 2)
+			rd_kafka_purge(e->rk, RD_KAFKA_PURGE_F_QUEUE |
+			    RD_KAFKA_PURGE_F_INFLIGHT);
+		serve(e, RETRY_MS);
+		check_signals(e);
+	}
+	s = &e->ring[(e->head + e->count) % EMIT_RING];
+	memset(s, 0, sizeof(*s));
+	s->seq = e->seq++;
+	s->lineno = e->in.lineno;
+	e->count++;
+	e->m[M_LINES_READ].value++;
+	return s;
+}
+
+static void
+complete(struct emitter *e, struct slot *s, rd_kafka_resp_err_t err)
+{
+	if (s->produced)
+		e->inflight--;
+	s->err = err;
+	s->done = 1;
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		e->m[M_DELIVERED].value++;
+	else
+		e->m[M_DELIVERY_ERRORS].value++;
+}
+
+/* Writes the outcomes of the complete lines at the head of the ring. */
+static void
+drain_head(struct emitter *e)
+{
+	struct slot *s;
+
+	while (e->count > 0 && (s = &e->ring[e->head])->done) {
+		write_slot(e, s);
+		json_object_put(s->obj);
+		free(s->text);
+		s->obj = NULL;
+		s->text = NULL;
+		e->head = (e->head + 1) % EMIT_RING;
+		e->count--;
+	}
+}
+
+static void
+write_slot(struct emitter *e, struct slot *s)
+{
+	const char *out;
+	size_t len;
+
+	if (e->out_dead)
+		return;
+	if (s->text != NULL) {
+		out = s->text;
+		len = strlen(out);
+	} else {
+		if (s->kafka && s->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+			json_object_object_add(s->obj, "state", jstr("sent"));
+		else if (s->kafka) {
+			json_object_object_add(s->obj, "state", jstr("error"));
+			json_object_object_add(s->obj, "error",
+			    jstr(rd_kafka_err2str(s->err)));
+		}
+		out = json_object_to_json_string_length(s->obj, JSON_OUT, &len);
+	}
+	if (fwrite(out, 1, len, stdout) != len || putchar('\n') == EOF)
+		out_failed(e);
+}
+
+static void
+out_failed(struct emitter *e)
+{
+	if (e->out_dead)
+		return;
+	if (errno == EPIPE)
+		log_error("stdout closed: downstream gone, stopping");
+	else
+		log_error("unable to write stdout: %s", strerror(errno));
+	e->out_dead = 1;
+	e->reading = 0;
+}
+
+static void
+flush_out(struct emitter *e)
+{
+	if (!e->out_dead && fflush(stdout) == EOF)
+		out_failed(e);
+}
+
+/* Serves the producer's callbacks (waiting up to ms), then the head. */
+static void
+serve(struct emitter *e, int ms)
+{
+	if (ms > 0)
+		flush_out(e);
+	rd_kafka_poll(e->rk, ms);
+	drain_head(e);
+}
+
+/* The first signal stops reading; a second one stops waiting. */
+static void
+check_signals(struct emitter *e)
+{
+	if (sig_read() == 0)
+		return;
+	if (++e->nterm == 1) {
+		log_info("signal received: finishing");
+		stop_reading(e);
+	} else if (e->nterm == 2)
+		log_warn("second signal: giving up undelivered messages");
+}
+
+/* What is in the input buffer is still handled, as at EOF. */
+static void
+stop_reading(struct emitter *e)
+{
+	e->in.eof = 1;
+}
+
+static void
+wake_drain(struct emitter *e)
+{
+	char buf[64];
+
+	while (read(e->evfd[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+static void
+metrics_tick(struct emitter *e, int force)
+{
+	if (e->metrics_path == NULL ||
+	    (!force && time_mono_ms() < e->metrics_next))
+		return;
+	e->metrics_next = time_mono_ms() + METRICS_MS;
+	if (metrics_write(e->metrics_path, "ccx_kafka_emitter_", e->m,
+	    M_NMETRICS) == -1) {
+		if (!e->metrics_failed)
+			log_warn("unable to write %s: %s", e->metrics_path,
+			    strerror(errno));
+		e->metrics_failed = 1;
+	} else
+		e->metrics_failed = 0;
+}
+
+/*
+ * Purges what librdkafka still holds, waits briefly for the purge reports,
+ * and completes whatever is left as timed out.
+ */
+static void
+give_up(struct emitter *e)
+{
+	int64_t end;
+	size_t i;
+	struct slot *s;
+
+	log_warn("%zu message(s) without a delivery report: purging",
+	    e->inflight);
+	rd_kafka_purge(e->rk, RD_KAFKA_PURGE_F_QUEUE |
+	    RD_KAFKA_PURGE_F_INFLIGHT);
+	end = time_mono_ms() + PURGE_WAIT_MS;
+	while (e->inflight > 0 && rd_kafka_outq_len(e->rk) > 0 &&
+	    time_mono_ms() < end)
+		serve(e, RETRY_MS);
+	for (i = 0; i < e->count; i++) {
+		s = &e->ring[(e->head + i) % EMIT_RING];
+		if (!s->done)
+			complete(e, s, RD_KAFKA_RESP_ERR__TIMED_OUT);
+	}
+	drain_head(e);
+}
+
+static struct json_object *
+jstr(const char *str)
+{
+	struct json_object *o;
+
+	if ((o = json_object_new_string(str)) == NULL)
+		log_fatal(EX_OSERR, "unable to allocate a JSON string");
+	return o;
+}

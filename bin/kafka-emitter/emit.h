@@ -1,0 +1,86 @@
+/*
+ * emit: the engine of kafka-emitter.
+ *
+ * One idempotent producer, one ring of input lines in input order, and
+ * outcome lines written from the head of the ring as soon as the line
+ * there is complete (delivery report received, or nothing to deliver).
+ * emit_open installs the signal handlers (sig.h) and creates the producer
+ * from conf, which it consumes; it exits with EX_CONFIG when librdkafka
+ * refuses the configuration.  emit_run reads stdin until EOF, a termination
+ * signal, a fatal producer error or EPIPE on stdout.  emit_drain waits
+ * (bounded) for the outstanding delivery reports and writes the remaining
+ * outcomes.  emit_close destroys the producer, writes the metrics a last
+ * time and returns the exit status.
+ */
+#ifndef KE_EMIT_H
+#define KE_EMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json.h>
+#include <librdkafka/rdkafka.h>
+
+#include "lineio.h"
+#include "metrics.h"
+
+#define EMIT_RING	16384	/* most input lines waiting for an outcome */
+#define EMIT_ECHO_MAX	4096	/* bytes of an invalid line in its outcome */
+
+enum {
+	M_LINES_READ,
+	M_PRODUCED,
+	M_DELIVERED,
+	M_DELIVERY_ERRORS,
+	M_INVALID,
+	M_PASSED,
+	M_NMETRICS
+};
+
+/*
+ * One input line.  A produced line holds its outcome object (the input
+ * without "payload") until its delivery report; a complete line without a
+ * message holds its outcome object or its finished outcome text.
+ */
+struct slot {
+	uint64_t		 seq;		/* serial number of the line */
+	unsigned long		 lineno;
+	struct json_object	*obj;		/* owned */
+	char			*text;		/* owned; NUL-terminated */
+	rd_kafka_resp_err_t	 err;		/* of the delivery */
+	int			 kafka;		/* has a message to produce */
+	int			 produced;	/* librdkafka holds it */
+	int			 done;		/* the outcome is known */
+};
+
+struct emitter {
+	rd_kafka_t		*rk;
+	rd_kafka_topic_t	*rkt;
+	rd_kafka_queue_t	*mainq;
+	int			 evfd[2];	/* main queue has events */
+	struct json_tokener	*tok;
+	struct lineio		 in;
+	struct slot		*ring;		/* EMIT_RING slots */
+	size_t			 head;
+	size_t			 count;
+	uint64_t		 seq;
+	size_t			 inflight;	/* produced, no report yet */
+	struct metric		 m[M_NMETRICS];
+	const char		*metrics_path;
+	int64_t			 metrics_next;	/* time_mono_ms() */
+	int			 metrics_failed;
+	int64_t			 drain_ms;	/* -1: no bound */
+	int			 reading;
+	int			 nterm;		/* termination signals seen */
+	int			 fatal;		/* fatal producer error */
+	int			 in_err;	/* stdin read error */
+	int			 out_dead;	/* stdout write error (EPIPE) */
+};
+
+void	emit_open(struct emitter *, rd_kafka_conf_t *, const char *topic,
+	    const char *metrics_path);
+void	emit_run(struct emitter *);
+void	emit_drain(struct emitter *);
+int	emit_close(struct emitter *);
+
+#endif
