@@ -1,0 +1,857 @@
+/*
+ * decide: one candidate in, at most one decision line out (SPEC 4.3 to
+ * 4.7, proto/lines.md).
+ *
+ * Reports are read with jscan, straight from the text the database (or the
+ * candidate line) gave: nothing is converted, "details" is copied
+ * verbatim, and the item strings are unescaped into an arena that is
+ * reused for every candidate, so that after the first few clusters a
+ * decision allocates nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <sys/resource.h>
+
+#include <json.h>
+
+#include "differ.h"
+#include "jscan.h"
+#include "log.h"
+#include "timeutil.h"
+
+#define JSON_OUT	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+enum { F_TYPE, F_COMPONENT, F_KEY, F_DETAILS, F_OTHER };
+
+static int	decode_report(struct itemset *, const char *, size_t, char *,
+		    size_t);
+static int	decode_items(struct itemset *, const struct jspan *, char *,
+		    size_t);
+static int	decode_item(struct itemset *, struct jscan *, size_t, char *,
+		    size_t);
+static int	field_of(const struct jspan *);
+static struct item *new_item(struct itemset *);
+static void	itemset_reset(struct itemset *);
+static void	itemset_free(struct itemset *);
+static int	keep_cluster(struct differ *, const struct cand *);
+static int64_t	notified_now(struct differ *);
+static void	evaluate(struct differ *, const struct cand *);
+static int	has_tags(const struct differ_conf *,
+		    const struct content_key *);
+static int	in_baseline(const struct differ *, const struct item *);
+static void	add_issue(struct differ *, size_t, int64_t,
+		    const struct content_key *, struct json_object *);
+static void	rule_span(const char *, size_t, size_t *, size_t *);
+static void	put_head(struct differ *, const struct cand *, int64_t);
+static void	put_read_error(struct differ *, const char *);
+static void	put_payload(struct differ *, const struct cand *, int64_t);
+static void	put_event(struct differ *, const struct cand *,
+		    const struct issue *, const char *);
+static void	put_issues(struct differ *);
+static void	put_content(struct differ *);
+static const struct rulejson *rule_json(struct differ *,
+		    struct json_object *);
+static void	expand(struct buf *, const char *, const struct cand *,
+		    const struct itemset *, const struct item *);
+static void	publish_date(struct buf *, const char *);
+static size_t	trimmed(const char *, size_t);
+static int	strlist_has(const struct strlist *, const char *, size_t);
+static void	strlist_free(struct strlist *);
+
+#define ARENA(set, off)	((set)->arena.data + (off))
+
+void
+differ_init(struct differ *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->conf.ready_fd = -1;
+	content_init(&d->content);
+	buf_init(&d->cur.arena);
+	buf_init(&d->base.arena);
+	buf_init(&d->line);
+	buf_init(&d->tmp);
+	buf_init(&d->rule);
+	buf_init(&d->in_report);
+	buf_init(&d->in_baseline);
+	buf_init(&d->in_str);
+}
+
+void
+differ_free(struct differ *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nrj; i++)
+		free(d->rj[i].text);
+	free(d->rj);
+	free(d->iss);
+	itemset_free(&d->cur);
+	itemset_free(&d->base);
+	buf_free(&d->line);
+	buf_free(&d->tmp);
+	buf_free(&d->rule);
+	buf_free(&d->in_report);
+	buf_free(&d->in_baseline);
+	buf_free(&d->in_str);
+	content_free(&d->content);
+	strlist_free(&d->conf.tags);
+	strlist_free(&d->conf.allowed);
+	strlist_free(&d->conf.blocked);
+	evfilter_free(d->conf.filter);
+	d->conf.filter = NULL;
+}
+
+int
+differ_candidate(struct differ *d, const struct cand *c)
+{
+	const struct differ_conf *cf = &d->conf;
+	int64_t now;
+	int r;
+
+	d->nread++;
+	d->m[M_CANDIDATES].value++;
+	if (!keep_cluster(d, c)) {
+		d->m[M_FILTERED].value++;
+		return 0;
+	}
+	now = notified_now(d);
+	r = decode_report(&d->cur, c->report, c->report_len, d->error,
+	    sizeof(d->error));
+	if (r == -1) {
+		d->m[M_DESERIALIZE].value++;
+		d->nread_err++;
+		log_warn("cluster %.*s, org %lld, updated_at %s: %s",
+		    (int)c->cluster_len, c->cluster, (long long)c->org_id,
+		    c->updated_at, d->error);
+		put_head(d, c, now);
+		put_read_error(d, d->error);
+		return differ_write(d, d->line.data, d->line.len);
+	}
+	if (r == 0)
+		return 0;		/* empty: no line at all */
+	itemset_reset(&d->base);
+	if (c->baseline != NULL && decode_report(&d->base, c->baseline,
+	    c->baseline_len, d->error, sizeof(d->error)) == -1) {
+		d->m[M_BASELINE_ERRORS].value++;
+		log_warn("cluster %.*s, org %lld: the baseline sent at %s is "
+		    "undecodable, treated as none: %s", (int)c->cluster_len,
+		    c->cluster, (long long)c->org_id,
+		    c->baseline_notified_at != NULL ?
+		    c->baseline_notified_at : "?", d->error);
+		itemset_reset(&d->base);
+	}
+	evaluate(d, c);
+	if (d->niss == 0) {
+		d->m[M_SAME].value++;
+		if (cf->no_same)
+			return 0;
+		put_head(d, c, now);
+		buf_puts(&d->line, ",\"state\":\"same\"}\n");
+		return differ_write(d, d->line.data, d->line.len);
+	}
+	d->nnew++;
+	d->m[M_HIGH_IMPACT].value += d->niss;
+	put_head(d, c, now);
+	if (cf->target == TARGET_NB)
+		put_payload(d, c, now);
+	else {
+		put_issues(d);
+		put_content(d);
+	}
+	buf_puts(&d->line, "}\n");
+	return differ_write(d, d->line.data, d->line.len);
+}
+
+int
+differ_write(struct differ *d, const char *s, size_t n)
+{
+	if (d->out_failed)
+		return EX_TEMPFAIL;
+	if (fwrite(s, 1, n, stdout) != n || ferror(stdout)) {
+		log_error("unable to write stdout: %s", strerror(errno));
+		d->out_failed = 1;
+		return EX_TEMPFAIL;
+	}
+	d->m[M_DECISIONS].value++;
+	return 0;
+}
+
+/* With -v, a progress line every PROGRESS_MS (or now when force). */
+void
+differ_progress(struct differ *d, int force)
+{
+	int64_t t;
+
+	if (log_get_level() < LOG_DEBUG)
+		return;
+	t = time_mono_ms();
+	if (!force && t < d->next_progress_ms)
+		return;
+	d->next_progress_ms = t + PROGRESS_MS;
+	log_debug("progress: %llu clusters read, %llu decided, %llu with new "
+	    "issues", (unsigned long long)d->nread,
+	    (unsigned long long)d->m[M_DECISIONS].value,
+	    (unsigned long long)d->nnew);
+}
+
+void
+differ_summary(struct differ *d)
+{
+	const struct differ_conf *cf = &d->conf;
+	struct rusage ru;
+
+	if (cf->allow_on)
+		log_info("allow list: %llu clusters read, %llu allowed, %llu "
+		    "dropped", (unsigned long long)d->nread,
+		    (unsigned long long)d->nallowed,
+		    (unsigned long long)d->m[M_FILTERED].value);
+	else if (cf->block_on)
+		log_info("block list: %llu clusters read, %llu blocked, %llu "
+		    "kept", (unsigned long long)d->nread,
+		    (unsigned long long)d->nblocked,
+		    (unsigned long long)(d->nread - d->nblocked));
+	log_info("%s: %llu clusters, %llu with new issues (%llu issues), "
+	    "%llu same, %llu unreadable reports, %llu lines written",
+	    cf->target_name, (unsigned long long)d->nread,
+	    (unsigned long long)d->nnew,
+	    (unsigned long long)d->m[M_HIGH_IMPACT].value,
+	    (unsigned long long)(d->m[M_SAME].value),
+	    (unsigned long long)d->nread_err,
+	    (unsigned long long)d->m[M_DECISIONS].value);
+	if (d->m[M_BASELINE_ERRORS].value > 0 || d->m[M_EVAL_ERRORS].value > 0)
+		log_warn("%llu undecodable baselines, %llu items skipped on a "
+		    "division by zero in the event filter",
+		    (unsigned long long)d->m[M_BASELINE_ERRORS].value,
+		    (unsigned long long)d->m[M_EVAL_ERRORS].value);
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		log_debug("peak RSS %ld KiB", ru.ru_maxrss);
+}
+
+/*
+ * Decodes a report into set (SPEC 4.3).  Returns 1 when it has items, 0
+ * when it is empty (a null report, "reports" absent, null or []), or -1
+ * when it is undecodable, with the reason in why.  A syntax error anywhere
+ * wins over a type error, as in Go's encoding/json.
+ */
+static int
+decode_report(struct itemset *set, const char *s, size_t len, char *why,
+    size_t whysz)
+{
+	struct jscan js;
+	struct jspan key, v, rep;
+	int kind, bad = 0;
+
+	itemset_reset(set);
+	memset(&rep, 0, sizeof(rep));
+	jscan_init(&js, s, len, 0);
+	if ((kind = jscan_begin(&js)) == JS_OBJECT) {
+		if (jscan_open(&js) == -1)
+			goto syntax;
+		while ((kind = jscan_member(&js, &key)) > 0) {
+			if (jscan_skip(&js, &v) == -1)
+				goto syntax;
+			if (!jscan_str_eq(&key, "reports", 7))
+				continue;
+			if (v.kind != JS_ARRAY && v.kind != JS_NULL && !bad)
+				bad = v.kind;
+			rep = v;
+		}
+		if (kind == -1 || jscan_finish(&js) == -1)
+			goto syntax;
+	} else {
+		if (kind == -1 || jscan_skip(&js, NULL) == -1 ||
+		    jscan_finish(&js) == -1)
+			goto syntax;
+		if (kind == JS_NULL)
+			return 0;
+		snprintf(why, whysz, "the report is %s, not an object",
+		    jscan_kind_name(kind));
+		return -1;
+	}
+	if (bad) {
+		snprintf(why, whysz, "reports is %s, not an array",
+		    jscan_kind_name(bad));
+		return -1;
+	}
+	if (rep.kind != JS_ARRAY)
+		return 0;		/* absent or null */
+	if (decode_items(set, &rep, why, whysz) == -1)
+		return -1;
+	return set->n > 0;
+
+syntax:
+	snprintf(why, whysz, "the report is not JSON: %s at byte %zu",
+	    js.err_msg, js.err_off);
+	return -1;
+}
+
+/*
+ * Walks the elements of a validated array span: each element is read by a
+ * scanner of its own over the rest of the array.
+ */
+static int
+decode_items(struct itemset *set, const struct jspan *arr, char *why,
+    size_t whysz)
+{
+	struct jscan js;
+	const char *p = arr->p + 1, *end = arr->p + arr->len - 1;
+	size_t i;
+	int kind;
+
+	for (i = 0;; i++) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+		    *p == '\r' || *p == ','))
+			p++;
+		if (p >= end)
+			return 0;
+		jscan_init(&js, p, (size_t)(end - p), 0);
+		if ((kind = jscan_begin(&js)) != JS_OBJECT) {
+			snprintf(why, whysz, "reports[%zu] is %s, not an "
+			    "object", i, jscan_kind_name(kind));
+			return -1;
+		}
+		if (decode_item(set, &js, i, why, whysz) == -1)
+			return -1;
+		p = js.p;
+	}
+}
+
+static int
+decode_item(struct itemset *set, struct jscan *js, size_t i, char *why,
+    size_t whysz)
+{
+	static const char *const names[] = { "type", "component", "key" };
+	struct item *it = new_item(set);
+	struct jspan key, v;
+	size_t *off, *len;
+	int kind, f;
+
+	if (jscan_open(js) == -1)
+		goto bug;
+	while ((kind = jscan_member(js, &key)) > 0) {
+		f = field_of(&key);
+		if (f <= F_KEY && kind != JS_STRING && kind != JS_NULL) {
+			snprintf(why, whysz, "reports[%zu].%s is %s, not a "
+			    "string", i, names[f], jscan_kind_name(kind));
+			return -1;
+		}
+		if (jscan_skip(js, &v) == -1)
+			goto bug;
+		if (f == F_DETAILS) {
+			it->details = v.p;
+			it->details_len = v.len;
+			it->details_flags = v.flags;
+			it->details_kind = v.kind;
+		}
+		/* A null string member leaves it as it was (Go). */
+		if (f > F_KEY || kind == JS_NULL)
+			continue;
+		off = f == F_TYPE ? &it->type : f == F_COMPONENT ? &it->comp :
+		    &it->key;
+		len = f == F_TYPE ? &it->type_len : f == F_COMPONENT ?
+		    &it->comp_len : &it->key_len;
+		*off = set->arena.len;
+		jscan_unescape(&set->arena, &v);
+		*len = set->arena.len - *off;
+		buf_putc(&set->arena, '\0');
+	}
+	if (kind == 0)
+		return 0;
+bug:
+	/* The array was validated: this cannot happen. */
+	snprintf(why, whysz, "reports[%zu]: %s at byte %zu", i,
+	    js->err_msg != NULL ? js->err_msg : "scanner error", js->err_off);
+	return -1;
+}
+
+static int
+field_of(const struct jspan *key)
+{
+	if (jscan_str_eq(key, "type", 4))
+		return F_TYPE;
+	if (jscan_str_eq(key, "component", 9))
+		return F_COMPONENT;
+	if (jscan_str_eq(key, "key", 3))
+		return F_KEY;
+	if (jscan_str_eq(key, "details", 7))
+		return F_DETAILS;
+	return F_OTHER;
+}
+
+/* A new item with every string "" (offset 0 of the arena holds a NUL). */
+static struct item *
+new_item(struct itemset *set)
+{
+	struct item *v;
+	size_t cap;
+
+	if (set->n == set->cap) {
+		cap = set->cap ? set->cap * 2 : 16;
+		if ((v = reallocarray(set->v, cap, sizeof(*v))) == NULL)
+			log_fatal(EX_OSERR, "out of memory");
+		set->v = v;
+		set->cap = cap;
+	}
+	v = &set->v[set->n++];
+	memset(v, 0, sizeof(*v));
+	return v;
+}
+
+static void
+itemset_reset(struct itemset *set)
+{
+	set->n = 0;
+	buf_reset(&set->arena);
+	buf_putc(&set->arena, '\0');
+}
+
+static void
+itemset_free(struct itemset *set)
+{
+	free(set->v);
+	buf_free(&set->arena);
+	memset(set, 0, sizeof(*set));
+}
+
+/* SPEC 4.6: the allow list wins; the block list applies only without. */
+static int
+keep_cluster(struct differ *d, const struct cand *c)
+{
+	size_t n = trimmed(c->cluster, c->cluster_len);
+
+	if (d->conf.allow_on) {
+		if (!strlist_has(&d->conf.allowed, c->cluster, n))
+			return 0;
+		d->nallowed++;
+	} else if (d->conf.block_on &&
+	    strlist_has(&d->conf.blocked, c->cluster, n)) {
+		d->nblocked++;
+		return 0;
+	}
+	return 1;
+}
+
+/* The time processing of a cluster began, strictly increasing. */
+static int64_t
+notified_now(struct differ *d)
+{
+	int64_t now = time_now_us();
+
+	if (now <= d->last_notified_us)
+		now = d->last_notified_us + 1;
+	d->last_notified_us = now;
+	return now;
+}
+
+/* SPEC 4.4 for each item of d->cur, collecting the new issues. */
+static void
+evaluate(struct differ *d, const struct cand *c)
+{
+	const struct differ_conf *cf = &d->conf;
+	const struct content_key *ck;
+	const struct item *it;
+	struct evfilter_vars vars;
+	struct json_object *rule;
+	const char *comp, *key;
+	size_t i, rs, rn;
+	int64_t res;
+	int named;
+
+	d->niss = 0;
+	for (i = 0; i < d->cur.n; i++) {
+		it = &d->cur.v[i];
+		comp = ARENA(&d->cur, it->comp);
+		key = ARENA(&d->cur, it->key);
+		rule_span(comp, it->comp_len, &rs, &rn);
+		buf_reset(&d->rule);
+		buf_add(&d->rule, comp + rs, rn);
+		/* A name with a NUL in it (a \u0000 escape) has no content. */
+		named = memchr(d->rule.data, '\0', rn) == NULL;
+		ck = NULL;
+		if (named && memchr(key, '\0', it->key_len) == NULL)
+			ck = content_lookup(&d->content, d->rule.data, key);
+		vars = cf->thresholds;
+		vars.likelihood = ck != NULL ? ck->likelihood : 0;
+		vars.impact = ck != NULL ? ck->impact : 0;
+		vars.totalRisk = (vars.impact + vars.likelihood) / 2;
+		vars.severity = 0;
+		if (evfilter_eval(cf->filter, &vars, &res) == -1) {
+			d->m[M_EVAL_ERRORS].value++;
+			log_msg(d->warned_eval++ ? LOG_DEBUG : LOG_WARN,
+			    "cluster %.*s: the event filter divides by zero "
+			    "for %s|%s, item skipped", (int)c->cluster_len,
+			    c->cluster, d->rule.data, key);
+			continue;
+		}
+		if (res <= 0)
+			continue;
+		if (cf->tag_filter && !has_tags(cf, ck))
+			continue;
+		if (in_baseline(d, it)) {
+			if (cf->target == TARGET_SL)
+				d->m[M_SAME].value++;
+			continue;
+		}
+		rule = NULL;
+		if (cf->target == TARGET_SL && named)
+			rule = content_lookup_rule(&d->content, d->rule.data);
+		add_issue(d, i, vars.totalRisk, ck, rule);
+	}
+}
+
+/* Every configured tag is among the rule's tags (none: no content). */
+static int
+has_tags(const struct differ_conf *cf, const struct content_key *ck)
+{
+	size_t i, j;
+
+	for (i = 0; i < cf->tags.n; i++) {
+		if (ck == NULL)
+			return 0;
+		for (j = 0; j < ck->ntags; j++)
+			if (strcmp(ck->tags[j], cf->tags.v[i]) == 0)
+				break;
+		if (j == ck->ntags)
+			return 0;
+	}
+	return 1;
+}
+
+/* The baseline has an item of equal type, component and key. */
+static int
+in_baseline(const struct differ *d, const struct item *it)
+{
+	const struct item *b;
+	size_t i;
+
+	for (i = 0; i < d->base.n; i++) {
+		b = &d->base.v[i];
+		if (b->type_len == it->type_len &&
+		    b->comp_len == it->comp_len && b->key_len == it->key_len &&
+		    memcmp(ARENA(&d->base, b->key), ARENA(&d->cur, it->key),
+		    it->key_len) == 0 &&
+		    memcmp(ARENA(&d->base, b->comp), ARENA(&d->cur, it->comp),
+		    it->comp_len) == 0 &&
+		    memcmp(ARENA(&d->base, b->type), ARENA(&d->cur, it->type),
+		    it->type_len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+add_issue(struct differ *d, size_t item, int64_t risk,
+    const struct content_key *ck, struct json_object *rule)
+{
+	struct issue *v;
+	size_t cap;
+
+	if (d->niss == d->capiss) {
+		cap = d->capiss ? d->capiss * 2 : 16;
+		if ((v = reallocarray(d->iss, cap, sizeof(*v))) == NULL)
+			log_fatal(EX_OSERR, "out of memory");
+		d->iss = v;
+		d->capiss = cap;
+	}
+	v = &d->iss[d->niss++];
+	v->item = item;
+	v->total_risk = risk;
+	v->ck = ck;
+	v->rule = rule;
+}
+
+/*
+ * The rule name of a component (SPEC 4.4 step 1): without one trailing
+ * ".report", the part after the last '.'.  Sets the span [*start, +*n).
+ */
+static void
+rule_span(const char *comp, size_t len, size_t *start, size_t *n)
+{
+	size_t i;
+
+	if (len >= 7 && memcmp(comp + len - 7, ".report", 7) == 0)
+		len -= 7;
+	for (i = len; i > 0 && comp[i - 1] != '.'; i--)
+		;
+	*start = i;
+	*n = len - i;
+}
+
+/* The members every decision line starts with. */
+static void
+put_head(struct differ *d, const struct cand *c, int64_t now)
+{
+	struct buf *b = &d->line;
+	char ts[40];
+
+	buf_reset(b);
+	buf_puts(b, "{\"target\":\"");
+	buf_puts(b, d->conf.target_name);
+	buf_puts(b, "\",\"org_id\":");
+	buf_put_i64(b, c->org_id);
+	buf_puts(b, ",\"account_number\":");
+	buf_put_i64(b, c->account_number);
+	buf_puts(b, ",\"cluster\":");
+	buf_json_str(b, c->cluster, c->cluster_len);
+	buf_puts(b, ",\"updated_at\":");
+	buf_json_str(b, c->updated_at, strlen(c->updated_at));
+	buf_puts(b, ",\"notified_at\":\"");
+	buf_puts(b, time_fmt_pg(now, ts, sizeof(ts)));
+	buf_putc(b, '"');
+}
+
+static void
+put_read_error(struct differ *d, const char *why)
+{
+	size_t n = strlen(why);
+
+	buf_puts(&d->line, ",\"state\":\"read_error\",\"error\":");
+	buf_json_str(&d->line, why, utf8_cut(why, n, ERROR_TEXT_MAX));
+	buf_puts(&d->line, "}\n");
+}
+
+/* Contract E, member by member (SPEC 6). */
+static void
+put_payload(struct differ *d, const struct cand *c, int64_t now)
+{
+	struct buf *b = &d->line;
+	char ts[48], pub[64];
+	struct buf pb;
+	size_t i;
+
+	buf_init_fixed(&pb, pub, sizeof(pub));
+	publish_date(&pb, c->updated_at);
+	buf_puts(b, ",\"payload\":{\"bundle\":\"openshift\","
+	    "\"application\":\"advisor\",\"event_type\":"
+	    "\"new-recommendation\",\"timestamp\":\"");
+	buf_puts(b, time_fmt_rfc3339(now, ts, sizeof(ts)));
+	buf_puts(b, "\",\"account_id\":\"");
+	buf_put_i64(b, c->account_number);
+	buf_puts(b, "\",\"org_id\":\"");
+	buf_put_i64(b, c->org_id);
+	buf_puts(b, "\",\"events\":[");
+	for (i = 0; i < d->niss; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		put_event(d, c, &d->iss[i], pb.data);
+	}
+	buf_puts(b, "],\"context\":{\"display_name\":");
+	buf_json_str(b, c->cluster, c->cluster_len);
+	buf_puts(b, ",\"host_url\":");
+	expand(&d->tmp, d->conf.cluster_uri, c, NULL, NULL);
+	buf_json_str(b, d->tmp.data, d->tmp.len);
+	buf_puts(b, "}}");
+}
+
+static void
+put_event(struct differ *d, const struct cand *c, const struct issue *is,
+    const char *pub)
+{
+	const struct item *it = &d->cur.v[is->item];
+	struct buf *b = &d->line;
+	const char *desc = is->ck != NULL && is->ck->description != NULL ?
+	    is->ck->description : "";
+
+	buf_puts(b, "{\"metadata\":{},\"payload\":{\"publish_date\":");
+	buf_json_str(b, pub, strlen(pub));
+	buf_puts(b, ",\"rule_description\":");
+	buf_json_str(b, desc, strlen(desc));
+	buf_puts(b, ",\"rule_url\":");
+	expand(&d->tmp, d->conf.rule_uri, c, &d->cur, it);
+	buf_json_str(b, d->tmp.data, d->tmp.len);
+	buf_puts(b, ",\"total_risk\":\"");
+	buf_put_i64(b, is->total_risk);
+	buf_puts(b, "\"}}");
+}
+
+/* Target service-log: the new issues, as proto/lines.md says. */
+static void
+put_issues(struct differ *d)
+{
+	const struct item *it;
+	struct buf *b = &d->line;
+	struct jspan v;
+	size_t i;
+
+	buf_puts(b, ",\"issues\":[");
+	for (i = 0; i < d->niss; i++) {
+		it = &d->cur.v[d->iss[i].item];
+		if (i > 0)
+			buf_putc(b, ',');
+		buf_puts(b, "{\"item\":");
+		buf_put_i64(b, (int64_t)d->iss[i].item);
+		buf_puts(b, ",\"type\":");
+		buf_json_str(b, ARENA(&d->cur, it->type), it->type_len);
+		buf_puts(b, ",\"component\":");
+		buf_json_str(b, ARENA(&d->cur, it->comp), it->comp_len);
+		buf_puts(b, ",\"key\":");
+		buf_json_str(b, ARENA(&d->cur, it->key), it->key_len);
+		buf_puts(b, ",\"details\":");
+		if (it->details != NULL) {
+			v.p = it->details;
+			v.len = it->details_len;
+			v.flags = it->details_flags;
+			v.kind = it->details_kind;
+			jscan_minify(b, &v);
+		} else
+			buf_puts(b, "null");
+		buf_puts(b, ",\"total_risk\":");
+		buf_put_i64(b, d->iss[i].total_risk);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
+/* The RuleContent of each rule of the new issues, once, in issue order. */
+static void
+put_content(struct differ *d)
+{
+	const struct rulejson *rj;
+	size_t i, j, n = 0;
+
+	buf_puts(&d->line, ",\"content\":[");
+	for (i = 0; i < d->niss; i++) {
+		if (d->iss[i].rule == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (d->iss[j].rule == d->iss[i].rule)
+				break;
+		if (j < i)
+			continue;
+		rj = rule_json(d, d->iss[i].rule);
+		if (n++ > 0)
+			buf_putc(&d->line, ',');
+		buf_add(&d->line, rj->text, rj->len);
+	}
+	buf_putc(&d->line, ']');
+}
+
+/* The serialised RuleContent obj, made on first use. */
+static const struct rulejson *
+rule_json(struct differ *d, struct json_object *obj)
+{
+	struct rulejson *v;
+	const char *s;
+	size_t i, cap, len;
+
+	for (i = 0; i < d->nrj; i++)
+		if (d->rj[i].obj == obj)
+			return &d->rj[i];
+	if (d->nrj == d->caprj) {
+		cap = d->caprj ? d->caprj * 2 : 32;
+		if ((v = reallocarray(d->rj, cap, sizeof(*v))) == NULL)
+			log_fatal(EX_OSERR, "out of memory");
+		d->rj = v;
+		d->caprj = cap;
+	}
+	s = json_object_to_json_string_length(obj, JSON_OUT, &len);
+	v = &d->rj[d->nrj];
+	if (s == NULL || (v->text = malloc(len + 1)) == NULL)
+		log_fatal(EX_OSERR, "out of memory");
+	memcpy(v->text, s, len + 1);
+	v->len = len;
+	v->obj = obj;
+	d->nrj++;
+	return v;
+}
+
+/*
+ * Expands template t into b (reset first), in one pass.  With an item,
+ * every "{cluster_id}", "{module}" (the component with each '.' turned
+ * into '|') and "{error_key}" is replaced (rule_url); without, only the
+ * first "{cluster_id}" (Contract E, host_url).
+ */
+static void
+expand(struct buf *b, const char *t, const struct cand *c,
+    const struct itemset *set, const struct item *it)
+{
+	const char *p, *comp;
+	size_t i;
+	int done = 0;
+
+	buf_reset(b);
+	while ((p = strchr(t, '{')) != NULL) {
+		buf_add(b, t, (size_t)(p - t));
+		t = p;
+		if (!done && strncmp(p, "{cluster_id}", 12) == 0) {
+			buf_add(b, c->cluster, c->cluster_len);
+			t += 12;
+			done = it == NULL;
+		} else if (it != NULL && strncmp(p, "{module}", 8) == 0) {
+			comp = ARENA(set, it->comp);
+			for (i = 0; i < it->comp_len; i++)
+				buf_putc(b, comp[i] == '.' ? '|' : comp[i]);
+			t += 8;
+		} else if (it != NULL && strncmp(p, "{error_key}", 11) == 0) {
+			buf_add(b, ARENA(set, it->key), it->key_len);
+			t += 11;
+		} else {
+			buf_putc(b, '{');
+			t++;
+		}
+	}
+	buf_puts(b, t);
+}
+
+/*
+ * PostgreSQL timestamp text to RFC 3339 (Contract E): the space becomes
+ * 'T', the fraction loses its trailing zeros (and its '.' when nothing is
+ * left), and 'Z' follows.
+ */
+static void
+publish_date(struct buf *b, const char *s)
+{
+	const char *dot, *end = s + strlen(s);
+
+	if ((dot = strchr(s, '.')) != NULL) {
+		while (end > dot + 1 && end[-1] == '0')
+			end--;
+		if (end == dot + 1)
+			end = dot;
+	}
+	for (; s < end; s++)
+		buf_putc(b, *s == ' ' ? 'T' : *s);
+	buf_putc(b, 'Z');
+}
+
+/* The length without trailing spaces (character(36) padding). */
+static size_t
+trimmed(const char *s, size_t n)
+{
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	return n;
+}
+
+static int
+strlist_has(const struct strlist *l, const char *s, size_t n)
+{
+	size_t lo = 0, hi = l->n, mid, k;
+	int r;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		k = strlen(l->v[mid]);
+		r = memcmp(l->v[mid], s, k < n ? k : n);
+		if (r == 0)
+			r = k < n ? -1 : k > n;
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static void
+strlist_free(struct strlist *l)
+{
+	free(l->v);
+	free(l->mem);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,170 @@
+/*
+ * differ: the decisions of one notification run (SPEC Contract C).
+ *
+ * differ.c reads the options and runs the program; source.c streams the
+ * candidates (from PostgreSQL in one query, or from candidate lines);
+ * decide.c turns one candidate into at most one decision line.
+ */
+#ifndef DIFFER_H
+#define DIFFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libpq-fe.h>
+
+#include "buf.h"
+#include "content.h"
+#include "evfilter.h"
+#include "metrics.h"
+
+struct json_object;
+
+#define TARGET_NB	1	/* notifications backend, event target 1 */
+#define TARGET_SL	2	/* service log, event target 2 */
+
+#define DEFAULT_COOLDOWN	"1 week"
+#define DEFAULT_CLUSTER_URI	\
+	"https://console.redhat.com/openshift/insights/advisor/clusters/" \
+	"{cluster_id}"
+#define DEFAULT_RULE_URI	DEFAULT_CLUSTER_URI "?first={module}|{error_key}"
+#define DEFAULT_CONTENT_TIMEOUT	15
+#define ERROR_TEXT_MAX		1000	/* read_errors.error_text */
+#define PROGRESS_MS		2000
+
+enum {
+	M_HIGH_IMPACT,		/* new issues */
+	M_SAME,			/* same decisions (+ suppressed issues, SL) */
+	M_DESERIALIZE,		/* undecodable reports */
+	M_READ_ERRORS,		/* candidates that could not be read */
+	M_CANDIDATES,
+	M_DECISIONS,		/* lines written */
+	M_FILTERED,		/* dropped by the allow or block list */
+	M_BASELINE_ERRORS,	/* undecodable baselines */
+	M_EVAL_ERRORS,		/* event filter divided by zero */
+	M_NMETRICS
+};
+
+/* A sorted list of strings (cluster lists, tags), from a comma list. */
+struct strlist {
+	char		**v;
+	size_t		  n;
+	char		 *mem;
+};
+
+struct differ_conf {
+	const char	*conninfo;
+	int		 target;		/* TARGET_NB or TARGET_SL */
+	const char	*target_name;
+	const char	*content_url;
+	const char	*input;			/* -i: NULL = the database */
+	int		 dump;			/* --dump-candidates */
+	const char	*cooldown;		/* NULL: disabled */
+	struct evfilter_vars thresholds;	/* the four *Threshold only */
+	struct evfilter	*filter;
+	int		 tag_filter;
+	struct strlist	 tags;
+	int		 allow_on, block_on;
+	struct strlist	 allowed, blocked;
+	const char	*cluster_uri;
+	const char	*rule_uri;
+	unsigned	 shard_k, shard_n;	/* shard_n 0: no sharding */
+	int		 no_same;
+	long		 content_timeout_ms;
+	int		 ready_fd;
+	const char	*metrics_file;
+};
+
+/* One candidate: borrowed pointers, valid while it is being decided. */
+struct cand {
+	int64_t		 org_id;
+	int64_t		 account_number;
+	int64_t		 kafka_offset;
+	const char	*cluster;
+	size_t		 cluster_len;
+	const char	*updated_at;		/* NUL-terminated */
+	const char	*report;
+	size_t		 report_len;
+	const char	*baseline;		/* NULL: no baseline */
+	size_t		 baseline_len;
+	const char	*baseline_notified_at;	/* NULL when none */
+};
+
+/* One report item: strings unescaped into the set's arena. */
+struct item {
+	size_t		 type, type_len;	/* offsets into arena */
+	size_t		 comp, comp_len;
+	size_t		 key, key_len;
+	const char	*details;		/* span in the report, or NULL */
+	size_t		 details_len;
+	int		 details_flags;
+	int		 details_kind;
+};
+
+struct itemset {
+	struct item	*v;
+	size_t		 n, cap;
+	struct buf	 arena;
+};
+
+/* A new issue of the current candidate. */
+struct issue {
+	size_t			 item;
+	int64_t			 total_risk;
+	const struct content_key *ck;		/* NULL: no content */
+	struct json_object	*rule;		/* SL: its RuleContent */
+};
+
+/* The serialised RuleContent of one rule, made once per run. */
+struct rulejson {
+	struct json_object	*obj;
+	char			*text;
+	size_t			 len;
+};
+
+struct differ {
+	struct differ_conf	 conf;
+	struct content		 content;
+	PGconn			*conn;
+	struct itemset		 cur, base;
+	struct issue		*iss;
+	size_t			 niss, capiss;
+	struct rulejson		*rj;
+	size_t			 nrj, caprj;
+	struct buf		 line, tmp, rule;
+	struct buf		 in_report, in_baseline, in_str;
+	char			 error[ERROR_TEXT_MAX + 256];
+	int64_t			 last_notified_us;
+	int64_t			 next_progress_ms;
+	int			 warned_eval;
+	int			 out_failed;
+	uint64_t		 nread, nnew, nread_err, nallowed, nblocked;
+	struct metric		 m[M_NMETRICS];
+};
+
+/* decide.c */
+void	differ_init(struct differ *);
+void	differ_free(struct differ *);
+/* Filters, decides and writes one candidate; returns 0, or EX_TEMPFAIL
+ * when standard output failed (logged). */
+int	differ_candidate(struct differ *, const struct cand *);
+/* Writes s[0..n) to standard output; returns 0 or EX_TEMPFAIL (logged). */
+int	differ_write(struct differ *, const char *, size_t);
+void	differ_progress(struct differ *, int);
+void	differ_summary(struct differ *);
+
+/* source.c */
+/* Connects and checks the cooldown; returns 0 or an exit status. */
+int	differ_db_open(struct differ *);
+/* Streams the candidates of the database: decides them, or with
+ * conf.dump prints them; returns the exit status. */
+int	differ_run_db(struct differ *);
+/* Reads candidate lines from conf.input; returns the exit status. */
+int	differ_run_input(struct differ *);
+/* PostgreSQL's hashtext() of s[0..n) (hash_bytes, little-endian). */
+uint32_t differ_hashtext(const char *, size_t);
+/* Whether the cluster belongs to this run's shard. */
+int	differ_in_shard(const struct differ_conf *, const char *, size_t);
+
+#endif

@@ -1,0 +1,692 @@
+/*
+ * source: the candidates of one run (SPEC 4.1, 4.2), streamed.
+ *
+ * From the database: one set-based query, sent with parameters only and
+ * read in single-row mode, so that memory does not grow with the number
+ * of clusters; the connection is polled together with the signal pipe, so
+ * that SIGTERM is seen even while the server is still sorting.  From
+ * candidate lines (-i): one line at a time through lineio.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "differ.h"
+#include "jscan.h"
+#include "lineio.h"
+#include "log.h"
+#include "pg.h"
+#include "sig.h"
+#include "timeutil.h"
+
+/* Members of a candidate line seen so far. */
+enum {
+	H_ORG = 1, H_ACC = 2, H_CLUSTER = 4, H_UPD = 8, H_REP = 16,
+	H_BASE = 32, H_BASE_AT = 64
+};
+
+/* Columns of the candidates query. */
+enum {
+	C_ORG, C_ACCOUNT, C_CLUSTER, C_OFFSET, C_UPDATED, C_REPORT,
+	C_BASELINE, C_BASELINE_AT, C_NCOLS
+};
+
+static void	build_query(const struct differ_conf *, struct buf *,
+		    const char **, int *, char (*)[16]);
+static int	wait_result(struct differ *);
+static int	stopped(struct differ *);
+static void	cancel(struct differ *);
+static int	db_row(struct differ *, const PGresult *);
+static int	db_error(struct differ *, const PGresult *, const char *);
+static int	dump(struct differ *, const struct cand *);
+static int	wait_input(struct differ *, int);
+static int	flush_out(struct differ *);
+static int	parse_cand(struct differ *, const char *, size_t,
+		    struct cand *, char *, size_t);
+static int	get_int(const struct jspan *, int64_t *);
+static int	get_str(struct buf *, const struct jspan *, size_t *);
+
+int
+differ_db_open(struct differ *d)
+{
+	const struct differ_conf *cf = &d->conf;
+	const char *pv[1];
+	PGresult *res;
+	char err[1024];
+	int rc = 0;
+
+	if ((d->conn = pg_connect(cf->conninfo, "ccx-differ", err,
+	    sizeof(err))) == NULL) {
+		log_error("unable to connect to the database: %s", err);
+		return EX_TEMPFAIL;
+	}
+	/* The text of timestamps, as the lines carry it. */
+	if (pg_exec(d->conn, "SET DateStyle = 'ISO, YMD'", err,
+	    sizeof(err)) == -1) {
+		log_error("unable to set DateStyle: %s", err);
+		return EX_TEMPFAIL;
+	}
+	if (cf->cooldown == NULL)
+		return 0;
+	pv[0] = cf->cooldown;
+	res = PQexecParams(d->conn, "SELECT $1::interval", 1, NULL, pv, NULL,
+	    NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = db_error(d, res, "unable to check the cooldown");
+	else
+		log_debug("cooldown \"%s\" = %s", cf->cooldown,
+		    PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * The candidates query: the newest new_reports row of each cluster (of
+ * this shard), its report, and the newest sent row of the target inside
+ * the cooldown (none when the cooldown is disabled), in cluster order.
+ * Only parameter numbers are printed into the text, never values.
+ */
+static void
+build_query(const struct differ_conf *cf, struct buf *q, const char **pv,
+    int *np, char (*num)[16])
+{
+	*np = 0;
+	buf_puts(q, "SELECT l.org_id, l.account_number, l.cluster, "
+	    "l.kafka_offset, l.updated_at, n.report, ");
+	buf_puts(q, cf->cooldown != NULL ? "b.report, b.notified_at" :
+	    "NULL, NULL");
+	buf_puts(q, " FROM (SELECT DISTINCT ON (cluster) org_id, "
+	    "account_number, cluster, kafka_offset, updated_at "
+	    "FROM new_reports");
+	if (cf->shard_n > 0) {
+		snprintf(num[*np], sizeof(num[0]), "%u", cf->shard_n);
+		pv[*np] = num[*np];
+		snprintf(num[*np + 1], sizeof(num[0]), "%u", cf->shard_k);
+		pv[*np + 1] = num[*np + 1];
+		buf_printf(q, " WHERE (hashtext(cluster::text) & 2147483647) "
+		    "%% $%d::integer = $%d::integer", *np + 1, *np + 2);
+		*np += 2;
+	}
+	buf_puts(q, " ORDER BY cluster, updated_at DESC) l"
+	    " JOIN new_reports n ON n.org_id = l.org_id AND"
+	    " n.cluster = l.cluster AND n.updated_at = l.updated_at");
+	if (cf->cooldown != NULL) {
+		snprintf(num[*np], sizeof(num[0]), "%d", cf->target);
+		pv[*np] = num[*np];
+		pv[*np + 1] = cf->cooldown;
+		buf_printf(q, " LEFT JOIN LATERAL (SELECT r.report, "
+		    "r.notified_at FROM reported r WHERE r.org_id = l.org_id "
+		    "AND r.cluster = l.cluster AND r.event_type_id = "
+		    "$%d::integer AND r.state = 1 AND r.notified_at > NOW() - "
+		    "$%d::interval ORDER BY r.notified_at DESC LIMIT 1) b "
+		    "ON true", *np + 1, *np + 2);
+		*np += 2;
+	}
+	buf_puts(q, " ORDER BY l.cluster");
+}
+
+int
+differ_run_db(struct differ *d)
+{
+	char num[4][16];
+	const char *pv[4];
+	struct buf q;
+	PGresult *res;
+	int np, rc = 0, st;
+
+	buf_init(&q);
+	build_query(&d->conf, &q, pv, &np, num);
+	log_debug("candidates query (one statement, single-row mode): %s",
+	    q.data);
+	if (!PQsendQueryParams(d->conn, q.data, np, NULL, pv, NULL, NULL, 0)) {
+		buf_free(&q);
+		return db_error(d, NULL, "unable to send the candidates query");
+	}
+	buf_free(&q);
+	if (!PQsetSingleRowMode(d->conn))
+		log_fatal(EX_SOFTWARE, "unable to enter single-row mode");
+	for (;;) {
+		if ((rc = wait_result(d)) != 0)
+			return rc;
+		if ((res = PQgetResult(d->conn)) == NULL)
+			break;
+		st = PQresultStatus(res);
+		if (st == PGRES_SINGLE_TUPLE)
+			rc = db_row(d, res);
+		else if (st != PGRES_TUPLES_OK)
+			rc = db_error(d, res, "unable to read the candidates");
+		PQclear(res);
+		if (rc != 0) {
+			cancel(d);
+			return rc;
+		}
+		if (stopped(d))
+			return EX_TEMPFAIL;
+		differ_progress(d, 0);
+	}
+	differ_progress(d, 1);
+	return 0;
+}
+
+/*
+ * Waits until PQgetResult will not block, serving signals meanwhile.
+ * Returns 0, or an exit status (logged) when stopped or disconnected.
+ */
+static int
+wait_result(struct differ *d)
+{
+	struct pollfd pfd[2];
+	char err[512];
+	int n;
+
+	while (PQisBusy(d->conn)) {
+		if (stopped(d))
+			return EX_TEMPFAIL;
+		pfd[0].fd = PQsocket(d->conn);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sig_fd();
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if ((n = poll(pfd, 2, 0)) == 0) {
+			if (flush_out(d) != 0)
+				return EX_TEMPFAIL;
+			n = poll(pfd, 2, PROGRESS_MS);
+		}
+		if (n == -1 && errno != EINTR) {
+			log_error("unable to poll: %s", strerror(errno));
+			return EX_OSERR;
+		}
+		if (pfd[1].revents != 0)
+			sig_read();
+		if (pfd[0].revents != 0 && !PQconsumeInput(d->conn)) {
+			pg_errmsg(d->conn, err, sizeof(err));
+			log_error("lost the database connection: %s", err);
+			return EX_TEMPFAIL;
+		}
+		differ_progress(d, 0);
+	}
+	return 0;
+}
+
+/* Flushes standard output; returns 0 or EX_TEMPFAIL (logged). */
+static int
+flush_out(struct differ *d)
+{
+	if (d->out_failed)
+		return EX_TEMPFAIL;
+	if (fflush(stdout) == EOF) {
+		log_error("unable to write stdout: %s", strerror(errno));
+		d->out_failed = 1;
+		return EX_TEMPFAIL;
+	}
+	return 0;
+}
+
+/* SIGTERM or SIGINT: the run stops after the current line. */
+static int
+stopped(struct differ *d)
+{
+	if (!sig_pending_term())
+		return 0;
+	log_warn("terminated after %llu clusters: the run is incomplete",
+	    (unsigned long long)d->nread);
+	cancel(d);
+	return 1;
+}
+
+/* Asks the server to abandon the query, if one is running. */
+static void
+cancel(struct differ *d)
+{
+	PGcancel *pc;
+	char err[256];
+
+	if (d->conn == NULL || PQtransactionStatus(d->conn) != PQTRANS_ACTIVE)
+		return;
+	if ((pc = PQgetCancel(d->conn)) == NULL)
+		return;
+	if (!PQcancel(pc, err, sizeof(err)))
+		log_debug("unable to cancel the query: %s", err);
+	PQfreeCancel(pc);
+}
+
+static int
+db_row(struct differ *d, const PGresult *res)
+{
+	struct cand c;
+
+	if (PQnfields(res) != C_NCOLS || PQgetisnull(res, 0, C_REPORT)) {
+		log_error("unexpected candidates row");
+		d->m[M_READ_ERRORS].value++;
+		return 0;
+	}
+	memset(&c, 0, sizeof(c));
+	c.org_id = strtoll(PQgetvalue(res, 0, C_ORG), NULL, 10);
+	c.account_number = strtoll(PQgetvalue(res, 0, C_ACCOUNT), NULL, 10);
+	c.kafka_offset = strtoll(PQgetvalue(res, 0, C_OFFSET), NULL, 10);
+	c.cluster = PQgetvalue(res, 0, C_CLUSTER);
+	c.cluster_len = (size_t)PQgetlength(res, 0, C_CLUSTER);
+	c.updated_at = PQgetvalue(res, 0, C_UPDATED);
+	c.report = PQgetvalue(res, 0, C_REPORT);
+	c.report_len = (size_t)PQgetlength(res, 0, C_REPORT);
+	if (!PQgetisnull(res, 0, C_BASELINE)) {
+		c.baseline = PQgetvalue(res, 0, C_BASELINE);
+		c.baseline_len = (size_t)PQgetlength(res, 0, C_BASELINE);
+		c.baseline_notified_at = PQgetvalue(res, 0, C_BASELINE_AT);
+	}
+	if (d->conf.dump)
+		return dump(d, &c);
+	return differ_candidate(d, &c);
+}
+
+/*
+ * Logs a failed statement (res may be NULL) and returns its exit status:
+ * EX_TEMPFAIL for connection trouble and other transient failures,
+ * EX_USAGE for a bad cooldown, EX_CONFIG for a schema or permission
+ * problem, EX_SOFTWARE otherwise.
+ */
+static int
+db_error(struct differ *d, const PGresult *res, const char *what)
+{
+	const char *state = pg_sqlstate(res), *msg = NULL;
+	char err[1024];
+
+	if (res != NULL)
+		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	if (msg == NULL) {
+		pg_errmsg(d->conn, err, sizeof(err));
+		msg = err;
+	}
+	if (pg_transient(res, d->conn) || strcmp(state, "57014") == 0) {
+		log_error("%s: %s", what, msg);
+		return EX_TEMPFAIL;
+	}
+	if (strncmp(state, "22", 2) == 0 && d->conf.cooldown != NULL &&
+	    strstr(what, "cooldown") != NULL) {
+		log_error("invalid cooldown \"%s\": %s", d->conf.cooldown,
+		    msg);
+		return EX_USAGE;
+	}
+	if (strcmp(state, "42P01") == 0 || strcmp(state, "42703") == 0) {
+		log_error("%s: %s (is the schema migrated? see db-writer "
+		    "migrate)", what, msg);
+		return EX_CONFIG;
+	}
+	log_error("%s: %s (SQLSTATE %s)", what, msg, state);
+	if (strncmp(state, "42501", 5) == 0 || strncmp(state, "28", 2) == 0 ||
+	    strncmp(state, "3D", 2) == 0 || strncmp(state, "3F", 2) == 0)
+		return EX_CONFIG;
+	return EX_SOFTWARE;
+}
+
+/* --dump-candidates: the candidate line of c (proto/lines.md). */
+static int
+dump(struct differ *d, const struct cand *c)
+{
+	struct buf *b = &d->line;
+
+	d->nread++;
+	d->m[M_CANDIDATES].value++;
+	buf_reset(b);
+	buf_puts(b, "{\"org_id\":");
+	buf_put_i64(b, c->org_id);
+	buf_puts(b, ",\"account_number\":");
+	buf_put_i64(b, c->account_number);
+	buf_puts(b, ",\"cluster\":");
+	buf_json_str(b, c->cluster, c->cluster_len);
+	buf_puts(b, ",\"updated_at\":");
+	buf_json_str(b, c->updated_at, strlen(c->updated_at));
+	buf_puts(b, ",\"kafka_offset\":");
+	buf_put_i64(b, c->kafka_offset);
+	buf_puts(b, ",\"report\":");
+	buf_json_str(b, c->report, c->report_len);
+	buf_puts(b, ",\"baseline\":");
+	if (c->baseline != NULL) {
+		buf_json_str(b, c->baseline, c->baseline_len);
+		buf_puts(b, ",\"baseline_notified_at\":");
+		buf_json_str(b, c->baseline_notified_at,
+		    strlen(c->baseline_notified_at));
+	} else
+		buf_puts(b, "null,\"baseline_notified_at\":null");
+	buf_puts(b, "}\n");
+	return differ_write(d, b->data, b->len);
+}
+
+int
+differ_run_input(struct differ *d)
+{
+	const struct differ_conf *cf = &d->conf;
+	struct lineio in;
+	struct cand c;
+	char why[512], *line;
+	size_t len;
+	unsigned long invalid = 0;
+	int fd, r, rc = 0;
+
+	if (strcmp(cf->input, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(cf->input, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_error("unable to open %s: %s", cf->input, strerror(errno));
+		return EX_USAGE;
+	}
+	lineio_init(&in, fd, LINEIO_DEFAULT_MAX);
+	for (;;) {
+		if (stopped(d)) {
+			rc = EX_TEMPFAIL;
+			break;
+		}
+		r = lineio_next(&in, &line, &len);
+		if (r == LINE_AGAIN) {
+			if ((rc = wait_input(d, fd)) == 1)
+				rc = 0;		/* a signal: see above */
+			else if (rc == 0 && lineio_fill(&in) == -1 &&
+			    errno != EINTR && errno != EAGAIN) {
+				log_error("unable to read %s: %s", cf->input,
+				    strerror(errno));
+				rc = EX_TEMPFAIL;
+			}
+			if (rc != 0)
+				break;
+			continue;
+		}
+		if (r == LINE_EOF)
+			break;
+		if (r == LINE_TOOLONG)
+			snprintf(why, sizeof(why), "line longer than %zu bytes",
+			    in.max);
+		if (r == LINE_TOOLONG ||
+		    parse_cand(d, line, len, &c, why, sizeof(why)) == -1) {
+			log_error("%s: line %lu: invalid candidate line: %s",
+			    cf->input, in.lineno, why);
+			d->m[M_READ_ERRORS].value++;
+			invalid++;
+			continue;
+		}
+		if (!differ_in_shard(cf, c.cluster, c.cluster_len))
+			continue;
+		if (cf->cooldown == NULL)
+			c.baseline = NULL;	/* disabled: no baselines */
+		if ((rc = differ_candidate(d, &c)) != 0)
+			break;
+		differ_progress(d, 0);
+	}
+	lineio_free(&in);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	differ_progress(d, 1);
+	if (rc == 0 && invalid > 0) {
+		log_error("%lu invalid candidate lines", invalid);
+		rc = EX_DATAERR;
+	}
+	return rc;
+}
+
+/*
+ * Waits until fd is readable or a signal arrived, flushing standard output
+ * first if it would block.  Returns 0 when fd is readable, 1 when only the
+ * signal pipe is, or an exit status.
+ */
+static int
+wait_input(struct differ *d, int fd)
+{
+	struct pollfd pfd[2];
+	int n;
+
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = sig_fd();
+	pfd[1].events = POLLIN;
+	pfd[0].revents = pfd[1].revents = 0;
+	if ((n = poll(pfd, 2, 0)) == 0) {
+		if (flush_out(d) != 0)
+			return EX_TEMPFAIL;
+		n = poll(pfd, 2, -1);
+	}
+	if (n == -1 && errno != EINTR) {
+		log_error("unable to poll: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	if (pfd[1].revents != 0)
+		sig_read();
+	return pfd[0].revents == 0 ? 1 : 0;
+}
+
+/*
+ * Reads one candidate line (proto/lines.md) into c, whose strings point
+ * into d's input buffers.  Returns 0, or -1 with the reason in why.
+ */
+static int
+parse_cand(struct differ *d, const char *line, size_t len, struct cand *c,
+    char *why, size_t whysz)
+{
+	struct jscan js;
+	struct jspan key, v;
+	size_t cl = 0, cll = 0, up = 0, bn = 0, rl = 0, bl = 0;
+	int64_t us;
+	int kind, have = 0, ok;
+
+	memset(c, 0, sizeof(c[0]));
+	buf_reset(&d->in_str);
+	buf_putc(&d->in_str, '\0');
+	buf_reset(&d->in_report);
+	buf_reset(&d->in_baseline);
+	jscan_init(&js, line, len, 0);
+	if ((kind = jscan_begin(&js)) != JS_OBJECT) {
+		if (kind == -1)
+			goto syntax;
+		snprintf(why, whysz, "%s, not an object",
+		    jscan_kind_name(kind));
+		return -1;
+	}
+	if (jscan_open(&js) == -1)
+		goto syntax;
+	while ((kind = jscan_member(&js, &key)) > 0) {
+		if (jscan_skip(&js, &v) == -1)
+			goto syntax;
+		ok = 1;
+		if (jscan_str_eq(&key, "org_id", 6)) {
+			ok = get_int(&v, &c->org_id) == 0;
+			have |= H_ORG;
+		} else if (jscan_str_eq(&key, "account_number", 14)) {
+			ok = get_int(&v, &c->account_number) == 0;
+			have |= H_ACC;
+		} else if (jscan_str_eq(&key, "kafka_offset", 12))
+			ok = get_int(&v, &c->kafka_offset) == 0;
+		else if (jscan_str_eq(&key, "cluster", 7)) {
+			ok = get_str(&d->in_str, &v, &cl) == 0;
+			cll = d->in_str.len - cl - 1;
+			have |= H_CLUSTER;
+		} else if (jscan_str_eq(&key, "updated_at", 10)) {
+			ok = get_str(&d->in_str, &v, &up) == 0;
+			have |= H_UPD;
+		} else if (jscan_str_eq(&key, "report", 6)) {
+			buf_reset(&d->in_report);
+			ok = get_str(&d->in_report, &v, NULL) == 0;
+			rl = d->in_report.len;
+			have |= H_REP;
+		} else if (jscan_str_eq(&key, "baseline", 8)) {
+			buf_reset(&d->in_baseline);
+			have &= ~H_BASE;
+			if (v.kind != JS_NULL) {
+				ok = get_str(&d->in_baseline, &v, NULL) == 0;
+				bl = d->in_baseline.len;
+				have |= H_BASE;
+			}
+		} else if (jscan_str_eq(&key, "baseline_notified_at", 20)) {
+			have &= ~H_BASE_AT;
+			if (v.kind != JS_NULL) {
+				ok = get_str(&d->in_str, &v, &bn) == 0;
+				have |= H_BASE_AT;
+			}
+		} else
+			continue;
+		if (!ok) {
+			snprintf(why, whysz, "member %.*s has the wrong type "
+			    "(%s)", (int)key.len, key.p,
+			    jscan_kind_name(v.kind));
+			return -1;
+		}
+	}
+	if (kind == -1 || jscan_finish(&js) == -1)
+		goto syntax;
+	if ((have & (H_ORG | H_ACC | H_CLUSTER | H_UPD | H_REP)) !=
+	    (H_ORG | H_ACC | H_CLUSTER | H_UPD | H_REP)) {
+		snprintf(why, whysz, "org_id, account_number, cluster, "
+		    "updated_at and report are required");
+		return -1;
+	}
+	c->cluster = d->in_str.data + cl;
+	c->cluster_len = cll;
+	c->updated_at = d->in_str.data + up;
+	c->report = d->in_report.data != NULL ? d->in_report.data : "";
+	c->report_len = rl;
+	if (have & H_BASE) {
+		c->baseline = d->in_baseline.data != NULL ?
+		    d->in_baseline.data : "";
+		c->baseline_len = bl;
+		c->baseline_notified_at = have & H_BASE_AT ?
+		    d->in_str.data + bn : NULL;
+	}
+	if (time_parse_pg(c->updated_at, &us) == -1) {
+		snprintf(why, whysz, "updated_at \"%.64s\" is not a "
+		    "timestamp", c->updated_at);
+		return -1;
+	}
+	return 0;
+
+syntax:
+	snprintf(why, whysz, "not JSON: %s at byte %zu", js.err_msg,
+	    js.err_off);
+	return -1;
+}
+
+/* An integer member (decimal digits, maybe a '-'); returns 0 or -1. */
+static int
+get_int(const struct jspan *v, int64_t *out)
+{
+	char tmp[32];
+	const char *err;
+	size_t i;
+
+	if (v->kind != JS_NUMBER || v->len >= sizeof(tmp))
+		return -1;
+	for (i = 0; i < v->len; i++)
+		if (!(v->p[i] >= '0' && v->p[i] <= '9') &&
+		    !(i == 0 && v->p[i] == '-'))
+			return -1;
+	memcpy(tmp, v->p, v->len);
+	tmp[v->len] = '\0';
+	*out = strtonum(tmp, LLONG_MIN, LLONG_MAX, &err);
+	return err == NULL ? 0 : -1;
+}
+
+/*
+ * Appends the unescaped string v and a NUL to b; *off (if not NULL) gets
+ * where it starts.  Returns 0, or -1 when v is not a string.
+ */
+static int
+get_str(struct buf *b, const struct jspan *v, size_t *off)
+{
+	if (v->kind != JS_STRING)
+		return -1;
+	if (off != NULL)
+		*off = b->len;
+	jscan_unescape(b, v);
+	if (off != NULL)
+		buf_putc(b, '\0');
+	return 0;
+}
+
+int
+differ_in_shard(const struct differ_conf *cf, const char *s, size_t n)
+{
+	if (cf->shard_n == 0)
+		return 1;
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	return (differ_hashtext(s, n) & 0x7fffffff) % cf->shard_n ==
+	    cf->shard_k;
+}
+
+#define ROT(x, k)	(((x) << (k)) | ((x) >> (32 - (k))))
+#define MIX(a, b, c) do {						\
+	a -= c; a ^= ROT(c, 4); c += b;					\
+	b -= a; b ^= ROT(a, 6); a += c;					\
+	c -= b; c ^= ROT(b, 8); b += a;					\
+	a -= c; a ^= ROT(c, 16); c += b;				\
+	b -= a; b ^= ROT(a, 19); a += c;				\
+	c -= b; c ^= ROT(b, 4); b += a;					\
+} while (0)
+#define FINAL(a, b, c) do {						\
+	c ^= b; c -= ROT(b, 14);					\
+	a ^= c; a -= ROT(c, 11);					\
+	b ^= a; b -= ROT(a, 25);					\
+	c ^= b; c -= ROT(b, 16);					\
+	a ^= c; a -= ROT(c, 4);						\
+	b ^= a; b -= ROT(a, 14);					\
+	c ^= b; c -= ROT(b, 24);					\
+} while (0)
+#define LE32(p)	((uint32_t)(p)[0] | (uint32_t)(p)[1] << 8 |		\
+		    (uint32_t)(p)[2] << 16 | (uint32_t)(p)[3] << 24)
+
+/*
+ * Bob Jenkins' lookup3 hash as PostgreSQL's hash_bytes computes it on a
+ * little-endian server, which is what hashtext() returns for text in a
+ * deterministic collation.  t3100 checks it against the server.
+ */
+uint32_t
+differ_hashtext(const char *s, size_t n)
+{
+	const unsigned char *k = (const unsigned char *)s;
+	uint32_t a, b, c;
+
+	a = b = c = 0x9e3779b9u + (uint32_t)n + 3923095u;
+	for (; n >= 12; n -= 12, k += 12) {
+		a += LE32(k);
+		b += LE32(k + 4);
+		c += LE32(k + 8);
+		MIX(a, b, c);
+	}
+	switch (n) {
+	case 11:
+		c += (uint32_t)k[10] << 24;
+		/* FALLTHROUGH */
+	case 10:
+		c += (uint32_t)k[9] << 16;
+		/* FALLTHROUGH */
+	case 9:
+		c += (uint32_t)k[8] << 8;
+		/* FALLTHROUGH */
+	case 8:
+		b += (uint32_t)k[7] << 24;
+		/* FALLTHROUGH */
+	case 7:
+		b += (uint32_t)k[6] << 16;
+		/* FALLTHROUGH */
+	case 6:
+		b += (uint32_t)k[5] << 8;
+		/* FALLTHROUGH */
+	case 5:
+		b += k[4];
+		/* FALLTHROUGH */
+	case 4:
+		a += (uint32_t)k[3] << 24;
+		/* FALLTHROUGH */
+	case 3:
+		a += (uint32_t)k[2] << 16;
+		/* FALLTHROUGH */
+	case 2:
+		a += (uint32_t)k[1] << 8;
+		/* FALLTHROUGH */
+	case 1:
+		a += k[0];
+	}
+	FINAL(a, b, c);
+	return c;
+}
