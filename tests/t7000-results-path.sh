@@ -155,4 +155,31 @@ test_expect_success 'PostgreSQL stopped and started mid-run: nothing lost' '
 	test_grep "unable to" dw.err
 '
 
+test_expect_success SHARED,PYTHON 'the real messages of ../shared through the broker give their expected outcomes' '
+	test_when_finished kill_chain &&
+	before=$(committed_sum) &&
+	for f in "$SHARED_TESTDATA"/results/messages/*.json; do
+		cat "$f" && printf "\036" || return 1
+	done | timeout 60 kcat -P -b "$BROKERS" -t $T -p 0 -D "$(printf "\036")" &&
+	n=$(ls "$SHARED_TESTDATA"/results/messages/*.json | wc -l) &&
+	want=$(( $(stored) + $(dead) + n )) &&
+	start_chain &&
+	test_wait_for 60 total_is $want &&
+	test_wait_for 30 committed_is $(( before + n )) &&
+	stop_chain &&
+	psql -qXAt -c "COPY (SELECT org_id, account_number, cluster, report FROM new_reports WHERE org_id = 123 ORDER BY updated_at) TO STDOUT WITH (FORMAT csv)" >rows &&
+	python3 - "$SHARED_TESTDATA"/results/messages/expected.jsonl rows <<-\PY
+	import csv, json, sys
+	from decimal import Decimal
+	want = [json.loads(l) for l in open(sys.argv[1])]
+	stored = [w for w in sorted(want, key=lambda w: w["name"]) if w["outcome"] == "stored"]
+	rows = list(csv.reader(open(sys.argv[2])))
+	assert len(rows) == len(stored), (len(rows), len(stored))
+	v = lambda t: json.loads(t, parse_float=Decimal, parse_int=Decimal)
+	for w, r in zip(stored, rows):
+	    assert (int(r[0]), int(r[1]), r[2]) == (w["org_id"], w["account_number"], w["cluster"]), w["name"]
+	    assert v(r[3]) == v(w["report"]), w["name"]
+	PY
+'
+
 test_done
