@@ -46,10 +46,11 @@ struct outcomes {
 	int64_t		 first_ms;
 	int		 term;
 	uint64_t	 invalid;
+	uint64_t	 norow;		/* outcomes that added no row */
 };
 
 static const char insert_sql[] =
-    "WITH u AS (SELECT * FROM unnest($1::int[], $2::int[], $3::text[], "
+    "WITH u AS (SELECT * FROM unnest($1::int[], $2::int[], $3::bpchar[], "
     "$4::int[], $5::timestamp[], $6::timestamp[], $7::text[], $8::int[], "
     "$9::text[], $10::int[]) AS u(org, acct, cluster, state, upd, notified, "
     "err, target, drop_items, kind)), "
@@ -346,9 +347,7 @@ flush(struct outcomes *g)
 	d->metrics[M_REPORTED].value += (uint64_t)nrep;
 	d->metrics[M_BATCHES].value++;
 	if ((size_t)(nrep + nerr) < g->cols.n)
-		log_info("%zu of %zu outcomes added no row (already recorded, "
-		    "or their report is gone)", g->cols.n - (size_t)(nrep + nerr),
-		    g->cols.n);
+		g->norow += g->cols.n - (size_t)(nrep + nerr);
 	cols_reset(&g->cols);
 	buf_reset(&g->lines);
 	return 0;
@@ -460,6 +459,9 @@ dbw_reported(struct dbw *d)
 			rc = flush(&g);
 		dbw_metrics_flush(d, 0);
 	}
+	if (g.norow > 0)
+		log_info("%llu outcomes added no row (already recorded, or "
+		    "their report is gone)", (unsigned long long)g.norow);
 	if (g.invalid > 0) {
 		log_warn("%llu outcome lines could not be recorded",
 		    (unsigned long long)g.invalid);
