@@ -28,3 +28,12 @@ int	metrics_write(const char *path, const char *prefix,
 	    const struct metric *, size_t n);
 
 #endif
+
+/*
+ * Pushes the counters to a Prometheus Pushgateway: PUT
+ * <gateway>/metrics/job/<job> with the text format (libcurl, 5 s timeout),
+ * replacing what that job pushed before.  Returns 0, or -1 with the reason
+ * in err.  A NULL gateway does nothing.
+ */
+int	metrics_push(const char *gateway, const char *job, const char *prefix,
+	    const struct metric *, size_t n, char *err, size_t errsz);

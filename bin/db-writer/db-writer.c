@@ -67,6 +67,7 @@ usage(void)
 	    " [--log-format text|json] [--metrics-file path]\n"
 	    "       db-writer -r [-qv] [-d conninfo] [-b batch-size] "
 	    "[-w batch-delay-ms] [-n fd]\n"
+	    "                 [--pushgateway url]\n"
 	    "       db-writer [-d conninfo] migrate [version|latest]\n"
 	    "       db-writer [-d conninfo] version\n"
 	    "       db-writer [-d conninfo] [--max-age interval] "
@@ -103,6 +104,7 @@ parse_options(struct dbw *d, int argc, char **argv, int *reported)
 		{ "cleanup-batch", required_argument, NULL, 'C' },
 		{ "reason", required_argument, NULL, 'E' },
 		{ "resubmit", no_argument, NULL, 'S' },
+		{ "pushgateway", required_argument, NULL, 'P' },
 		{ "log-format", required_argument, NULL, 'L' },
 		{ "metrics-file", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
@@ -169,6 +171,9 @@ parse_options(struct dbw *d, int argc, char **argv, int *reported)
 		case 'S':
 			d->resubmit = 1;
 			break;
+		case 'P':
+			d->pushgateway = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -227,6 +232,7 @@ main(int argc, char **argv)
 	}
 
 	dbw_metrics_flush(&d, 1);
+	dbw_metrics_push(&d);
 	dbw_disconnect(&d);
 	if (fclose(stdout) == EOF && rc == 0) {
 		log_error("unable to write stdout: %s", strerror(errno));

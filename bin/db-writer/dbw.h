@@ -33,6 +33,7 @@ struct dbw {
 	int		 cleanup_batch;		/* cleanup: rows a transaction */
 	const char	*reason;		/* dead-letters: reason code */
 	int		 resubmit;		/* dead-letters: as records */
+	const char	*pushgateway;		/* Pushgateway URL, or NULL */
 	const char	*metrics_file;
 	int		 ready_fd;
 	int64_t		 last_updated_at;	/* newest updated_at written */
@@ -42,6 +43,8 @@ struct dbw {
 
 /* Writes the metrics file (if any): at most every 5 s unless force. */
 void	dbw_metrics_flush(struct dbw *, int force);
+/* Pushes the metrics to the Pushgateway, if one was given. */
+void	dbw_metrics_push(struct dbw *);
 /* Connects if needed; returns 0 or -1 (logged). */
 int	dbw_connect(struct dbw *);
 void	dbw_disconnect(struct dbw *);

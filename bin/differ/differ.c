@@ -28,7 +28,7 @@ enum {
 	O_TR_THRESHOLD, O_LI_THRESHOLD, O_IM_THRESHOLD, O_SE_THRESHOLD,
 	O_EVENT_FILTER, O_TAG_FILTER, O_NO_TAG_FILTER, O_ALLOWED, O_BLOCKED,
 	O_CLUSTER_URI, O_RULE_URI, O_SHARD, O_NO_SAME, O_CONTENT_TIMEOUT,
-	O_LOG_FORMAT, O_METRICS_FILE, O_NSETTINGS
+	O_LOG_FORMAT, O_METRICS_FILE, O_PUSHGATEWAY, O_NSETTINGS
 };
 
 struct setting {
@@ -60,6 +60,7 @@ static const struct setting settings[O_NSETTINGS] = {
 	[O_CONTENT_TIMEOUT] = { "content-timeout", 0, required_argument },
 	[O_LOG_FORMAT] = { "log-format", 0, required_argument },
 	[O_METRICS_FILE] = { "metrics-file", 0, required_argument },
+	[O_PUSHGATEWAY] = { "pushgateway", 0, required_argument },
 };
 
 /* Where each setting's value came from, for messages. */
@@ -114,7 +115,7 @@ main(int argc, char *argv[])
 	static const int sigs[] = { SIGTERM, SIGINT, 0 };
 	struct values v;
 	struct differ d;
-	char prefix[96];
+	char prefix[96], errbuf[512];
 	int status;
 
 	log_init(argv[0]);
@@ -147,6 +148,9 @@ out:
 	if (metrics_write(d.conf.metrics_file, prefix, d.m, M_NMETRICS) == -1)
 		log_warn("unable to write %s: %s", d.conf.metrics_file,
 		    strerror(errno));
+	if (metrics_push(d.conf.pushgateway, "differ", prefix, d.m,
+	    M_NMETRICS, errbuf, sizeof(errbuf)) == -1)
+		log_warn("unable to push metrics: %s", errbuf);
 	if (d.conn != NULL)
 		PQfinish(d.conn);
 	if (fclose(stdout) == EOF && status == 0) {
@@ -176,7 +180,7 @@ usage(void)
 	    "[--no-same]\n"
 	    "              [--content-timeout seconds] "
 	    "[--log-format text|json]\n"
-	    "              [--metrics-file path]\n"
+	    "              [--metrics-file path] [--pushgateway url]\n"
 	    "       differ [-qv] [-d conninfo] -T target --dump-candidates "
 	    "[--cooldown interval]\n"
 	    "              [--shard k/n]\n");
@@ -340,6 +344,7 @@ configure(struct differ_conf *cf, const struct values *v)
 	cf->metrics_file = v->val[O_METRICS_FILE];
 	if (cf->metrics_file != NULL && *cf->metrics_file == '\0')
 		cf->metrics_file = NULL;
+	cf->pushgateway = v->val[O_PUSHGATEWAY];
 }
 
 /* A flag, or a variable set to 1/true/yes/on or 0/false/no/off/"". */

@@ -74,6 +74,7 @@ struct differ_conf {
 	long		 content_timeout_ms;
 	int		 ready_fd;
 	const char	*metrics_file;
+	const char	*pushgateway;	/* Pushgateway URL, or NULL */
 };
 
 /* One candidate: borrowed pointers, valid while it is being decided. */

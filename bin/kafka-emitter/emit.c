@@ -214,6 +214,7 @@ int
 emit_close(struct emitter *e)
 {
 	const struct metric *m = e->m;
+	char errbuf[512];
 	size_t i;
 
 	rd_kafka_queue_destroy(e->mainq);
@@ -229,6 +230,9 @@ emit_close(struct emitter *e)
 	json_tokener_free(e->tok);
 	lineio_free(&e->in);
 	metrics_tick(e, 1);
+	if (metrics_push(e->pushgateway, "kafka-emitter", "ccx_kafka_emitter_",
+	    e->m, M_NMETRICS, errbuf, sizeof(errbuf)) == -1)
+		log_warn("unable to push metrics: %s", errbuf);
 	log_info("%llu lines read: %llu delivered, %llu not delivered, "
 	    "%llu invalid, %llu passed through",
 	    (unsigned long long)m[M_LINES_READ].value,

@@ -67,6 +67,7 @@ struct emitter {
 	size_t			 inflight;	/* produced, no report yet */
 	struct metric		 m[M_NMETRICS];
 	const char		*metrics_path;
+	const char		*pushgateway;	/* Pushgateway URL, or NULL */
 	int64_t			 metrics_next;	/* time_mono_ms() */
 	int			 metrics_failed;
 	int64_t			 drain_ms;	/* -1: no bound */

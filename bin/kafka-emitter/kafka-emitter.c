@@ -37,6 +37,7 @@ static void	ready(int);
 static const struct option longopts[] = {
 	{ "log-format",		required_argument, NULL, 'L' },
 	{ "metrics-file",	required_argument, NULL, 'M' },
+	{ "pushgateway",	required_argument, NULL, 'P' },
 	{ NULL,			0,		   NULL, 0 }
 };
 
@@ -58,6 +59,7 @@ main(int argc, char *argv[])
 	struct emitter e;
 	struct confarg *ca;
 	const char *brokers = NULL, *topic = NULL, *metrics = NULL;
+	const char *push = NULL;
 	size_t nca = 0;
 	int ch, readyfd = -1, status;
 
@@ -95,6 +97,9 @@ main(int argc, char *argv[])
 		case 'M':
 			metrics = optarg;
 			break;
+		case 'P':
+			push = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -105,6 +110,7 @@ main(int argc, char *argv[])
 		log_fatal(EX_USAGE, "readiness fd %d is not open", readyfd);
 
 	emit_open(&e, make_conf(ca, nca, brokers), topic, metrics);
+	e.pushgateway = push;
 	free(ca);
 	ready(readyfd);
 	emit_run(&e);
@@ -124,7 +130,7 @@ usage(void)
 	    "usage: kafka-emitter [-qv] [-b brokers] -t topic "
 	    "[-F propfile] [-n fd] [-X prop=val]\n"
 	    "                     [--log-format text|json] "
-	    "[--metrics-file path]\n");
+	    "[--metrics-file path] [--pushgateway url]\n");
 	exit(EX_USAGE);
 }
 

@@ -126,12 +126,16 @@ int
 poster_close(struct poster *p)
 {
 	const struct metric *m = p->m;
+	char errbuf[512];
 
 	token_free(&p->tok);
 	json_tokener_free(p->tokener);
 	lineio_free(&p->in);
 	http_free(&p->http);
 	metrics_tick(p, 1);
+	if (metrics_push(p->cfg->pushgateway, "servicelog-poster",
+	    METRICS_PREFIX, p->m, M_NMETRICS, errbuf, sizeof(errbuf)) == -1)
+		log_warn("unable to push metrics: %s", errbuf);
 	log_info("%llu lines read: %llu entries posted, %llu not posted, "
 	    "%llu renderer errors, %llu invalid lines",
 	    (unsigned long long)m[M_LINES_READ].value,

@@ -27,7 +27,7 @@ enum {
 	S_URL, S_TOKEN_URL, S_CLIENT_ID, S_SECRET_FILE, S_RENDERER_URL,
 	S_RENDERER_ENDPOINT, S_CREATED_BY, S_USERNAME, S_RULE_DETAILS_URI,
 	S_TIMEOUT, S_RETRIES, S_RETRY_BASE_MS, S_RETRY_AFTER_MAX,
-	S_LOG_FORMAT, S_METRICS_FILE, S_NSETTINGS
+	S_LOG_FORMAT, S_METRICS_FILE, S_PUSHGATEWAY, S_NSETTINGS
 };
 
 struct setting {
@@ -84,6 +84,8 @@ static struct setting settings[S_NSETTINGS] = {
 	[S_LOG_FORMAT] = { "log-format", "CCX_SERVICELOG_LOG_FORMAT", "text",
 	    NULL, 0 },
 	[S_METRICS_FILE] = { "metrics-file", "CCX_SERVICELOG_METRICS_FILE",
+	    NULL, NULL, 0 },
+	[S_PUSHGATEWAY] = { "pushgateway", "CCX_SERVICELOG_PUSHGATEWAY",
 	    NULL, NULL, 0 },
 };
 
@@ -160,7 +162,8 @@ usage(void)
 	    "[--retry-base-ms ms]\n"
 	    "                         [--retry-after-max seconds] "
 	    "[--log-format text|json]\n"
-	    "                         [--metrics-file path] [-n fd]\n");
+	    "                         [--metrics-file path] [--pushgateway url] "
+	    "[-n fd]\n");
 	exit(EX_USAGE);
 }
 
@@ -258,6 +261,7 @@ config_load(struct config *cfg, struct setting *s)
 	cfg->username = s[S_USERNAME].value;
 	cfg->rule_details_uri = s[S_RULE_DETAILS_URI].value;
 	cfg->metrics_file = s[S_METRICS_FILE].value;
+	cfg->pushgateway = s[S_PUSHGATEWAY].value;
 }
 
 /* An HTTP URL must say so: without a scheme a path would be lost. */

@@ -47,6 +47,7 @@ struct config {
 	const char	*username;
 	const char	*rule_details_uri;
 	const char	*metrics_file;	/* or NULL */
+	const char	*pushgateway;	/* Pushgateway URL, or NULL */
 	long		 timeout_ms;	/* SSO and Service Log requests */
 	long		 renderer_timeout_ms;
 	int		 retries;	/* after the first attempt */
