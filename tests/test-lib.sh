@@ -20,6 +20,18 @@ done
 TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
 CCX_BUILD=${CCX_BUILD:-$TEST_DIRECTORY/../build}
 PATH=$CCX_BUILD/bin:$CCX_BUILD/tests:$TEST_DIRECTORY/bin:$PATH
+# CCX_VALGRIND=1 (make check-valgrind): every program and the helper run
+# under valgrind memcheck; a memory error or a definite leak exits 126.
+if [ -n "${CCX_VALGRIND:-}" ]; then
+	_vg=${TMPDIR:-/tmp}/ccx-vg.$$
+	mkdir -p "$_vg"
+	for _p in "$CCX_BUILD"/bin/* "$CCX_BUILD"/tests/helper; do
+		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=126 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s" "$@"\n' \
+			"$_p" >"$_vg/${_p##*/}"
+		chmod +x "$_vg/${_p##*/}"
+	done
+	PATH=$_vg:$PATH
+fi
 SHARED_TESTDATA=${SHARED_TESTDATA:-$TEST_DIRECTORY/../../shared/testdata}
 export PATH CCX_BUILD TEST_DIRECTORY SHARED_TESTDATA
 LC_ALL=C
@@ -78,6 +90,7 @@ test_atexit() { test_cleanup_at_exit="$*; $test_cleanup_at_exit"; }
 
 test_cleanup_exit() {
 	[ -n "$test_cleanup_at_exit" ] && (eval "$test_cleanup_at_exit") >/dev/null 2>&1
+	[ -n "${_vg:-}" ] && rm -rf "$_vg"
 	test_cleanup_at_exit=
 	cd /
 	if [ -z "$test_keep" ] && [ "$test_failures" = 0 ]; then
