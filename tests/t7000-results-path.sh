@@ -49,6 +49,13 @@ gone() { ! alive "$1"; }
 stored() { sql "SELECT count(*) FROM new_reports"; }
 dead() { sql "SELECT count(*) FROM dead_letters"; }
 total_is() { test "$(( $(stored) + $(dead) ))" -ge "$1"; }
+# wait_total N: until N records are stored or dead; says where it stood if not.
+wait_total() {
+	test_wait_for 120 total_is "$1" && return 0
+	echo "stored $(stored), dead $(dead), committed $(helper kafka-committed "$BROKERS" results $T 2 | tr '\n' ' ')" >&2
+	tail -n 5 kr.err dw.err >&2
+	return 1
+}
 committed_sum() {
 	helper kafka-committed "$BROKERS" results $T 2 | awk '$2 > 0 { s += $2 } END { print s + 0 }'
 }
@@ -81,7 +88,7 @@ test_expect_success 'N records, some malformed: rows, dead letters, committed of
 	produce 0 500 &&
 	test_when_finished kill_chain &&
 	start_chain &&
-	test_wait_for 60 total_is 500 &&
+	wait_total 500 &&
 	test_wait_for 30 committed_is 500 &&
 	stop_chain &&
 	test "$(stored)" = "$(expected_good 0 500)" &&
@@ -96,7 +103,7 @@ test_expect_success 'SIGTERM drained the chain: both exited 0 and a restart read
 	produce 500 100 &&
 	test_when_finished kill_chain &&
 	start_chain &&
-	test_wait_for 60 total_is 600 &&
+	wait_total 600 &&
 	test_wait_for 30 committed_is 600 &&
 	stop_chain &&
 	test "$(sql "SELECT count(*) FROM new_reports")" = "$(expected_good 0 600)" &&
@@ -107,11 +114,11 @@ test_expect_success 'kill -9 of db-writer mid-run, restart: everything stored ex
 	produce 600 1500 &&
 	test_when_finished kill_chain &&
 	start_chain &&
-	test_wait_for 60 total_is 800 &&
+	wait_total 800 &&
 	kill -9 "$(cat dw.pid)" &&
 	test_wait_for 30 gone kr.pid &&
 	start_chain &&
-	test_wait_for 90 total_is 2100 &&
+	wait_total 2100 &&
 	test_wait_for 30 committed_is 2100 &&
 	stop_chain &&
 	test "$(stored)" = "$(expected_good 0 2100)" &&
@@ -123,11 +130,11 @@ test_expect_success 'kill -9 of kafka-reader mid-run, restart: everything stored
 	produce 2100 1500 &&
 	test_when_finished kill_chain &&
 	start_chain &&
-	test_wait_for 60 total_is 2400 &&
+	wait_total 2400 &&
 	kill -9 "$(cat kr.pid)" &&
 	test_wait_for 30 gone dw.pid &&
 	start_chain &&
-	test_wait_for 90 total_is 3600 &&
+	wait_total 3600 &&
 	test_wait_for 30 committed_is 3600 &&
 	stop_chain &&
 	test "$(stored)" = "$(expected_good 0 3600)" &&
@@ -139,7 +146,7 @@ test_expect_success 'PostgreSQL stopped and started mid-run: nothing lost' '
 	produce 3600 500 &&
 	test_when_finished kill_chain &&
 	start_chain &&
-	test_wait_for 60 total_is 4100 &&
+	wait_total 4100 &&
 	test_wait_for 30 committed_is 4100 &&
 	pg_stop &&
 	produce 4100 500 &&
@@ -147,7 +154,7 @@ test_expect_success 'PostgreSQL stopped and started mid-run: nothing lost' '
 	alive dw.pid &&
 	committed_is 4100 &&
 	pg_start &&
-	test_wait_for 90 total_is 4600 &&
+	wait_total 4600 &&
 	test_wait_for 30 committed_is 4600 &&
 	stop_chain &&
 	test "$(stored)" = "$(expected_good 0 4600)" &&
@@ -164,7 +171,7 @@ test_expect_success SHARED,PYTHON 'the real messages of ../shared through the br
 	n=$(ls "$SHARED_TESTDATA"/results/messages/*.json | wc -l) &&
 	want=$(( $(stored) + $(dead) + n )) &&
 	start_chain &&
-	test_wait_for 60 total_is $want &&
+	wait_total $want &&
 	test_wait_for 30 committed_is $(( before + n )) &&
 	stop_chain &&
 	psql -qXAt -c "COPY (SELECT org_id, account_number, cluster, report FROM new_reports WHERE org_id = 123 ORDER BY updated_at) TO STDOUT WITH (FORMAT csv)" >rows &&
