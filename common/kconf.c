@@ -14,8 +14,8 @@ kconf_set(rd_kafka_conf_t *conf, const char *keyval, char *err, size_t errsz)
 	size_t klen;
 
 	if (eq == NULL || eq == keyval) {
-		snprintf(err, errsz, "expected key=value, got \"%.*s\"",
-		    eq ? (int)(eq - keyval) : (int)strlen(keyval), keyval);
+		/* Not even the key: "sasl.password S" would show the secret. */
+		snprintf(err, errsz, "expected key=value");
 		return -1;
 	}
 	klen = (size_t)(eq - keyval);

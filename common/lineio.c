@@ -37,10 +37,11 @@ lineio_fill(struct lineio *l)
 		l->scan -= l->start;
 		l->start = 0;
 	}
-	if (l->cap - l->len < 4096 && l->cap < l->max + 1) {
+	/* Room for max bytes, the newline and the NUL. */
+	if (l->cap - l->len < 4096 && l->cap < l->max + 2) {
 		ncap = l->cap ? l->cap * 2 : 65536;
-		if (ncap > l->max + 1)
-			ncap = l->max + 1;
+		if (ncap > l->max + 2)
+			ncap = l->max + 2;
 		if ((p = realloc(l->buf, ncap)) == NULL)
 			log_fatal(EX_OSERR, "unable to allocate %zu bytes", ncap);
 		l->buf = p;
@@ -89,7 +90,7 @@ lineio_next(struct lineio *l, char **line, size_t *len)
 		}
 		l->scan = l->len;
 		n = l->len - l->start;
-		if (n >= l->max) {
+		if (n > l->max) {
 			/* Over-long: report the prefix now, drop the rest. */
 			if (l->skipping) {
 				l->start = l->len = l->scan = 0;

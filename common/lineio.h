@@ -7,7 +7,7 @@
  * returned once as LINE_TOOLONG with its first max bytes, the rest of it is
  * discarded, and reading goes on with the next line.  A last line without a
  * newline is returned at EOF as an ordinary line.  Line pointers stay valid
- * until the next lineio_fill.  The buffer grows up to max + 1 bytes.
+ * until the next lineio_fill.  The buffer grows up to max + 2 bytes.
  */
 #ifndef CCX_LINEIO_H
 #define CCX_LINEIO_H

@@ -4,6 +4,8 @@
 #include "log.h"
 #include "pg.h"
 
+static void	redact(char *);
+
 void
 pg_errmsg(PGconn *conn, char *err, size_t errsz)
 {
@@ -16,6 +18,33 @@ pg_errmsg(PGconn *conn, char *err, size_t errsz)
 	/* Keep only the first line: libpq adds detail lines we log apart. */
 	if (strchr(err, '\n') != NULL)
 		*strchr(err, '\n') = '\0';
+	redact(err);
+}
+
+/*
+ * libpq quotes a URI it cannot parse, password and all: blank out what
+ * stands between "scheme://user:" and "@".
+ */
+static void
+redact(char *s)
+{
+	char *p, *at, *colon;
+
+	for (p = s; (p = strstr(p, "://")) != NULL; p += 3) {
+		if ((at = strchr(p + 3, '@')) == NULL)
+			return;
+		colon = memchr(p + 3, ':', (size_t)(at - (p + 3)));
+		if (colon != NULL && at > colon + 1) {
+			memset(colon + 1, '*', (size_t)(at - colon - 1));
+			if (at - colon - 1 > 3)
+				memmove(colon + 4, at, strlen(at) + 1);
+		}
+	}
+	/* The keyword form: "password=..." up to the next blank. */
+	for (p = s; (p = strstr(p, "password=")) != NULL; p += 9)
+		for (at = p + 9; *at != '\0' && *at != ' ' && *at != '"' &&
+		    *at != '\''; at++)
+			*at = '*';
 }
 
 /* Server notices (NOTICE, INFO) are for the debug log only. */

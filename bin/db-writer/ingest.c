@@ -69,6 +69,7 @@ struct ingest {
 static int	 parse_id_prefix(const char *, size_t, struct buf *, size_t *,
 		    size_t *, int32_t *, int64_t *);
 static struct item *new_item(struct ingest *);
+static const char *record_id(struct json_object *, int32_t *, int64_t *);
 static void	 take_line(struct ingest *, const char *, size_t, int,
 		    unsigned long);
 static void	 dead(struct ingest *, struct item *, const char *,
@@ -124,6 +125,8 @@ parse_id_prefix(const char *s, size_t n, struct buf *arena, size_t *toff,
 		;
 	if (p >= end || *p != '"')
 		return -1;
+	if (!utf8_valid(t, (size_t)(p - t)))
+		return -1;
 	*toff = arena->len;
 	*tlen = (size_t)(p - t);
 	buf_add(arena, t, *tlen);
@@ -139,8 +142,9 @@ parse_id_prefix(const char *s, size_t n, struct buf *arena, size_t *toff,
 	if (end - p < 10 || strncmp(p, ",\"offset\":", 10) != 0)
 		return -1;
 	p += 10;
+	errno = 0;
 	v = strtoll(p, &e, 10);
-	if (e == p || v < 0)
+	if (e == p || v < 0 || errno == ERANGE || v == INT64_MAX)
 		return -1;
 	*off = v;
 	return 0;
@@ -179,6 +183,39 @@ dead(struct ingest *g, struct item *it, const char *code, const char *raw,
 		log_warn("rejected input line: %s", reason);
 }
 
+/*
+ * The identity of a record line: its topic (valid UTF-8 without NUL),
+ * partition (0 to INT32_MAX) and offset (0 to INT64_MAX - 1: json-c
+ * clamps what is larger to INT64_MAX); NULL when any is missing or bad.
+ */
+static const char *
+record_id(struct json_object *obj, int32_t *part, int64_t *off)
+{
+	struct json_object *v;
+	const char *topic;
+	int64_t n;
+
+	if (!json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, "topic", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	topic = json_object_get_string(v);
+	if (strlen(topic) != (size_t)json_object_get_string_len(v) ||
+	    !utf8_valid(topic, strlen(topic)))
+		return NULL;
+	if (!json_object_object_get_ex(obj, "partition", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    (n = json_object_get_int64(v)) < 0 || n > INT32_MAX)
+		return NULL;
+	*part = (int32_t)n;
+	if (!json_object_object_get_ex(obj, "offset", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    (n = json_object_get_int64(v)) < 0 || n == INT64_MAX)
+		return NULL;
+	*off = n;
+	return topic;
+}
+
 static void
 take_line(struct ingest *g, const char *line, size_t len, int toolong,
     unsigned long lineno)
@@ -201,16 +238,8 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 		goto noid;
 	}
 	obj = json_tokener_parse(line);
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, "topic", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    (topic = json_object_get_string(v), 0) ||
-	    !json_object_object_get_ex(obj, "partition", &v) ||
-	    !json_object_is_type(v, json_type_int) ||
-	    (it->partition = json_object_get_int(v)) < 0 ||
-	    !json_object_object_get_ex(obj, "offset", &v) ||
-	    !json_object_is_type(v, json_type_int) ||
-	    (it->offset = json_object_get_int64(v)) < 0) {
+	if (obj == NULL || (topic = record_id(obj, &it->partition,
+	    &it->offset)) == NULL) {
 		it->has_id = parse_id_prefix(line, len, &g->arena,
 		    &it->topic_off, &it->topic_len, &it->partition,
 		    &it->offset) == 0;

@@ -5,7 +5,8 @@
  * Each batch is one transaction of two set-based statements fed with
  * arrays: the reported rows take their report text from new_reports on the
  * server (it need not travel through the pipes), minus the items of
- * drop_items when a Service Log run partly failed; read_error outcomes go to
+ * drop_items when a Service Log run partly failed (with the json, not
+ * the jsonb, functions: they accept \u0000); read_error outcomes go to
  * read_errors unless that report already has one.  The primary key of
  * reported (org_id, cluster, notified_at) makes a repeated outcome line a
  * no-op.  A batch the database refuses for good (a bug, not an outage) is
@@ -59,11 +60,11 @@ static const char insert_sql[] =
     "event_type_id) "
     "SELECT u.org, u.acct, u.cluster, 1, u.state, "
     "CASE WHEN u.drop_items IS NULL THEN nr.report ELSE "
-    "(SELECT jsonb_set(nr.report::jsonb, '{reports}', "
-    "coalesce(jsonb_agg(e ORDER BY i), '[]'::jsonb))::text "
-    "FROM jsonb_array_elements(nr.report::jsonb -> 'reports') "
-    "WITH ORDINALITY AS t(e, i) "
-    "WHERE i - 1 <> ALL (u.drop_items::int[])) END, "
+    "(SELECT json_object_agg(k, CASE WHEN k = 'reports' THEN "
+    "(SELECT coalesce(json_agg(e ORDER BY i), '[]'::json) "
+    "FROM json_array_elements(v) WITH ORDINALITY AS t(e, i) "
+    "WHERE i - 1 <> ALL (u.drop_items::int[])) ELSE v END)::text "
+    "FROM json_each(nr.report::json) AS j(k, v)) END, "
     "u.upd, u.notified, u.err, u.target "
     "FROM u JOIN new_reports nr ON nr.org_id = u.org AND "
     "nr.cluster = u.cluster AND nr.updated_at = u.upd WHERE u.kind = 0 "
@@ -183,7 +184,7 @@ take(struct outcomes *g, struct cols *c, const char *line,
 	struct json_object *o = json_tokener_parse(line), *drop;
 	const char *target, *cluster, *upd, *notified, *state, *err;
 	int64_t org, acct, t = 0;
-	size_t elen = 0, i;
+	size_t elen = 0, clen = 0, i;
 	int st = 0, kind;
 	char num[32];
 
@@ -199,7 +200,7 @@ take(struct outcomes *g, struct cols *c, const char *line,
 		goto bad;
 	}
 	target = get_str(o, "target", NULL);
-	cluster = get_str(o, "cluster", NULL);
+	cluster = get_str(o, "cluster", &clen);
 	upd = get_str(o, "updated_at", NULL);
 	notified = get_str(o, "notified_at", NULL);
 	if (target != NULL)
@@ -211,7 +212,7 @@ take(struct outcomes *g, struct cols *c, const char *line,
 			st = states[i].id;
 	if (get_int(o, "org_id", 0, INT32_MAX, &org) == -1 ||
 	    get_int(o, "account_number", 0, INT32_MAX, &acct) == -1 ||
-	    cluster == NULL || upd == NULL || t == 0 ||
+	    cluster == NULL || upd == NULL || t == 0 || clen != strlen(cluster) ||
 	    (!kind && (st == 0 || notified == NULL))) {
 		log_warn("outcome line %lu lacks a valid target, org_id, "
 		    "account_number, cluster, updated_at, notified_at or state",

@@ -204,7 +204,7 @@ conf_arg(rd_kafka_conf_t *conf, const struct confarg *ca)
 		return;
 	}
 	eq = strchr(ca->arg, '=');
-	klen = eq != NULL ? (size_t)(eq - ca->arg) : strlen(ca->arg);
+	klen = eq != NULL ? (size_t)(eq - ca->arg) : strcspn(ca->arg, " \t:");
 	snprintf(key, sizeof(key), "%.*s", (int)klen, ca->arg);
 	if (kconf_set(conf, ca->arg, err, sizeof(err)) == -1) {
 		if (kconf_is_secret(key) && eq != NULL && eq[1] != '\0' &&

@@ -33,7 +33,8 @@
 #define SLP_ECHO_MAX		4096	/* bytes of an invalid line echoed */
 #define SLP_ERROR_MAX		1000	/* bytes of an outcome's error */
 #define SLP_EXCERPT_MAX		200	/* bytes of a response body logged */
-#define SLP_JSON_DEPTH		128	/* nesting accepted in any JSON text */
+#define SLP_JSON_DEPTH		10001	/* nesting accepted in any JSON text: as
+					 * db-writer and differ, 10000 + the line */
 #define SLP_RENDERER_TIMEOUT_MS	10000L	/* unless --timeout is given */
 
 /* The settings, as read from the flags, the environment and defaults. */
