@@ -442,61 +442,60 @@ copy_rows(struct ingest *g, const char *sql, int which, PGresult **resp)
 	return 0;
 }
 
-/* Marks the STORE items whose record was stored before (redelivery). */
+/*
+ * Marks the STORE items whose record was stored before (a redelivery): one
+ * range scan of consumed_records' primary key per topic and partition of
+ * the batch (nearly always one).
+ */
 static int
 mark_dups(struct ingest *g, PGresult **resp)
 {
 	static const char sql[] =
-	    "SELECT c.kafka_partition, c.kafka_offset "
-	    "FROM consumed_records c JOIN unnest($2::int[], $3::bigint[]) "
-	    "AS u(p, o) ON c.kafka_partition = u.p AND c.kafka_offset = u.o "
-	    "WHERE c.topic = $1";
-	struct buf parts, offs, topic;
-	const char *a = g->arena.data, *params[3];
-	struct item *it, *first = NULL;
+	    "SELECT kafka_offset FROM consumed_records WHERE topic = $1 AND "
+	    "kafka_partition = $2 AND kafka_offset BETWEEN $3 AND $4";
+	const char *a = g->arena.data, *params[4];
+	char part[16], lo[24], hi[24];
+	struct item *it, *first;
+	struct buf topic;
 	PGresult *res;
+	int64_t min, max, o;
 	size_t i;
-	int r, rc = 0, done;
+	int r, rc = 0;
 
-	buf_init(&parts);
-	buf_init(&offs);
 	buf_init(&topic);
-	/* One query per distinct topic; nearly always exactly one. */
-	do {
-		done = 1;
+	for (;;) {
 		first = NULL;
-		buf_reset(&parts);
-		buf_reset(&offs);
+		min = INT64_MAX;
+		max = -1;
 		for (i = 0; i < g->n; i++) {
 			it = &g->items[i];
-			if (it->kind != IT_STORE || it->status != ST_STORED ||
-			    it->updated_at != 0)
+			if (it->kind != IT_STORE || it->updated_at != 0)
 				continue;
-			if (first == NULL) {
+			if (first == NULL)
 				first = it;
-				buf_reset(&topic);
-				buf_add(&topic, a + it->topic_off,
-				    it->topic_len);
-			} else if (it->topic_len != first->topic_len ||
+			else if (it->partition != first->partition ||
+			    it->topic_len != first->topic_len ||
 			    memcmp(a + it->topic_off, a + first->topic_off,
-			    it->topic_len) != 0) {
-				done = 0;
+			    it->topic_len) != 0)
 				continue;
-			}
-			buf_putc(&parts, parts.len ? ',' : '{');
-			buf_put_i64(&parts, it->partition);
-			buf_putc(&offs, offs.len ? ',' : '{');
-			buf_put_i64(&offs, it->offset);
-			it->updated_at = -1;	/* queried */
+			it->updated_at = -1;	/* in this group */
+			if (it->offset < min)
+				min = it->offset;
+			if (it->offset > max)
+				max = it->offset;
 		}
 		if (first == NULL)
 			break;
-		buf_putc(&parts, '}');
-		buf_putc(&offs, '}');
+		buf_reset(&topic);
+		buf_add(&topic, a + first->topic_off, first->topic_len);
+		snprintf(part, sizeof(part), "%d", first->partition);
+		snprintf(lo, sizeof(lo), "%lld", (long long)min);
+		snprintf(hi, sizeof(hi), "%lld", (long long)max);
 		params[0] = topic.data;
-		params[1] = parts.data;
-		params[2] = offs.data;
-		res = PQexecParams(g->d->conn, sql, 3, NULL, params, NULL,
+		params[1] = part;
+		params[2] = lo;
+		params[3] = hi;
+		res = PQexecParams(g->d->conn, sql, 4, NULL, params, NULL,
 		    NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			*resp = res;
@@ -504,28 +503,21 @@ mark_dups(struct ingest *g, PGresult **resp)
 			break;
 		}
 		for (r = 0; r < PQntuples(res); r++) {
-			int32_t p = (int32_t)strtol(PQgetvalue(res, r, 0),
-			    NULL, 10);
-			int64_t o = strtoll(PQgetvalue(res, r, 1), NULL, 10);
-
+			o = strtoll(PQgetvalue(res, r, 0), NULL, 10);
 			for (i = 0; i < g->n; i++) {
 				it = &g->items[i];
-				if (it->kind == IT_STORE &&
-				    it->updated_at == -1 &&
-				    it->partition == p && it->offset == o &&
-				    it->topic_len == topic.len &&
-				    memcmp(a + it->topic_off, topic.data,
-				    topic.len) == 0)
+				if (it->updated_at == -1 && it->offset == o)
 					it->status = ST_DUP;
 			}
 		}
 		PQclear(res);
-	} while (!done);
+		for (i = 0; i < g->n; i++)
+			if (g->items[i].updated_at == -1)
+				g->items[i].updated_at = -2;	/* done */
+	}
 	for (i = 0; i < g->n; i++)
 		if (g->items[i].kind == IT_STORE)
 			g->items[i].updated_at = 0;
-	buf_free(&parts);
-	buf_free(&offs);
 	buf_free(&topic);
 	return rc;
 }

@@ -68,6 +68,7 @@ struct reader {
 	int		 out_closed;
 	int		 fatal;
 	int		 ready_fd;
+	int		 qpipe[2];	/* consumer queue not empty */
 	const char	*metrics_file;
 	int64_t		 metrics_ms;
 	struct metric	 metrics[M_NMETRICS];
@@ -344,21 +345,24 @@ read_acks(struct reader *r)
 
 	if (r->ackfd < 0 || r->ack_eof)
 		return;
-	n = lineio_fill(&r->acks);
-	if (n == -1 && errno != EAGAIN && errno != EINTR) {
-		log_error("unable to read acks: %s", strerror(errno));
-		r->ack_eof = 1;
-	}
-	while ((k = lineio_next(&r->acks, &line, &len)) == LINE_OK ||
-	    k == LINE_TOOLONG) {
-		if (k == LINE_TOOLONG) {
-			log_warn("ack line %lu too long; ignored",
-			    r->acks.lineno);
-			r->metrics[M_BAD_ACKS].value++;
-			continue;
+	/* Everything the channel holds, so a whole batch settles at once. */
+	do {
+		n = lineio_fill(&r->acks);
+		if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			log_error("unable to read acks: %s", strerror(errno));
+			r->ack_eof = 1;
 		}
-		ack_line(r, line, r->acks.lineno);
-	}
+		while ((k = lineio_next(&r->acks, &line, &len)) == LINE_OK ||
+		    k == LINE_TOOLONG) {
+			if (k == LINE_TOOLONG) {
+				log_warn("ack line %lu too long; ignored",
+				    r->acks.lineno);
+				r->metrics[M_BAD_ACKS].value++;
+				continue;
+			}
+			ack_line(r, line, r->acks.lineno);
+		}
+	} while (n > 0 && k != LINE_EOF);
 	if (k == LINE_EOF && !r->ack_eof) {
 		r->ack_eof = 1;
 		if (!r->term && !sig_pending_term())
@@ -394,14 +398,17 @@ write_out(struct reader *r)
 static void
 pump(struct reader *r, int ms)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	int n = 0;
+	char drainbuf[64];
 
 	pfd[n].fd = sig_fd();
 	pfd[n++].events = POLLIN;
 	pfd[n].fd = r->out.len > 0 && !r->gone ? 1 : -1;
 	pfd[n++].events = POLLOUT;
 	pfd[n].fd = r->ackfd >= 0 && !r->ack_eof ? r->ackfd : -1;
+	pfd[n++].events = POLLIN;
+	pfd[n].fd = r->qpipe[0];
 	pfd[n++].events = POLLIN;
 	if (poll(pfd, (nfds_t)n, ms) == -1 && errno != EINTR)
 		log_fatal(EX_OSERR, "poll: %s", strerror(errno));
@@ -416,6 +423,9 @@ pump(struct reader *r, int ms)
 		write_out(r);
 	if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
 		read_acks(r);
+	if (pfd[3].revents & POLLIN)
+		while (read(r->qpipe[0], drainbuf, sizeof(drainbuf)) > 0)
+			;
 	/* No more records will go out: let downstream see EOF. */
 	if ((r->term || r->fatal) && r->out.len == 0 && !r->out_closed) {
 		close(1);
@@ -532,8 +542,7 @@ run(struct reader *r)
 		got = 0;
 		while (got < 1000 && r->out.len < (4u << 20) &&
 		    r->inflight < r->max_inflight &&
-		    (m = rd_kafka_consumer_poll(r->rk,
-		    got == 0 && r->out.len == 0 ? 50 : 0)) != NULL) {
+		    (m = rd_kafka_consumer_poll(r->rk, 0)) != NULL) {
 			handle_message(r, m);
 			rd_kafka_message_destroy(m);
 			got++;
@@ -541,7 +550,7 @@ run(struct reader *r)
 		if (got == 0 && r->paused)
 			(void)rd_kafka_consumer_poll(r->rk, 0);
 		write_out(r);
-		pump(r, got > 0 || r->out.len > 0 ? 0 : (r->paused ? 20 : 0));
+		pump(r, got > 0 && r->out.len == 0 ? 0 : 50);
 		metrics_flush(r, 0);
 	}
 }
@@ -600,7 +609,7 @@ open_acks(struct reader *r)
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	r->ackfd = fd;
-	lineio_init(&r->acks, fd, 4096);
+	lineio_init(&r->acks, fd, 1u << 20);
 }
 
 static void
@@ -628,6 +637,7 @@ configure(struct reader *r, int argc, char **argv)
 	};
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_topic_partition_list_t *topics;
+	rd_kafka_queue_t *cq;
 	const char *brokers = NULL, *group = NULL, *e;
 	char err[512];
 	int ch;
@@ -699,6 +709,12 @@ configure(struct reader *r, int argc, char **argv)
 	    sizeof(err))) == NULL)
 		log_fatal(EX_CONFIG, "unable to create the consumer: %s", err);
 	rd_kafka_poll_set_consumer(r->rk);
+	/* The consumer queue wakes the poll loop through a pipe. */
+	cq = rd_kafka_queue_get_consumer(r->rk);
+	if (pipe2(r->qpipe, O_NONBLOCK | O_CLOEXEC) == -1)
+		log_fatal(EX_OSERR, "unable to make a pipe: %s", strerror(errno));
+	rd_kafka_queue_io_event_enable(cq, r->qpipe[1], "1", 1);
+	rd_kafka_queue_destroy(cq);
 	if (rd_kafka_subscribe(r->rk, topics) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		log_fatal(EX_CONFIG, "unable to subscribe");
 	rd_kafka_topic_partition_list_destroy(topics);
@@ -735,6 +751,8 @@ main(int argc, char **argv)
 
 	run(&r);
 	rc = shutdown_reader(&r);
+	close(r.qpipe[0]);
+	close(r.qpipe[1]);
 
 	metrics_flush(&r, 1);
 	for (i = 0; i < r.nparts; i++) {
