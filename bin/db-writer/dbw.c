@@ -2,13 +2,16 @@
  * What the modes of db-writer share: the connection, backoff, readiness
  * and metrics.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "dbw.h"
+#include "lineio.h"
 #include "log.h"
 #include "pg.h"
 #include "sig.h"
@@ -123,4 +126,34 @@ dbw_metrics_push(struct dbw *d)
 	    "ccx_notification_writer_", d->metrics, M_NMETRICS, err,
 	    sizeof(err)) == -1)
 		log_warn("unable to push metrics: %s", err);
+}
+
+int
+dbw_wait_input(struct lineio *in, int64_t first_ms, int64_t delay_ms,
+    int *term)
+{
+	struct pollfd pfd[2];
+	int64_t wait = -1;
+
+	if (first_ms != 0) {
+		wait = first_ms + delay_ms - time_mono_ms();
+		if (wait < 0)
+			wait = 0;
+	}
+	pfd[0].fd = 0;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = sig_fd();
+	pfd[1].events = POLLIN;
+	if (poll(pfd, 2, (int)wait) == -1 && errno != EINTR)
+		log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+	if (pfd[1].revents & POLLIN) {
+		sig_read();
+		*term = sig_pending_term();
+	}
+	if (!*term && (pfd[0].revents & (POLLIN | POLLHUP)) &&
+	    lineio_fill(in) == -1 && errno != EINTR && errno != EAGAIN) {
+		log_error("unable to read stdin: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }

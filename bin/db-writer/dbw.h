@@ -53,6 +53,13 @@ void	dbw_disconnect(struct dbw *);
 int	dbw_backoff(struct dbw *, int n, int64_t start_ms);
 void	dbw_ready(struct dbw *);
 
+struct lineio;
+/* Waits for input on stdin or a signal, at most until first_ms + delay_ms
+ * when first_ms is not 0 (an open batch), and reads what came; sets *term on
+ * SIGTERM/SIGINT.  Returns 0, or -1 on a read error (logged). */
+int	dbw_wait_input(struct lineio *, int64_t first_ms, int64_t delay_ms,
+	    int *term);
+
 int	dbw_ingest(struct dbw *);
 int	dbw_reported(struct dbw *);
 int	dbw_migrate(struct dbw *, const char *target);

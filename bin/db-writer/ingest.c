@@ -826,8 +826,6 @@ dbw_ingest(struct dbw *d)
 {
 	struct ingest g;
 	struct lineio in;
-	struct pollfd pfd[2];
-	int64_t wait;
 	char *line;
 	size_t len;
 	int r = LINE_AGAIN, rc = 0, eof = 0, full;
@@ -847,26 +845,8 @@ dbw_ingest(struct dbw *d)
 	}
 	dbw_ready(d);
 	while (!eof && !g.term && rc == 0) {
-		wait = -1;
-		if (g.n > 0) {
-			wait = g.first_ms + d->batch_delay_ms - time_mono_ms();
-			if (wait < 0)
-				wait = 0;
-		}
-		pfd[0].fd = 0;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = sig_fd();
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, (int)wait) == -1 && errno != EINTR)
-			log_fatal(EX_OSERR, "poll: %s", strerror(errno));
-		if (pfd[1].revents & POLLIN) {
-			sig_read();
-			g.term = sig_pending_term();
-		}
-		if (!g.term && (pfd[0].revents & (POLLIN | POLLHUP)) &&
-		    lineio_fill(&in) == -1 && errno != EINTR &&
-		    errno != EAGAIN) {
-			log_error("unable to read stdin: %s", strerror(errno));
+		if (dbw_wait_input(&in, g.n > 0 ? g.first_ms : 0,
+		    d->batch_delay_ms, &g.term) == -1) {
 			eof = 1;
 			rc = EX_TEMPFAIL;
 		}

@@ -406,8 +406,6 @@ dbw_reported(struct dbw *d)
 {
 	struct outcomes g;
 	struct lineio in;
-	struct pollfd pfd[2];
-	int64_t wait;
 	char *line;
 	size_t len;
 	int r = LINE_AGAIN, rc = 0, eof = 0;
@@ -420,24 +418,8 @@ dbw_reported(struct dbw *d)
 	lineio_init(&in, 0, d->max_line);
 	dbw_ready(d);
 	while (!eof && !g.term && rc == 0) {
-		wait = -1;
-		if (g.cols.n > 0) {
-			wait = g.first_ms + d->batch_delay_ms - time_mono_ms();
-			if (wait < 0)
-				wait = 0;
-		}
-		pfd[0].fd = 0;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = sig_fd();
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, (int)wait) == -1 && errno != EINTR)
-			log_fatal(EX_OSERR, "poll: %s", strerror(errno));
-		if (pfd[1].revents & POLLIN) {
-			sig_read();
-			g.term = sig_pending_term();
-		}
-		if ((pfd[0].revents & (POLLIN | POLLHUP)) &&
-		    lineio_fill(&in) == -1 && errno != EINTR)
+		if (dbw_wait_input(&in, g.cols.n > 0 ? g.first_ms : 0,
+		    d->batch_delay_ms, &g.term) == -1)
 			eof = 1;
 		r = LINE_AGAIN;
 		while (rc == 0 && ((r = lineio_next(&in, &line, &len)) ==
