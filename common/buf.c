@@ -182,6 +182,23 @@ utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+void
+buf_utf8_repair(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	size_t k;
+
+	while (p < end) {
+		if ((k = utf8_seq(p, (size_t)(end - p))) == 0) {
+			buf_add(b, "\xef\xbf\xbd", 3);
+			p++;
+		} else {
+			buf_add(b, p, k);
+			p += k;
+		}
+	}
+}
+
 size_t
 utf8_cut(const char *s, size_t n, size_t max)
 {

@@ -40,6 +40,9 @@ int	buf_unbase64(struct buf *, const char *, size_t);
 
 /* Returns 1 when s[0..n) is valid UTF-8 (no surrogates, no overlongs). */
 int	utf8_valid(const char *, size_t);
+/* Appends s[0..n) with each byte that does not start a valid UTF-8
+ * sequence replaced by U+FFFD (as Go's encoding/json does). */
+void	buf_utf8_repair(struct buf *, const char *, size_t);
 /* Length of the longest prefix of s[0..n) that is at most max bytes and
  * ends on a character boundary. */
 size_t	utf8_cut(const char *, size_t n, size_t max);

@@ -201,6 +201,24 @@ jtype_name(struct json_object *o)
  * into the normalised value of schema s, as Go's encoding/json would
  * decode it into the Go type and encode it again.
  */
+/* A json-c string of s[0..n), with bytes that are not UTF-8 replaced by
+ * U+FFFD as the gob reader does: json-c lets overlong forms, surrogates
+ * and code points past U+10FFFF through. */
+static struct json_object *
+new_utf8_string(const char *s, size_t n)
+{
+	struct json_object *o;
+	struct buf b;
+
+	if (utf8_valid(s, n))
+		return json_object_new_string_len(s, (int)n);
+	buf_init(&b);
+	buf_utf8_repair(&b, s, n);
+	o = json_object_new_string_len(b.data, (int)b.len);
+	buf_free(&b);
+	return o;
+}
+
 static int
 normalize(const struct gob_schema *s, struct json_object *in,
     struct jpath *path, struct json_object **out, char *err, size_t errsz)
@@ -253,8 +271,8 @@ normalize(const struct gob_schema *s, struct json_object *in,
 		o = json_object_new_int64(iv);
 		break;
 	case GOB_STRING:
-		o = json_object_new_string_len(json_object_get_string(in),
-		    json_object_get_string_len(in));
+		o = new_utf8_string(json_object_get_string(in),
+		    (size_t)json_object_get_string_len(in));
 		break;
 	case GOB_STRUCT:
 		if ((o = json_object_new_object()) == NULL)
@@ -288,8 +306,20 @@ normalize(const struct gob_schema *s, struct json_object *in,
 			}
 			path->len = old;
 			path->s[old] = '\0';
-			if (json_object_object_add(o, key, v) != 0)
-				log_fatal(EX_OSERR, "unable to add a member");
+			if (utf8_valid(key, strlen(key))) {
+				if (json_object_object_add(o, key, v) != 0)
+					log_fatal(EX_OSERR,
+					    "unable to add a member");
+			} else {
+				struct buf k;
+
+				buf_init(&k);
+				buf_utf8_repair(&k, key, strlen(key));
+				if (json_object_object_add(o, k.data, v) != 0)
+					log_fatal(EX_OSERR,
+					    "unable to add a member");
+				buf_free(&k);
+			}
 		}
 		break;
 	case GOB_SLICE:
