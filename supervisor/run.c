@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "lineio.h"
+#include "exitcodes.h"
 #include "log.h"
 #include "sig.h"
 #include "sup.h"
@@ -125,8 +126,7 @@ set_state(struct sup *s, struct pipeline *p, enum pstate st)
 static int
 permanent(int status)
 {
-	return status == EX_USAGE || status == EX_DATAERR ||
-	    status == EX_CONFIG;
+	return EXIT_IS_PERMANENT(status);
 }
 
 static void
