@@ -745,8 +745,12 @@ run_loop(struct sup *s)
 			d -= time_mono_ms();
 			timeout = d < 0 ? 0 : d > 60000 ? 60000 : (int)d;
 		}
-		if (poll(pfd, n, timeout) == -1 && errno != EINTR)
-			log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+		if (poll(pfd, n, timeout) == -1) {
+			if (errno != EINTR)
+				log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+			for (i = 0; i < n; i++)
+				pfd[i].revents = 0;
+		}
 		/* Standard error first: nothing has closed an fd yet. */
 		for (i = 1; i < n; i++)
 			if (ref[i].st != NULL && pfd[i].revents != 0 &&

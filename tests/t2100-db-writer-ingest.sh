@@ -8,6 +8,9 @@ pg_setup || skip_all "PostgreSQL cannot start here"
 db-writer migrate latest 2>/dev/null || skip_all "cannot migrate"
 
 C1=00000000-0000-0000-0000-000000000001
+# How long a reader may take to read what was written to it (valgrind is slow).
+SETTLE=0.5
+[ -n "${CCX_VALGRIND:-}" ] && SETTLE=5
 C2=AAAAAAAA-bbbb-cccc-dddd-000000000002
 T=ccx.ocp.results
 
@@ -110,7 +113,7 @@ test_expect_success 'acks come only after the commit: none while the batch is op
 	pid=$! &&
 	exec 7>fifo &&
 	record_line $T 4 0 "$(sample_record 5 $C1)" >&7 &&
-	sleep 1 &&
+	sleep $SETTLE &&
 	test_line_count = 0 acks &&
 	test "$(sql "SELECT count(*) FROM new_reports WHERE org_id = 5")" = 0 &&
 	exec 7>&- &&
@@ -121,12 +124,13 @@ test_expect_success 'acks come only after the commit: none while the batch is op
 
 test_expect_success 'SIGTERM commits the open batch, acks it and exits 0' '
 	rm -f fifo && mkfifo fifo &&
-	{ db-writer -w 60000 <fifo >acks & } &&
+	{ db-writer -w 60000 -n 3 <fifo >acks 3>ready & } &&
 	pid=$! &&
 	exec 7>fifo &&
+	test_wait_for 60 test -s ready &&
 	record_line $T 4 1 "$(sample_record 6 $C1)" >&7 &&
 	record_line $T 4 2 "$(sample_record 6 $C2)" >&7 &&
-	sleep 0.5 &&
+	sleep $SETTLE &&
 	kill -TERM $pid &&
 	wait $pid &&
 	exec 7>&- &&

@@ -142,10 +142,16 @@ dbw_wait_input(struct lineio *in, int64_t first_ms, int64_t delay_ms,
 	}
 	pfd[0].fd = 0;
 	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
 	pfd[1].fd = sig_fd();
 	pfd[1].events = POLLIN;
-	if (poll(pfd, 2, (int)wait) == -1 && errno != EINTR)
-		log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+	pfd[1].revents = 0;
+	/* Interrupted: nothing to read yet; the signal shows on the pipe. */
+	if (poll(pfd, 2, (int)wait) == -1) {
+		if (errno != EINTR)
+			log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+		pfd[0].revents = pfd[1].revents = 0;
+	}
 	if (pfd[1].revents & POLLIN) {
 		sig_read();
 		*term = sig_pending_term();

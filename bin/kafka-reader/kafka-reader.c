@@ -410,8 +410,13 @@ pump(struct reader *r, int ms)
 	pfd[n++].events = POLLIN;
 	pfd[n].fd = r->qpipe[0];
 	pfd[n++].events = POLLIN;
-	if (poll(pfd, (nfds_t)n, ms) == -1 && errno != EINTR)
-		log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+	if (poll(pfd, (nfds_t)n, ms) == -1) {
+		if (errno != EINTR)
+			log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+		/* Interrupted: no events; the signal shows on its pipe. */
+		for (int i = 0; i < n; i++)
+			pfd[i].revents = 0;
+	}
 	if (pfd[0].revents & POLLIN) {
 		sig_read();
 		if (sig_pending_term() && !r->term) {
