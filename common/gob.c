@@ -598,7 +598,6 @@ new_string(struct dec *d, const unsigned char *s, size_t n)
 {
 	struct json_object *o;
 	struct buf b;
-	size_t i, k;
 
 	if (n > INT_MAX) {
 		fail(d, d->pos, "string of %zu bytes is too long", n);
@@ -611,16 +610,7 @@ new_string(struct dec *d, const unsigned char *s, size_t n)
 		return o;
 	}
 	buf_init(&b);
-	for (i = 0; i < n; i += k) {
-		k = s[i] < 0x80 ? 1 : (s[i] & 0xe0) == 0xc0 ? 2 :
-		    (s[i] & 0xf0) == 0xe0 ? 3 : (s[i] & 0xf8) == 0xf0 ? 4 : 0;
-		if (k > 0 && k <= n - i && utf8_valid((const char *)s + i, k))
-			buf_add(&b, s + i, k);
-		else {
-			buf_add(&b, "\xef\xbf\xbd", 3);
-			k = 1;
-		}
-	}
+	buf_utf8_repair(&b, (const char *)s, n);
 	if (b.len > INT_MAX) {
 		buf_free(&b);
 		fail(d, d->pos, "string of %zu bytes is too long", n);
