@@ -19,6 +19,7 @@
 #include "emit.h"
 #include "kconf.h"
 #include "log.h"
+#include "opt.h"
 
 /* A -X or -F argument, applied in command-line order after the defaults. */
 struct confarg {
@@ -27,7 +28,6 @@ struct confarg {
 };
 
 static void	usage(void) __attribute__((noreturn));
-static int	number(const char *, const char *, int, int);
 static rd_kafka_conf_t *make_conf(const struct confarg *, size_t,
 		    const char *);
 static void	conf_default(rd_kafka_conf_t *, const char *, const char *);
@@ -78,7 +78,7 @@ main(int argc, char *argv[])
 			ca[nca++].arg = optarg;
 			break;
 		case 'n':
-			readyfd = number(optarg, "readiness fd", 0, INT_MAX);
+			readyfd = (int)opt_number(optarg, "readiness fd", 0, INT_MAX);
 			break;
 		case 'q':
 			log_quieter();
@@ -134,17 +134,6 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-static int
-number(const char *s, const char *what, int lo, int hi)
-{
-	const char *errstr;
-	int v;
-
-	v = (int)strtonum(s, lo, hi, &errstr);
-	if (errstr != NULL)
-		log_fatal(EX_USAGE, "%s \"%s\" is %s", what, s, errstr);
-	return v;
-}
 
 /*
  * The producer's configuration: our defaults, then -X and -F in order,

@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "opt.h"
 #include "slp.h"
 
 #define SECRET_MAX	(64 * 1024)	/* bytes of a client secret file */
@@ -41,7 +42,6 @@ struct setting {
 #define OPT_BASE	256	/* getopt_long value of setting 0 */
 
 static void	usage(void) __attribute__((noreturn));
-static int	number(const char *, const char *, int, int);
 static void	settings_load(struct setting *);
 static long	setting_number(const struct setting *, long, long);
 static void	config_load(struct config *, struct setting *);
@@ -112,7 +112,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "n:qv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			readyfd = number(optarg, "readiness fd", 0, INT_MAX);
+			readyfd = (int)opt_number(optarg, "readiness fd", 0, INT_MAX);
 			break;
 		case 'q':
 			log_quieter();
@@ -167,17 +167,6 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-static int
-number(const char *s, const char *what, int lo, int hi)
-{
-	const char *errstr;
-	int v;
-
-	v = (int)strtonum(s, lo, hi, &errstr);
-	if (errstr != NULL)
-		log_fatal(EX_USAGE, "%s \"%s\" is %s", what, s, errstr);
-	return v;
-}
 
 /* Fills in what no flag gave: the environment, else the default. */
 static void
