@@ -323,3 +323,46 @@ buf_unbase64(struct buf *b, const char *s, size_t n)
 	}
 	return 0;
 }
+
+static void
+arr_sep(struct buf *b)
+{
+	buf_putc(b, b->len == 0 ? '{' : ',');
+}
+
+void
+buf_arr_str(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	arr_sep(b);
+	buf_putc(b, '"');
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			buf_putc(b, '\\');
+		if (s[i] != '\0')
+			buf_putc(b, s[i]);
+	}
+	buf_putc(b, '"');
+}
+
+void
+buf_arr_raw(struct buf *b, const char *s)
+{
+	arr_sep(b);
+	buf_puts(b, s);
+}
+
+void
+buf_arr_null(struct buf *b)
+{
+	buf_arr_raw(b, "NULL");
+}
+
+void
+buf_arr_end(struct buf *b)
+{
+	if (b->len == 0)
+		buf_putc(b, '{');
+	buf_putc(b, '}');
+}

@@ -38,6 +38,17 @@ void	buf_base64(struct buf *, const void *, size_t);
 /* Decodes base64 into b; returns 0, or -1 on malformed input. */
 int	buf_unbase64(struct buf *, const char *, size_t);
 
+/*
+ * PostgreSQL array literals, for statements fed with arrays: each call
+ * appends one element, opening the literal ('{') on the first; buf_arr_end
+ * closes it ('{}' when empty).  Strings are quoted and escaped; NUL bytes
+ * are dropped (PostgreSQL text cannot hold them).
+ */
+void	buf_arr_str(struct buf *, const char *, size_t);
+void	buf_arr_raw(struct buf *, const char *);
+void	buf_arr_null(struct buf *);
+void	buf_arr_end(struct buf *);
+
 /* Returns 1 when s[0..n) is valid UTF-8 (no surrogates, no overlongs). */
 int	utf8_valid(const char *, size_t);
 /* Appends s[0..n) with each byte that does not start a valid UTF-8

@@ -26,14 +26,14 @@ dump_schema() {
 
 test_expect_success PG 'migrate latest on an empty database' '
 	db-writer migrate latest &&
-	echo 10 >expect &&
+	echo 11 >expect &&
 	db-writer version >actual &&
 	test_cmp expect actual
 '
 
 test_expect_success PG 'migrating twice is harmless' '
 	db-writer migrate latest 2>err &&
-	test_grep "already at version 10" err &&
+	test_grep "already at version 11" err &&
 	db-writer migrate &&
 	test "$(sql "SELECT count(*) FROM migration_info")" = 1
 '
@@ -41,9 +41,9 @@ test_expect_success PG 'migrating twice is harmless' '
 test_expect_success PG 'a non-numeric or unknown version is a usage error' '
 	test_expect_code 64 db-writer migrate abc 2>err &&
 	test_grep "abc" err &&
-	test_expect_code 64 db-writer migrate 11 &&
+	test_expect_code 64 db-writer migrate 12 &&
 	test_expect_code 64 db-writer migrate -- -1 &&
-	test "$(db-writer version)" = 10
+	test "$(db-writer version)" = 11
 '
 
 test_expect_success PG 'version 8 is the upstream schema of SPEC 3.1' '
@@ -156,10 +156,11 @@ test_expect_success PG 'down to 0 and up again gives the same schema' '
 	test_cmp before after
 '
 
-test_expect_success PG 'migrations 9 and 10 are additive and go down cleanly' '
-	db-writer migrate 10 &&
+test_expect_success PG 'migrations 9 to 11 are additive and go down cleanly' '
+	db-writer migrate 11 &&
 	test -n "$(sql "SELECT to_regclass('"'"'dead_letters'"'"')")" &&
 	test -n "$(sql "SELECT to_regclass('"'"'consumed_records'"'"')")" &&
+	test -n "$(sql "SELECT to_regclass('"'"'notification_outbox'"'"')")" &&
 	db-writer migrate 8 &&
 	dump_schema >after &&
 	test_cmp before after

@@ -606,6 +606,8 @@ test_expect_success 'metrics: upstream names and ours, per target' '
 	ccx_notification_service_notification_backend_clusters_filtered_out 0
 	ccx_notification_service_notification_backend_baseline_errors 0
 	ccx_notification_service_notification_backend_event_filter_errors 0
+	ccx_notification_service_notification_backend_clusters_in_flight 0
+	ccx_notification_service_notification_backend_claims_expired 0
 	EOF
 	test_cmp expect actual &&
 	sl --metrics-file sl.prom <in >/dev/null 2>&1 &&
@@ -637,16 +639,27 @@ test_expect_success 'options: target, content URL and their errors' '
 	grep -q "\"target\":\"notifications-backend\"" out
 '
 
-test_expect_success 'content: unreadable exits 69, undecodable 65' '
+test_expect_success 'content: unreadable or undecodable exits 69 (this run only)' '
 	test_expect_code 69 differ -T service-log -c "file://$TRASH_DIRECTORY/none.json" \
 		-i /dev/null 2>err &&
 	test_grep "unable to fetch the content" err &&
 	echo "{\"Rules\": {\"r\": {\"error_keys\": {\"K\": {\"metadata\": {\"likelihood\": \"x\"}}}}}}" >bad.json &&
-	test_expect_code 65 differ -T service-log -c "file://$TRASH_DIRECTORY/bad.json" \
+	test_expect_code 69 differ -T service-log -c "file://$TRASH_DIRECTORY/bad.json" \
 		-i /dev/null 2>err &&
 	test_grep "likelihood" err &&
 	test_expect_code 69 differ -T service-log -c "http://127.0.0.1:1/api/v1/content" \
 		-i /dev/null 2>err
+'
+
+test_expect_success 'content holding no rule is a content error, not "same" for everyone' '
+	for c in "{}" "{\"a\":1}" "{\"Rules\":{}}"; do
+		printf "%s\n" "$c" >norules.json &&
+		cand 1 "$(report "$IMP")" >in &&
+		test_expect_code 69 differ -T notifications-backend \
+			-c "file://$TRASH_DIRECTORY/norules.json" -i in >out 2>err &&
+		test_grep "holds no rule" err &&
+		test ! -s out || return 1
+	done
 '
 
 test_expect_success 'log format json' '

@@ -69,7 +69,7 @@ sent() {
 	     VALUES ($1, $1 + 100, '$(cl "$2")', 1, ${6:-1}, '$(q "$3")',
 	     '2026-11-01 00:00:00', NOW() - interval '$4', '', ${5:-1})"
 }
-reset_db() { sql "TRUNCATE new_reports, reported CASCADE" >/dev/null 2>&1; }
+reset_db() { sql "TRUNCATE new_reports, reported, notification_outbox CASCADE" >/dev/null 2>&1; }
 # many N REPORT [ROWS]: clusters 1..N (org N % 100), ROWS rows each (1 s
 # apart), all with REPORT.
 many() {
@@ -100,8 +100,11 @@ kill_differ() {
 	sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 	     WHERE application_name = 'ccx-differ' AND datname = current_database()"
 }
-nb() { differ -T notifications-backend -c "$CONTENT" "$@"; }
-sl() { differ -T service-log -c "$CONTENT" "$@"; }
+# A run's claims stay until db-writer -r records the outcomes; these
+# tests read decisions only, so the claims go after each run.
+unclaim() { sql "TRUNCATE notification_outbox" >/dev/null; }
+nb() { differ -T notifications-backend -c "$CONTENT" "$@"; set -- $?; unclaim; return $1; }
+sl() { differ -T service-log -c "$CONTENT" "$@"; set -- $?; unclaim; return $1; }
 summ() { python3 "$TRASH_DIRECTORY/summ.py"; }
 
 CRIT=$(item alpha_rule ALPHA_CRIT)

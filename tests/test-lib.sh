@@ -44,6 +44,9 @@ rm -rf "$TRASH_DIRECTORY"
 mkdir -p "$TRASH_DIRECTORY" || exit 1
 chmod 755 "$TRASH_DIRECTORY"
 cd "$TRASH_DIRECTORY" || exit 1
+# db-writer -r keeps unrecorded outcomes here, not in /var/lib.
+CCX_SPOOL_DIR=$TRASH_DIRECTORY/spool
+export CCX_SPOOL_DIR
 
 test_count=0
 test_failures=0

@@ -67,7 +67,8 @@ usage(void)
 	    " [--log-format text|json] [--metrics-file path]\n"
 	    "       db-writer -r [-qv] [-d conninfo] [-b batch-size] "
 	    "[-w batch-delay-ms] [-n fd]\n"
-	    "                 [--pushgateway url]\n"
+	    "                 [-R retry-timeout-s] [--spool dir|none] "
+	    "[--pushgateway url]\n"
 	    "       db-writer [-d conninfo] migrate [version|latest]\n"
 	    "       db-writer [-d conninfo] version\n"
 	    "       db-writer [-d conninfo] [--max-age interval] "
@@ -107,6 +108,7 @@ parse_options(struct dbw *d, int argc, char **argv, int *reported)
 		{ "pushgateway", required_argument, NULL, 'P' },
 		{ "log-format", required_argument, NULL, 'L' },
 		{ "metrics-file", required_argument, NULL, 'M' },
+		{ "spool", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -174,6 +176,9 @@ parse_options(struct dbw *d, int argc, char **argv, int *reported)
 		case 'P':
 			d->pushgateway = optarg;
 			break;
+		case 'K':
+			d->spool = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -194,6 +199,7 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	memset(&d, 0, sizeof(d));
 	d.conninfo = getenv("CCX_DB");
+	d.spool = getenv("CCX_SPOOL_DIR");
 	d.batch_size = 1000;
 	d.batch_delay_ms = 200;
 	d.batch_bytes = 16u << 20;

@@ -35,13 +35,16 @@ struct dbw {
 	int		 resubmit;		/* dead-letters: as records */
 	const char	*pushgateway;		/* Pushgateway URL, or NULL */
 	const char	*metrics_file;
+	const char	*spool;			/* -r: spool dir, "none" */
 	int		 ready_fd;
 	int64_t		 last_updated_at;	/* newest updated_at written */
 	int64_t		 metrics_last_ms;
 	struct metric	 metrics[M_NMETRICS];
 };
 
-/* Writes the metrics file (if any): at most every 5 s unless force. */
+/* Writes the metrics file (if any): the first time, then when a counter
+ * changed, at most every 2 s (dbw_wait_input wakes up when that is due, so
+ * call this after it), and always when force. */
 void	dbw_metrics_flush(struct dbw *, int force);
 /* Pushes the metrics to the Pushgateway, if one was given. */
 void	dbw_metrics_push(struct dbw *);

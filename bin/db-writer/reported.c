@@ -9,8 +9,19 @@
  * the jsonb, functions: they accept \u0000); read_error outcomes go to
  * read_errors unless that report already has one.  The primary key of
  * reported (org_id, cluster, notified_at) makes a repeated outcome line a
- * no-op.  A batch the database refuses for good (a bug, not an outage) is
- * recorded again line by line, so that one bad line holds back no other.
+ * no-op.  The same statement deletes the outcome's claim (the row differ
+ * wrote in notification_outbox before the message left), so a later run
+ * knows the outcome is recorded.
+ *
+ * Nothing that went out is forgotten: each batch is written to the spool
+ * (spool.c) before its transaction and dropped from it after the COMMIT.
+ * A batch the database refuses is recorded again line by line, so that
+ * one bad line holds back no other; but a refusal that is not about the
+ * line's data (a read-only server, a revoked privilege, a trigger, a full
+ * disk), or that hits every line of the batch the same way, is an outage:
+ * retried with backoff for -R seconds, then every further line goes to
+ * the spool too and db-writer exits EX_TEMPFAIL.  The next db-writer -r
+ * for the same database replays the spool before anything else.
  */
 #include <errno.h>
 #include <poll.h>
@@ -27,9 +38,11 @@
 #include "log.h"
 #include "pg.h"
 #include "sig.h"
+#include "spool.h"
 #include "timeutil.h"
 
 #define NCOLS	10
+#define NPARAMS	(NCOLS + 1)	/* + the replay guard */
 
 /* Array literals for the statements' parameters, one per column. */
 struct cols {
@@ -46,8 +59,12 @@ struct outcomes {
 	struct buf	 lines;		/* the batch's lines, NUL-separated */
 	int64_t		 first_ms;
 	int		 term;
+	int		 guard;		/* replaying: only claimed outcomes */
+	int		 replayed;	/* the spool was replayed */
+	struct spool	 sp;
 	uint64_t	 invalid;
 	uint64_t	 norow;		/* outcomes that added no row */
+	uint64_t	 spooled;	/* lines left in the spool */
 };
 
 static const char insert_sql[] =
@@ -68,7 +85,13 @@ static const char insert_sql[] =
     "u.upd, u.notified, u.err, u.target "
     "FROM u JOIN new_reports nr ON nr.org_id = u.org AND "
     "nr.cluster = u.cluster AND nr.updated_at = u.upd WHERE u.kind = 0 "
+    "AND (NOT $11::boolean OR EXISTS (SELECT 1 FROM notification_outbox o "
+    "WHERE o.event_type_id = u.target AND o.org_id = u.org AND "
+    "o.cluster = u.cluster AND o.notified_at = u.notified)) "
     "ON CONFLICT DO NOTHING RETURNING 1), "
+    "cl AS (DELETE FROM notification_outbox o USING u WHERE u.kind = 0 AND "
+    "o.event_type_id = u.target AND o.org_id = u.org AND "
+    "o.cluster = u.cluster AND o.notified_at = u.notified RETURNING 1), "
     "re AS (INSERT INTO read_errors (org_id, cluster, updated_at, "
     "error_text, created_at) "
     "SELECT DISTINCT ON (u.org, u.cluster, u.upd) u.org, u.cluster, u.upd, "
@@ -77,17 +100,20 @@ static const char insert_sql[] =
     "nr.org_id = u.org AND nr.cluster = u.cluster AND nr.updated_at = u.upd) "
     "AND NOT EXISTS (SELECT 1 FROM read_errors r WHERE r.org_id = u.org AND "
     "r.cluster = u.cluster AND r.updated_at = u.upd) RETURNING 1) "
-    "SELECT (SELECT count(*) FROM rep), (SELECT count(*) FROM re)";
+    "SELECT (SELECT count(*) FROM rep), (SELECT count(*) FROM re), "
+    "(SELECT count(*) FROM cl)";
 
 static void	cols_reset(struct cols *);
 static void	cols_free(struct cols *);
-static void	arr_str(struct buf *, const char *, size_t);
-static void	arr_null(struct buf *);
-static void	arr_raw(struct buf *, const char *);
 static int	take(struct outcomes *, struct cols *, const char *,
 		    unsigned long);
-static int	replay(struct outcomes *);
-static int	flush(struct outcomes *);
+static int	one_by_one(struct outcomes *);
+static int	refused(const PGresult *);
+static int	flush(struct outcomes *, int);
+static int	replay_file(void *, const char *, int);
+static void	replay(struct outcomes *);
+static int	has_outbox(struct dbw *);
+static void	drain(struct outcomes *, struct lineio *);
 static int	run_batch(struct outcomes *, const struct cols *,
 		    PGresult **, long *, long *);
 
@@ -108,43 +134,6 @@ cols_free(struct cols *c)
 
 	for (i = 0; i < NCOLS; i++)
 		buf_free(&c->c[i]);
-}
-
-/* Appends one element to an array literal, opening it if need be. */
-static void
-arr_sep(struct buf *b)
-{
-	buf_putc(b, b->len == 0 ? '{' : ',');
-}
-
-static void
-arr_str(struct buf *b, const char *s, size_t n)
-{
-	size_t i;
-
-	arr_sep(b);
-	buf_putc(b, '"');
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"' || s[i] == '\\')
-			buf_putc(b, '\\');
-		if (s[i] != '\0')
-			buf_putc(b, s[i]);
-	}
-	buf_putc(b, '"');
-}
-
-static void
-arr_null(struct buf *b)
-{
-	arr_sep(b);
-	buf_puts(b, "NULL");
-}
-
-static void
-arr_raw(struct buf *b, const char *s)
-{
-	arr_sep(b);
-	buf_puts(b, s);
 }
 
 static const char *
@@ -226,25 +215,25 @@ take(struct outcomes *g, struct cols *c, const char *line,
 		buf_add(&g->lines, line, strlen(line) + 1);
 	}
 	snprintf(num, sizeof(num), "%lld", (long long)org);
-	arr_raw(&c->c[C_ORG], num);
+	buf_arr_raw(&c->c[C_ORG], num);
 	snprintf(num, sizeof(num), "%lld", (long long)acct);
-	arr_raw(&c->c[C_ACCT], num);
-	arr_str(&c->c[C_CLUSTER], cluster, strlen(cluster));
+	buf_arr_raw(&c->c[C_ACCT], num);
+	buf_arr_str(&c->c[C_CLUSTER], cluster, strlen(cluster));
 	snprintf(num, sizeof(num), "%d", kind ? 0 : st);
-	arr_raw(&c->c[C_STATE], num);
-	arr_str(&c->c[C_UPD], upd, strlen(upd));
+	buf_arr_raw(&c->c[C_STATE], num);
+	buf_arr_str(&c->c[C_UPD], upd, strlen(upd));
 	if (notified != NULL)
-		arr_str(&c->c[C_NOTIFIED], notified, strlen(notified));
+		buf_arr_str(&c->c[C_NOTIFIED], notified, strlen(notified));
 	else
-		arr_null(&c->c[C_NOTIFIED]);
+		buf_arr_null(&c->c[C_NOTIFIED]);
 	/* error_log is '' for sent and same, the reason for error. */
 	if (st == 4 || kind)
-		arr_str(&c->c[C_ERR], err ? err : "unknown error",
+		buf_arr_str(&c->c[C_ERR], err ? err : "unknown error",
 		    err ? elen : 13);
 	else
-		arr_str(&c->c[C_ERR], "", 0);
+		buf_arr_str(&c->c[C_ERR], "", 0);
 	snprintf(num, sizeof(num), "%lld", (long long)t);
-	arr_raw(&c->c[C_TARGET], num);
+	buf_arr_raw(&c->c[C_TARGET], num);
 	if (json_object_object_get_ex(o, "drop_items", &drop) &&
 	    json_object_is_type(drop, json_type_array) &&
 	    json_object_array_length(drop) > 0) {
@@ -263,11 +252,11 @@ take(struct outcomes *g, struct cols *c, const char *line,
 		buf_putc(&b, b.len == 0 ? '{' : '}');
 		if (b.len == 1)
 			buf_putc(&b, '}');
-		arr_str(&c->c[C_DROP], b.data, b.len);
+		buf_arr_str(&c->c[C_DROP], b.data, b.len);
 		buf_free(&b);
 	} else
-		arr_null(&c->c[C_DROP]);
-	arr_raw(&c->c[C_KIND], kind ? "1" : "0");
+		buf_arr_null(&c->c[C_DROP]);
+	buf_arr_raw(&c->c[C_KIND], kind ? "1" : "0");
 	c->n++;
 	json_object_put(o);
 	return 0;
@@ -282,17 +271,18 @@ run_batch(struct outcomes *g, const struct cols *c, PGresult **resp,
     long *nrep, long *nerr)
 {
 	struct buf closed[NCOLS];
-	const char *params[NCOLS];
+	const char *params[NPARAMS];
 	PGresult *res;
 	int i, rc = 0;
 
 	for (i = 0; i < NCOLS; i++) {
 		buf_init(&closed[i]);
 		buf_add(&closed[i], c->c[i].data, c->c[i].len);
-		buf_putc(&closed[i], '}');
+		buf_arr_end(&closed[i]);
 		params[i] = closed[i].data;
 	}
-	res = PQexecParams(g->d->conn, insert_sql, NCOLS, NULL, params, NULL,
+	params[NCOLS] = g->guard ? "t" : "f";
+	res = PQexecParams(g->d->conn, insert_sql, NPARAMS, NULL, params, NULL,
 	    NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		*resp = res;
@@ -307,98 +297,249 @@ run_batch(struct outcomes *g, const struct cols *c, PGresult **resp,
 	return rc;
 }
 
+/*
+ * Records the batch: 0, or EX_TEMPFAIL when the database did not take it
+ * within -R seconds (or at the first failure while replaying the spool,
+ * patient = 0); the batch is then in the spool.
+ */
 static int
-flush(struct outcomes *g)
+flush(struct outcomes *g, int patient)
 {
 	struct dbw *d = g->d;
 	int64_t start = time_mono_ms();
 	PGresult *res;
 	char err[1024];
 	long nrep = 0, nerr = 0;
-	int attempt = 0;
+	int attempt = 0, r;
 
 	if (g->cols.n == 0)
 		return 0;
+	if (!g->guard && (spool_append(&g->sp, g->lines.data,
+	    g->lines.len) == -1 || spool_sync(&g->sp) == -1))
+		log_error("the batch of %zu outcomes is not in the spool: if "
+		    "the database refuses it, it is lost", g->cols.n);
 	for (;;) {
 		res = NULL;
 		if (dbw_connect(d) == 0) {
 			if (run_batch(g, &g->cols, &res, &nrep, &nerr) == 0)
 				break;
 			pg_errmsg(d->conn, err, sizeof(err));
-			if (!pg_transient(res, d->conn)) {
+			if (!pg_transient(res, d->conn) &&
+			    !refused(res)) {
 				log_warn("the database refused a batch of %zu "
 				    "outcomes (%s: %s); recording them one by one",
 				    g->cols.n, pg_sqlstate(res), err);
 				PQclear(res);
-				if (replay(g) == 0)
-					return 0;
-				continue;
+				if ((r = one_by_one(g)) == 0)
+					goto done;
+			} else {
+				log_warn("unable to record outcomes (%s%s%s)",
+				    err, *pg_sqlstate(res) ? ", SQLSTATE " :
+				    "", pg_sqlstate(res));
+				PQclear(res);
 			}
-			log_warn("unable to record outcomes: %s", err);
-			PQclear(res);
-			dbw_disconnect(d);
+			if (PQstatus(d->conn) != CONNECTION_OK)
+				dbw_disconnect(d);
 		}
 		d->metrics[M_DB_RETRIES].value++;
-		if (dbw_backoff(d, ++attempt, start) == -1) {
-			log_error("giving up on the database; %zu outcomes not "
-			    "recorded (decided again next run)", g->cols.n);
+		if (!patient || dbw_backoff(d, ++attempt, start) == -1) {
+			if (patient)
+				log_error("giving up on the database after %lld "
+				    "s; %zu outcomes are kept in the spool",
+				    (long long)(time_mono_ms() - start) / 1000,
+				    g->cols.n);
+			cols_reset(&g->cols);
+			buf_reset(&g->lines);
 			return EX_TEMPFAIL;
 		}
 	}
 	d->metrics[M_REPORTED].value += (uint64_t)nrep;
-	d->metrics[M_BATCHES].value++;
 	if ((size_t)(nrep + nerr) < g->cols.n)
 		g->norow += g->cols.n - (size_t)(nrep + nerr);
+done:
+	d->metrics[M_BATCHES].value++;
 	cols_reset(&g->cols);
 	buf_reset(&g->lines);
+	if (!g->guard)
+		spool_clear(&g->sp);
+	return 0;
+}
+
+/*
+ * Whether a refusal is about the database whatever the line holds: a
+ * read-only server (class 25), a revoked privilege or a missing table or
+ * column (42501, 42P01, 42703), no space or memory (53), the operator
+ * (57), the system (58, XX).
+ */
+static int
+refused(const PGresult *res)
+{
+	static const char *const cls[] = { "25", "53", "54", "57", "58",
+	    "XX", "08", "40", "42501", "42P01", "42703" };
+	const char *st = pg_sqlstate(res);
+	size_t i;
+
+	for (i = 0; i < sizeof(cls) / sizeof(cls[0]); i++)
+		if (strncmp(st, cls[i], strlen(cls[i])) == 0)
+			return 1;
 	return 0;
 }
 
 /*
  * Records the batch line by line, so that the one line the database
- * refuses (a bug, not an outage) holds back no other.  A refused line is
- * logged with its content: only sent rows steer later decisions, so its
- * cluster is decided again on the next run.  Returns -1 on an outage.
+ * refuses for what it holds holds back no other; that line is logged
+ * with its content and dropped.  Returns -1 on an outage: a refusal about
+ * the database (refused()), or a batch of which no line was taken while
+ * the refusals were not plainly about data (classes 22 and 23 with
+ * different reasons): a trigger that refuses everything, say.
  */
 static int
-replay(struct outcomes *g)
+one_by_one(struct outcomes *g)
 {
 	struct dbw *d = g->d;
 	struct cols one;
 	const char *p = g->lines.data, *end = p + g->lines.len;
 	PGresult *res;
-	char err[1024];
+	char err[1024], first[6] = "";
 	long nrep, nerr;
-	int i;
+	size_t nfail = 0, nsame = 0, nok = 0, ndata = 0;
+	int i, rc = 0;
 
 	memset(&one, 0, sizeof(one));
 	for (i = 0; i < NCOLS; i++)
 		buf_init(&one.c[i]);
-	for (; p < end; p += strlen(p) + 1) {
+	for (; p < end && rc == 0; p += strlen(p) + 1) {
 		cols_reset(&one);
 		if (take(g, &one, p, 0) == -1)
 			continue;
 		res = NULL;
 		if (run_batch(g, &one, &res, &nrep, &nerr) == 0) {
 			d->metrics[M_REPORTED].value += (uint64_t)nrep;
+			nok++;
 			continue;
 		}
-		if (pg_transient(res, d->conn)) {
-			PQclear(res);
-			cols_free(&one);
-			dbw_disconnect(d);
-			return -1;
+		if (pg_transient(res, d->conn) || refused(res)) {
+			rc = -1;
+		} else {
+			if (nfail++ == 0)
+				snprintf(first, sizeof(first), "%s",
+				    pg_sqlstate(res));
+			if (strcmp(first, pg_sqlstate(res)) == 0)
+				nsame++;
+			if (strncmp(pg_sqlstate(res), "22", 2) == 0 ||
+			    strncmp(pg_sqlstate(res), "23", 2) == 0)
+				ndata++;
+			pg_errmsg(d->conn, err, sizeof(err));
+			log_error("the database refused an outcome (%s: %s): "
+			    "%.300s", pg_sqlstate(res), err, p);
+			d->metrics[M_CONSUMING_ERRORS].value++;
 		}
-		pg_errmsg(d->conn, err, sizeof(err));
-		log_error("the database refused an outcome (%s: %s): %.300s",
-		    pg_sqlstate(res), err, p);
-		d->metrics[M_CONSUMING_ERRORS].value++;
 		PQclear(res);
 	}
 	cols_free(&one);
+	if (rc == 0 && nok == 0 && nfail > 0 &&
+	    (nsame == nfail || ndata < nfail)) {
+		log_error("the database took no outcome of the batch (SQLSTATE "
+		    "%s%s): an outage, not bad data", first,
+		    nsame == nfail ? " for every line" : " and others");
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Replays one left-over spool file; 0 when every line was taken. */
+static int
+replay_file(void *arg, const char *path, int fd)
+{
+	struct outcomes *g = arg;
+	struct lineio in;
+	char *line;
+	size_t len;
+	int r, rc = 0;
+	uint64_t before = g->d->metrics[M_REPORTED].value;
+
+	log_info("replaying %s", path);
+	lineio_init(&in, fd, g->d->max_line);
+	g->guard = 1;
+	while (rc == 0 && (r = lineio_get(&in, &line, &len)) != LINE_EOF) {
+		if (r == -1) {
+			log_error("unable to read %s: %s", path,
+			    strerror(errno));
+			rc = -1;
+		} else if (r == LINE_OK)
+			take(g, &g->cols, line, in.lineno);
+		if (rc == 0 && g->cols.n >= (size_t)g->d->batch_size)
+			rc = flush(g, 0);
+	}
+	if (rc == 0)
+		rc = flush(g, 0);
+	g->guard = 0;
+	lineio_free(&in);
 	cols_reset(&g->cols);
 	buf_reset(&g->lines);
-	return 0;
+	if (rc != 0)
+		log_warn("%s kept: it is replayed again next time", path);
+	else
+		log_info("%s: %llu outcomes recorded from an earlier run",
+		    path, (unsigned long long)(g->d->metrics[M_REPORTED].value -
+		    before));
+	return rc;
+}
+
+/* Whether the schema has the claims (migration 11), when it can be seen. */
+static int
+has_outbox(struct dbw *d)
+{
+	PGresult *res;
+	int ok = 1;
+
+	if (dbw_connect(d) == -1)
+		return 1;	/* an outage: the batches will say */
+	res = PQexec(d->conn, "SELECT to_regclass('notification_outbox') IS "
+	    "NOT NULL");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		log_error("the database has no table notification_outbox "
+		    "(schema older than version 11): run db-writer migrate "
+		    "latest");
+		ok = 0;
+	}
+	PQclear(res);
+	return ok;
+}
+
+/* Once connected: the left-overs of earlier runs, before any new line. */
+static void
+replay(struct outcomes *g)
+{
+	if (g->replayed || dbw_connect(g->d) == -1)
+		return;
+	g->replayed = 1;
+	if (spool_replay(&g->sp, replay_file, g) > 0)
+		g->replayed = 0;	/* again after the next batch */
+}
+
+/*
+ * The database gave up: every further line goes to the spool until the
+ * input ends, so that no outcome of a message that went out is lost.
+ */
+static void
+drain(struct outcomes *g, struct lineio *in)
+{
+	char *line;
+	size_t len;
+	int r;
+
+	log_error("outcomes go to the spool until the input ends; the run "
+	    "fails (EX_TEMPFAIL) and the next db-writer -r records them");
+	while ((r = lineio_get(in, &line, &len)) != LINE_EOF && r != -1) {
+		if (r != LINE_OK)
+			continue;
+		g->d->metrics[M_CONSUMED].value++;
+		if (spool_append(&g->sp, line, len + 1) == 0)
+			g->spooled++;
+	}
+	spool_sync(&g->sp);
 }
 
 int
@@ -412,10 +553,17 @@ dbw_reported(struct dbw *d)
 
 	memset(&g, 0, sizeof(g));
 	g.d = d;
+	if (spool_init(&g.sp, d->spool, d->conninfo) == -1)
+		return EX_CONFIG;
 	for (r = 0; r < NCOLS; r++)
 		buf_init(&g.cols.c[r]);
 	buf_init(&g.lines);
 	lineio_init(&in, 0, d->max_line);
+	if (!has_outbox(d)) {
+		rc = EX_CONFIG;
+		goto out;
+	}
+	replay(&g);
 	dbw_ready(d);
 	while (!eof && !g.term && rc == 0) {
 		if (dbw_wait_input(&in, g.cols.n > 0 ? g.first_ms : 0,
@@ -433,15 +581,19 @@ dbw_reported(struct dbw *d)
 			}
 			take(&g, &g.cols, line, in.lineno);
 			if (g.cols.n >= (size_t)d->batch_size)
-				rc = flush(&g);
+				rc = flush(&g, 1);
 		}
 		if (in.eof && r == LINE_EOF)
 			eof = 1;
 		if (rc == 0 && g.cols.n > 0 && (eof || g.term ||
 		    time_mono_ms() - g.first_ms >= d->batch_delay_ms))
-			rc = flush(&g);
+			rc = flush(&g, 1);
+		if (rc == 0)
+			replay(&g);
 		dbw_metrics_flush(d, 0);
 	}
+	if (rc != 0 && !g.term)
+		drain(&g, &in);
 	if (g.norow > 0)
 		log_info("%llu outcomes added no row (already recorded, or "
 		    "their report is gone)", (unsigned long long)g.norow);
@@ -452,6 +604,8 @@ dbw_reported(struct dbw *d)
 		if (rc == 0)
 			rc = EX_DATAERR;
 	}
+out:
+	spool_close(&g.sp);
 	lineio_free(&in);
 	cols_free(&g.cols);
 	buf_free(&g.lines);

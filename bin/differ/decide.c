@@ -37,6 +37,8 @@ static struct item *new_item(struct itemset *);
 static void	itemset_reset(struct itemset *);
 static void	itemset_free(struct itemset *);
 static int	keep_cluster(struct differ *, const struct cand *);
+static int	in_flight(struct differ *, const struct cand *);
+static int	emit(struct differ *, const struct cand *, int64_t, int);
 static int64_t	notified_now(struct differ *);
 static void	evaluate(struct differ *, const struct cand *);
 static int	has_tags(const struct differ_conf *,
@@ -117,6 +119,8 @@ differ_candidate(struct differ *d, const struct cand *c)
 		d->m[M_FILTERED].value++;
 		return 0;
 	}
+	if (in_flight(d, c))
+		return 0;
 	now = notified_now(d);
 	r = decode_report(&d->cur, c->report, c->report_len, d->error,
 	    sizeof(d->error));
@@ -128,7 +132,7 @@ differ_candidate(struct differ *d, const struct cand *c)
 		    c->updated_at, d->error);
 		put_head(d, c, now);
 		put_read_error(d, d->error);
-		return differ_write(d, d->line.data, d->line.len);
+		return emit(d, c, now, 0);
 	}
 	if (r == 0)
 		return 0;		/* empty: no line at all */
@@ -150,7 +154,7 @@ differ_candidate(struct differ *d, const struct cand *c)
 			return 0;
 		put_head(d, c, now);
 		buf_puts(&d->line, ",\"state\":\"same\"}\n");
-		return differ_write(d, d->line.data, d->line.len);
+		return emit(d, c, now, 0);
 	}
 	d->nnew++;
 	d->m[M_HIGH_IMPACT].value += d->niss;
@@ -162,6 +166,41 @@ differ_candidate(struct differ *d, const struct cand *c)
 		put_content(d);
 	}
 	buf_puts(&d->line, "}\n");
+	return emit(d, c, now, 1);
+}
+
+/*
+ * Whether an earlier run's claim holds the cluster back: its message may
+ * be on its way and its outcome is not recorded yet.  An expired claim
+ * does not: the cluster is decided again, which may send twice.
+ */
+static int
+in_flight(struct differ *d, const struct cand *c)
+{
+	if (c->claim_at == NULL)
+		return 0;
+	if (!c->claim_expired) {
+		d->m[M_IN_FLIGHT].value++;
+		log_debug("cluster %.*s, org %lld: skipped, the outcome of the "
+		    "run that decided it at %s is not recorded yet",
+		    (int)c->cluster_len, c->cluster, (long long)c->org_id,
+		    c->claim_at);
+		return 1;
+	}
+	d->m[M_CLAIMS_EXPIRED].value++;
+	log_warn("cluster %.*s, org %lld: the outcome of the message decided "
+	    "at %s was never recorded and its claim expired; deciding again "
+	    "(it may be sent twice)", (int)c->cluster_len, c->cluster,
+	    (long long)c->org_id, c->claim_at);
+	return 0;
+}
+
+/* The decision line in d->line goes out, through the claims if any. */
+static int
+emit(struct differ *d, const struct cand *c, int64_t now, int claimed)
+{
+	if (d->outbox.conn != NULL)
+		return outbox_hold(d, c, now, claimed);
 	return differ_write(d, d->line.data, d->line.len);
 }
 

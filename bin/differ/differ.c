@@ -28,7 +28,8 @@ enum {
 	O_TR_THRESHOLD, O_LI_THRESHOLD, O_IM_THRESHOLD, O_SE_THRESHOLD,
 	O_EVENT_FILTER, O_TAG_FILTER, O_NO_TAG_FILTER, O_ALLOWED, O_BLOCKED,
 	O_CLUSTER_URI, O_RULE_URI, O_SHARD, O_NO_SAME, O_CONTENT_TIMEOUT,
-	O_LOG_FORMAT, O_METRICS_FILE, O_PUSHGATEWAY, O_NSETTINGS
+	O_LOG_FORMAT, O_METRICS_FILE, O_PUSHGATEWAY, O_WAIT, O_CLAIM_EXPIRY,
+	O_DRY_RUN, O_NSETTINGS
 };
 
 struct setting {
@@ -61,6 +62,9 @@ static const struct setting settings[O_NSETTINGS] = {
 	[O_LOG_FORMAT] = { "log-format", 0, required_argument },
 	[O_METRICS_FILE] = { "metrics-file", 0, required_argument },
 	[O_PUSHGATEWAY] = { "pushgateway", 0, required_argument },
+	[O_WAIT] = { "wait", 0, no_argument },
+	[O_CLAIM_EXPIRY] = { "claim-expiry", 0, required_argument },
+	[O_DRY_RUN] = { "dry-run", 0, no_argument },
 };
 
 /* Where each setting's value came from, for messages. */
@@ -90,6 +94,11 @@ static const struct metric metric_defs[M_NMETRICS] = {
 	[M_EVAL_ERRORS] = { "event_filter_errors",
 	    "Items skipped on a division by zero in the event filter",
 	    "counter", 0 },
+	[M_IN_FLIGHT] = { "clusters_in_flight",
+	    "Clusters skipped: an earlier run's message has no recorded "
+	    "outcome yet", "counter", 0 },
+	[M_CLAIMS_EXPIRED] = { "claims_expired",
+	    "Clusters decided again after their claim expired", "counter", 0 },
 };
 
 static void	usage(void) __attribute__((noreturn));
@@ -135,6 +144,9 @@ main(int argc, char *argv[])
 		load_content(&d);
 	if (d.conf.input == NULL && (status = differ_db_open(&d)) != 0)
 		goto out;
+	if (d.conf.input == NULL && !d.conf.dump && !d.conf.dry_run &&
+	    (status = outbox_open(&d)) != 0)
+		goto out;
 	ready(d.conf.ready_fd);
 	status = d.conf.input != NULL ? differ_run_input(&d) :
 	    differ_run_db(&d);
@@ -153,6 +165,7 @@ out:
 		log_warn("unable to push metrics: %s", errbuf);
 	if (d.conn != NULL)
 		PQfinish(d.conn);
+	outbox_close(&d);
 	if (fclose(stdout) == EOF && status == 0) {
 		log_error("unable to write stdout: %s", strerror(errno));
 		status = EX_TEMPFAIL;
@@ -180,7 +193,8 @@ usage(void)
 	    "[--no-same]\n"
 	    "              [--content-timeout seconds] "
 	    "[--log-format text|json]\n"
-	    "              [--metrics-file path] [--pushgateway url]\n"
+	    "              [--metrics-file path] [--pushgateway url] [--wait]\n"
+	    "              [--claim-expiry interval] [--dry-run]\n"
 	    "       differ [-qv] [-d conninfo] -T target --dump-candidates "
 	    "[--cooldown interval]\n"
 	    "              [--shard k/n]\n");
@@ -339,6 +353,10 @@ configure(struct differ_conf *cf, const struct values *v)
 	    DEFAULT_RULE_URI;
 	shard(cf, v);
 	cf->no_same = boolean(v, O_NO_SAME);
+	cf->wait_lock = boolean(v, O_WAIT);
+	cf->dry_run = boolean(v, O_DRY_RUN);
+	cf->claim_expiry = v->val[O_CLAIM_EXPIRY] != NULL ?
+	    v->val[O_CLAIM_EXPIRY] : DEFAULT_CLAIM_EXPIRY;
 	cf->content_timeout_ms = number(v, O_CONTENT_TIMEOUT, 1, 3600,
 	    DEFAULT_CONTENT_TIMEOUT) * 1000;
 	cf->metrics_file = v->val[O_METRICS_FILE];
@@ -441,8 +459,12 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The content, once: EX_UNAVAILABLE when not fetched, EX_DATAERR when
- * undecodable. */
+/*
+ * The content, once.  It comes from another service on every run, so a
+ * failure fails this run only (EX_UNAVAILABLE, transient): not fetched,
+ * undecodable (a truncated body, an error page served with 200, a field
+ * of a new type), or holding no rule at all.
+ */
 static void
 load_content(struct differ *d)
 {
@@ -452,10 +474,15 @@ load_content(struct differ *d)
 	r = content_fetch(d->conf.content_url, d->conf.content_timeout_ms,
 	    &d->content, err, sizeof(err));
 	if (r == CONTENT_EFETCH)
-		log_fatal(EX_UNAVAILABLE, "unable to fetch the content: %s",
-		    err);
+		log_fatal(EX_UNAVAILABLE, "unable to fetch the content: %s; "
+		    "this run decides nothing", err);
 	if (r != 0)
-		log_fatal(EX_DATAERR, "unable to decode the content: %s", err);
+		log_fatal(EX_UNAVAILABLE, "unable to decode the content from "
+		    "%s: %s; this run decides nothing", d->conf.content_url,
+		    err);
+	if (content_nrules(&d->content) == 0)
+		log_fatal(EX_UNAVAILABLE, "the content from %s holds no rule; "
+		    "this run decides nothing", d->conf.content_url);
 	log_debug("content: %zu rules from %s", content_nrules(&d->content),
 	    d->conf.content_url);
 }

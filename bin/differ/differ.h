@@ -25,6 +25,7 @@ struct json_object;
 #define TARGET_SL	2	/* service log, event target 2 */
 
 #define DEFAULT_COOLDOWN	"1 week"
+#define DEFAULT_CLAIM_EXPIRY	"1 hour"
 #define DEFAULT_CLUSTER_URI	\
 	"https://console.redhat.com/openshift/insights/advisor/clusters/" \
 	"{cluster_id}"
@@ -43,6 +44,8 @@ enum {
 	M_FILTERED,		/* dropped by the allow or block list */
 	M_BASELINE_ERRORS,	/* undecodable baselines */
 	M_EVAL_ERRORS,		/* event filter divided by zero */
+	M_IN_FLIGHT,		/* skipped: an earlier run's claim */
+	M_CLAIMS_EXPIRED,	/* expired claims decided again */
 	M_NMETRICS
 };
 
@@ -71,6 +74,9 @@ struct differ_conf {
 	const char	*rule_uri;
 	unsigned	 shard_k, shard_n;	/* shard_n 0: no sharding */
 	int		 no_same;
+	int		 wait_lock;		/* --wait: for the run lock */
+	int		 dry_run;		/* no lock, no claims */
+	const char	*claim_expiry;		/* interval text */
 	long		 content_timeout_ms;
 	int		 ready_fd;
 	const char	*metrics_file;
@@ -90,6 +96,28 @@ struct cand {
 	const char	*baseline;		/* NULL: no baseline */
 	size_t		 baseline_len;
 	const char	*baseline_notified_at;	/* NULL when none */
+	const char	*claim_at;		/* an earlier run's claim */
+	int		 claim_expired;
+};
+
+/* A decision line held until the claims before it commit. */
+struct held {
+	size_t		 off, len;		/* in outbox.lines */
+	size_t		 key;			/* in outbox.keys, or -1 */
+};
+
+/* The run lock and the claims of decisions (outbox.c). */
+struct outbox {
+	PGconn		*conn;		/* NULL: no claims (-i, dumps) */
+	struct buf	 col[4];	/* fresh claims: org, cluster, upd,
+					 * notified_at (array literals) */
+	struct buf	 tcol[5];	/* takeovers: the same, + the old
+					 * claim's notified_at */
+	struct buf	 lines;		/* held lines */
+	struct buf	 keys;		/* "org cluster" of each claim */
+	struct held	*held;
+	size_t		 nheld, capheld, nfresh, ntake;
+	int64_t		 first_ms;
 };
 
 /* One report item: strings unescaped into the set's arena. */
@@ -128,6 +156,7 @@ struct differ {
 	struct differ_conf	 conf;
 	struct content		 content;
 	PGconn			*conn;
+	struct outbox		 outbox;
 	struct itemset		 cur, base;
 	struct issue		*iss;
 	size_t			 niss, capiss;
@@ -154,6 +183,15 @@ int	differ_candidate(struct differ *, const struct cand *);
 int	differ_write(struct differ *, const char *, size_t);
 void	differ_progress(struct differ *, int);
 void	differ_summary(struct differ *);
+
+/* outbox.c */
+int	outbox_open(struct differ *);
+/* Writes or holds the line in d->line; claimed: it will send something. */
+int	outbox_hold(struct differ *, const struct cand *, int64_t now,
+	    int claimed);
+int	outbox_tick(struct differ *);
+int	outbox_flush(struct differ *);
+void	outbox_close(struct differ *);
 
 /* source.c */
 /* Connects and checks the cooldown; returns 0 or an exit status. */

@@ -34,11 +34,13 @@ enum {
 /* Columns of the candidates query. */
 enum {
 	C_ORG, C_ACCOUNT, C_CLUSTER, C_OFFSET, C_UPDATED, C_REPORT,
-	C_BASELINE, C_BASELINE_AT, C_NCOLS
+	C_BASELINE, C_BASELINE_AT, C_CLAIM_AT, C_CLAIM_EXPIRED, C_NCOLS
 };
 
-static void	build_query(const struct differ_conf *, struct buf *,
+static void	build_query(const struct differ_conf *, int, struct buf *,
 		    const char **, int *, char (*)[16]);
+static int	check_interval(struct differ *, const char *, const char *,
+		    int);
 static int	wait_result(struct differ *);
 static int	stopped(struct differ *);
 static void	cancel(struct differ *);
@@ -56,8 +58,6 @@ int
 differ_db_open(struct differ *d)
 {
 	const struct differ_conf *cf = &d->conf;
-	const char *pv[1];
-	PGresult *res;
 	char err[1024];
 	int rc = 0;
 
@@ -72,16 +72,48 @@ differ_db_open(struct differ *d)
 		log_error("unable to set DateStyle: %s", err);
 		return EX_TEMPFAIL;
 	}
-	if (cf->cooldown == NULL)
-		return 0;
-	pv[0] = cf->cooldown;
-	res = PQexecParams(d->conn, "SELECT $1::interval", 1, NULL, pv, NULL,
+	if (cf->cooldown != NULL && (rc = check_interval(d, cf->cooldown,
+	    "cooldown", 0)) != 0)
+		return rc;
+	if (!cf->dump && !cf->dry_run && cf->input == NULL)
+		rc = check_interval(d, cf->claim_expiry, "claim expiry", 1);
+	return rc;
+}
+
+/*
+ * An interval setting as PostgreSQL reads it: EX_USAGE when it is not one,
+ * or when it is negative ("-1 day", "1 week ago"), or zero where it must
+ * be positive.
+ */
+static int
+check_interval(struct differ *d, const char *val, const char *what,
+    int positive)
+{
+	const char *pv[1];
+	char msg[64];
+	PGresult *res;
+	int rc = 0;
+
+	pv[0] = val;
+	res = PQexecParams(d->conn, "SELECT $1::interval, $1::interval < "
+	    "'0'::interval, $1::interval = '0'::interval", 1, NULL, pv, NULL,
 	    NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = db_error(d, res, "unable to check the cooldown");
-	else
-		log_debug("cooldown \"%s\" = %s", cf->cooldown,
+	snprintf(msg, sizeof(msg), "unable to check the %s", what);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    strncmp(pg_sqlstate(res), "22", 2) == 0) {
+		log_error("invalid %s \"%s\": %s", what, val,
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+		rc = EX_USAGE;
+	} else if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = db_error(d, res, msg);
+	else if (strcmp(PQgetvalue(res, 0, 1), "t") == 0 ||
+	    (positive && strcmp(PQgetvalue(res, 0, 2), "t") == 0)) {
+		log_error("invalid %s \"%s\": it is %s (%s)", what, val,
+		    positive ? "not positive" : "negative",
 		    PQgetvalue(res, 0, 0));
+		rc = EX_USAGE;
+	} else
+		log_debug("%s \"%s\" = %s", what, val, PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return rc;
 }
@@ -93,14 +125,22 @@ differ_db_open(struct differ *d)
  * Only parameter numbers are printed into the text, never values.
  */
 static void
-build_query(const struct differ_conf *cf, struct buf *q, const char **pv,
-    int *np, char (*num)[16])
+build_query(const struct differ_conf *cf, int claims, struct buf *q,
+    const char **pv, int *np, char (*num)[16])
 {
 	*np = 0;
 	buf_puts(q, "SELECT l.org_id, l.account_number, l.cluster, "
 	    "l.kafka_offset, l.updated_at, n.report, ");
 	buf_puts(q, cf->cooldown != NULL ? "b.report, b.notified_at" :
 	    "NULL, NULL");
+	buf_puts(q, claims ? ", o.notified_at, o.claimed_at < (now() AT TIME "
+	    "ZONE 'UTC') - $1::interval" : ", NULL, NULL");
+	if (claims) {
+		pv[0] = cf->claim_expiry;
+		snprintf(num[1], sizeof(num[0]), "%d", cf->target);
+		pv[1] = num[1];
+		*np = 2;
+	}
 	buf_puts(q, " FROM (SELECT DISTINCT ON (cluster) org_id, "
 	    "account_number, cluster, kafka_offset, updated_at "
 	    "FROM new_reports");
@@ -128,20 +168,24 @@ build_query(const struct differ_conf *cf, struct buf *q, const char **pv,
 		    "ON true", *np + 1, *np + 2);
 		*np += 2;
 	}
+	if (claims)
+		buf_puts(q, " LEFT JOIN notification_outbox o ON "
+		    "o.event_type_id = $2::integer AND o.org_id = l.org_id AND "
+		    "o.cluster = l.cluster");
 	buf_puts(q, " ORDER BY l.cluster");
 }
 
 int
 differ_run_db(struct differ *d)
 {
-	char num[4][16];
-	const char *pv[4];
+	char num[6][16];
+	const char *pv[6];
 	struct buf q;
 	PGresult *res;
 	int np, rc = 0, st;
 
 	buf_init(&q);
-	build_query(&d->conf, &q, pv, &np, num);
+	build_query(&d->conf, d->outbox.conn != NULL, &q, pv, &np, num);
 	log_debug("candidates query (one statement, single-row mode): %s",
 	    q.data);
 	if (!PQsendQueryParams(d->conn, q.data, np, NULL, pv, NULL, NULL, 0)) {
@@ -168,10 +212,14 @@ differ_run_db(struct differ *d)
 		}
 		if (stopped(d))
 			return EX_TEMPFAIL;
+		if ((rc = outbox_tick(d)) != 0) {
+			cancel(d);
+			return rc;
+		}
 		differ_progress(d, 0);
 	}
 	differ_progress(d, 1);
-	return 0;
+	return outbox_flush(d);
 }
 
 /*
@@ -194,6 +242,8 @@ wait_result(struct differ *d)
 		pfd[1].events = POLLIN;
 		pfd[0].revents = pfd[1].revents = 0;
 		if ((n = poll(pfd, 2, 0)) == 0) {
+			if ((n = outbox_flush(d)) != 0)
+				return n;
 			if (flush_out(d) != 0)
 				return EX_TEMPFAIL;
 			n = poll(pfd, 2, PROGRESS_MS);
@@ -280,6 +330,11 @@ db_row(struct differ *d, const PGresult *res)
 		c.baseline_len = (size_t)PQgetlength(res, 0, C_BASELINE);
 		c.baseline_notified_at = PQgetvalue(res, 0, C_BASELINE_AT);
 	}
+	if (!PQgetisnull(res, 0, C_CLAIM_AT)) {
+		c.claim_at = PQgetvalue(res, 0, C_CLAIM_AT);
+		c.claim_expired = strcmp(PQgetvalue(res, 0, C_CLAIM_EXPIRED),
+		    "t") == 0;
+	}
 	if (d->conf.dump)
 		return dump(d, &c);
 	return differ_candidate(d, &c);
@@ -306,12 +361,6 @@ db_error(struct differ *d, const PGresult *res, const char *what)
 	if (pg_transient(res, d->conn) || strcmp(state, "57014") == 0) {
 		log_error("%s: %s", what, msg);
 		return EX_TEMPFAIL;
-	}
-	if (strncmp(state, "22", 2) == 0 && d->conf.cooldown != NULL &&
-	    strstr(what, "cooldown") != NULL) {
-		log_error("invalid cooldown \"%s\": %s", d->conf.cooldown,
-		    msg);
-		return EX_USAGE;
 	}
 	if (strcmp(state, "42P01") == 0 || strcmp(state, "42703") == 0) {
 		log_error("%s: %s (is the schema migrated? see db-writer "
