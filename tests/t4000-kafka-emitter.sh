@@ -152,6 +152,28 @@ test_expect_success '--metrics-file is also written while running (every 10 s)' 
 	test "$(metric passed_through run.prom)" = 2
 '
 
+# The old code wrote every 10 s: 7 s tells the two apart.
+test_expect_success '--metrics-file is current within seconds, also after a pause' '
+	mkfifo fresh.in &&
+	{ kafka-emitter -b "$BROKERS" -t basic --metrics-file fresh.prom \
+		<fresh.in >out 2>err & } &&
+	pid=$! &&
+	exec 8>fresh.in &&
+	printf "%s\n" "{\"c\":1,\"payload\":{\"n\":1}}" "{\"c\":2}" >&8 &&
+	test_wait_for 20 has_lines 2 out &&
+	test_wait_for 7 grep -q "^ccx_kafka_emitter_messages_delivered 1$" fresh.prom &&
+	test "$(metric lines_read fresh.prom)" = 2 &&
+	test "$(metric passed_through fresh.prom)" = 1 &&
+	printf "{\"c\":3,\"payload\":{\"n\":3}}\n" >&8 &&
+	test_wait_for 20 has_lines 3 out &&
+	test_wait_for 7 grep -q "^ccx_kafka_emitter_messages_delivered 2$" fresh.prom &&
+	test "$(metric lines_read fresh.prom)" = 3 &&
+	running $pid &&
+	exec 8>&- &&
+	test_wait_for 20 stopped $pid &&
+	wait $pid
+'
+
 test_expect_success 'lines that are not JSON objects: outcome invalid, exit 65' '
 	cat >input <<-\EOF &&
 	{"cluster":"c1","payload":{"a":1}}

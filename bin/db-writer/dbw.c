@@ -17,6 +17,19 @@
 #include "sig.h"
 #include "timeutil.h"
 
+#define METRICS_MS	2000	/* least time between two metrics writes */
+
+/*
+ * The metrics file between two writes (one per process, as the file): the
+ * values written last, and when changed counters are due to be written (0:
+ * nothing due), which dbw_wait_input wakes up for.
+ */
+static struct {
+	uint64_t	written[M_NMETRICS];
+	int64_t		due_ms;
+	int		failed;		/* the last write failed (warned) */
+} mstate;
+
 int
 dbw_connect(struct dbw *d)
 {
@@ -86,6 +99,7 @@ dbw_backoff(struct dbw *d, int n, int64_t start_ms)
 		time_sleep_ms(end - time_mono_ms() > 100 ? 100 :
 		    end - time_mono_ms());
 		sig_read();
+		dbw_metrics_flush(d, 0);
 	}
 	return sig_pending_term() ? -1 : 0;
 }
@@ -105,16 +119,36 @@ dbw_metrics_flush(struct dbw *d, int force)
 {
 	static const char prefix[] = "ccx_notification_writer_";
 	int64_t now = time_mono_ms();
+	int i, changed = 0;
 
 	if (d->metrics_file == NULL)
 		return;
-	if (!force && d->metrics_last_ms != 0 &&
-	    now - d->metrics_last_ms < 5000)
-		return;
+	for (i = 0; i < M_NMETRICS; i++)
+		if (d->metrics[i].value != mstate.written[i])
+			changed = 1;
+	mstate.due_ms = 0;
+	if (!force && d->metrics_last_ms != 0) {
+		if (!changed)
+			return;
+		if (now - d->metrics_last_ms < METRICS_MS) {
+			mstate.due_ms = d->metrics_last_ms + METRICS_MS;
+			return;
+		}
+	}
 	d->metrics_last_ms = now;
 	if (metrics_write(d->metrics_file, prefix, d->metrics,
-	    M_NMETRICS) == -1)
-		log_warn("unable to write metrics to %s", d->metrics_file);
+	    M_NMETRICS) == -1) {
+		/* Tried again after METRICS_MS; warned once. */
+		if (!mstate.failed)
+			log_warn("unable to write metrics to %s: %s",
+			    d->metrics_file, strerror(errno));
+		mstate.failed = 1;
+		mstate.due_ms = now + METRICS_MS;
+		return;
+	}
+	mstate.failed = 0;
+	for (i = 0; i < M_NMETRICS; i++)
+		mstate.written[i] = d->metrics[i].value;
 }
 
 void
@@ -133,13 +167,16 @@ dbw_wait_input(struct lineio *in, int64_t first_ms, int64_t delay_ms,
     int *term)
 {
 	struct pollfd pfd[2];
-	int64_t wait = -1;
+	int64_t wait = -1, now = time_mono_ms();
 
 	if (first_ms != 0) {
-		wait = first_ms + delay_ms - time_mono_ms();
+		wait = first_ms + delay_ms - now;
 		if (wait < 0)
 			wait = 0;
 	}
+	/* Wake up for changed counters, which the caller then writes. */
+	if (mstate.due_ms != 0 && (wait < 0 || mstate.due_ms - now < wait))
+		wait = mstate.due_ms - now < 0 ? 0 : mstate.due_ms - now;
 	pfd[0].fd = 0;
 	pfd[0].events = POLLIN;
 	pfd[0].revents = 0;

@@ -27,7 +27,7 @@
 			    JSON_C_TO_STRING_NOSLASHESCAPE)
 #define DRAIN_MARGIN_MS	5000	/* added to message.timeout.ms at exit */
 #define PURGE_WAIT_MS	2000	/* for the reports of purged messages */
-#define METRICS_MS	10000	/* between two writes of the metrics file */
+#define METRICS_MS	2000	/* least time between two metrics writes */
 #define IDLE_MS		1000	/* longest sleep of the main loop */
 #define RETRY_MS	100	/* rd_kafka_poll while waiting for room */
 
@@ -57,6 +57,10 @@ static void	wake_drain(struct emitter *);
 static void	metrics_tick(struct emitter *, int);
 static void	give_up(struct emitter *);
 static struct json_object *jstr(const char *);
+
+/* The counters last written to the metrics file (one file a process). */
+static uint64_t metrics_written[M_NMETRICS];
+static int metrics_once;		/* the file was written at least once */
 
 static const struct metric metric_defs[M_NMETRICS] = {
 	[M_LINES_READ] = { "lines_read", "Input lines read", "counter", 0 },
@@ -514,6 +518,7 @@ produce(struct emitter *e, struct slot *s, const char *val, size_t len)
 		}
 		serve(e, RETRY_MS);
 		check_signals(e);
+		metrics_tick(e, 0);
 	}
 	serve(e, 0);
 }
@@ -530,6 +535,7 @@ new_slot(struct emitter *e)
 			    RD_KAFKA_PURGE_F_INFLIGHT);
 		serve(e, RETRY_MS);
 		check_signals(e);
+		metrics_tick(e, 0);
 	}
 	s = &e->ring[(e->head + e->count) % EMIT_RING];
 	memset(s, 0, sizeof(*s));
@@ -654,11 +660,24 @@ wake_drain(struct emitter *e)
 		;
 }
 
+/*
+ * Writes the metrics file when forced (at exit), or when METRICS_MS have
+ * passed since the last write and a counter changed (or nothing was
+ * written yet).  The loops call it at least every IDLE_MS or RETRY_MS, so
+ * the file is current within about METRICS_MS + IDLE_MS.
+ */
 static void
 metrics_tick(struct emitter *e, int force)
 {
+	int i, changed = !metrics_once;
+
 	if (e->metrics_path == NULL ||
 	    (!force && time_mono_ms() < e->metrics_next))
+		return;
+	for (i = 0; i < M_NMETRICS; i++)
+		if (e->m[i].value != metrics_written[i])
+			changed = 1;
+	if (!force && !changed && !e->metrics_failed)
 		return;
 	e->metrics_next = time_mono_ms() + METRICS_MS;
 	if (metrics_write(e->metrics_path, "ccx_kafka_emitter_", e->m,
@@ -667,8 +686,12 @@ metrics_tick(struct emitter *e, int force)
 			log_warn("unable to write %s: %s", e->metrics_path,
 			    strerror(errno));
 		e->metrics_failed = 1;
-	} else
-		e->metrics_failed = 0;
+		return;
+	}
+	e->metrics_failed = 0;
+	metrics_once = 1;
+	for (i = 0; i < M_NMETRICS; i++)
+		metrics_written[i] = e->m[i].value;
 }
 
 /*

@@ -24,7 +24,7 @@
 
 #define JSON_OUT	(JSON_C_TO_STRING_PLAIN | \
 			    JSON_C_TO_STRING_NOSLASHESCAPE)
-#define METRICS_MS	10000	/* between two writes of the metrics file */
+#define METRICS_MS	2000	/* least time between two metrics writes */
 #define IDLE_MS		1000	/* longest wait for input */
 #define METRICS_PREFIX	"ccx_notification_service_service_log_"
 
@@ -69,6 +69,10 @@ static const struct metric metric_defs[M_NMETRICS] = {
 	[M_ENTRIES_FAILED] = { "entries_failed",
 	    "Service Log entries not accepted", "counter", 0 },
 };
+
+/* The counters last written to the metrics file (one file a process). */
+static uint64_t metrics_written[M_NMETRICS];
+static int metrics_once;		/* the file was written at least once */
 
 void
 poster_open(struct poster *p, const struct config *cfg)
@@ -207,11 +211,13 @@ slp_wait(struct poster *p, int64_t ms)
 	int64_t end = time_mono_ms() + ms, left;
 
 	while (!slp_terminating(p)) {
+		metrics_tick(p, 0);
 		if ((left = end - time_mono_ms()) <= 0)
 			return 0;
 		pfd.fd = sig_fd();
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left) ==
+		/* Wakes up for the metrics during a long backoff. */
+		if (poll(&pfd, 1, left > IDLE_MS ? IDLE_MS : (int)left) ==
 		    -1 && errno != EINTR)
 			log_fatal(EX_SOFTWARE, "poll: %s", strerror(errno));
 	}
@@ -625,12 +631,25 @@ out_failed(struct poster *p)
 	p->out_dead = 1;
 }
 
+/*
+ * Writes the metrics file when forced (at exit), or when METRICS_MS have
+ * passed since the last write and a counter changed (or nothing was
+ * written yet).  The input wait and slp_wait call it at least every
+ * IDLE_MS, so the file is current within about METRICS_MS + IDLE_MS
+ * (or one HTTP request, which has its own timeout).
+ */
 static void
 metrics_tick(struct poster *p, int force)
 {
 	const char *path = p->cfg->metrics_file;
+	int i, changed = !metrics_once;
 
 	if (path == NULL || (!force && time_mono_ms() < p->metrics_next))
+		return;
+	for (i = 0; i < M_NMETRICS; i++)
+		if (p->m[i].value != metrics_written[i])
+			changed = 1;
+	if (!force && !changed && !p->metrics_failed)
 		return;
 	p->metrics_next = time_mono_ms() + METRICS_MS;
 	if (metrics_write(path, METRICS_PREFIX, p->m, M_NMETRICS) == -1) {
@@ -638,6 +657,10 @@ metrics_tick(struct poster *p, int force)
 			log_warn("unable to write %s: %s", path,
 			    strerror(errno));
 		p->metrics_failed = 1;
-	} else
-		p->metrics_failed = 0;
+		return;
+	}
+	p->metrics_failed = 0;
+	metrics_once = 1;
+	for (i = 0; i < M_NMETRICS; i++)
+		metrics_written[i] = p->m[i].value;
 }
