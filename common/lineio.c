@@ -66,6 +66,7 @@ lineio_next(struct lineio *l, char **line, size_t *len)
 	char *nl;
 	size_t n;
 
+	l->partial = 0;
 	for (;;) {
 		nl = l->len > l->scan ?
 		    memchr(l->buf + l->scan, '\n', l->len - l->scan) : NULL;
@@ -115,6 +116,7 @@ lineio_next(struct lineio *l, char **line, size_t *len)
 		*len = n;
 		l->start = l->scan = l->len;
 		l->lineno++;
+		l->partial = 1;
 		return LINE_OK;
 	}
 }

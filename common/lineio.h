@@ -6,8 +6,10 @@
  * out complete lines from the buffer.  A line longer than max bytes is
  * returned once as LINE_TOOLONG with its first max bytes, the rest of it is
  * discarded, and reading goes on with the next line.  A last line without a
- * newline is returned at EOF as an ordinary line.  Line pointers stay valid
- * until the next lineio_fill.  The buffer grows up to max + 2 bytes.
+ * newline is returned at EOF as LINE_OK with partial set: the writer may
+ * have stopped in the middle of it, and a caller that must not act on half
+ * a line checks it.  Line pointers stay valid until the next lineio_fill.
+ * The buffer grows up to max + 2 bytes.
  */
 #ifndef CCX_LINEIO_H
 #define CCX_LINEIO_H
@@ -30,14 +32,17 @@ struct lineio {
 	unsigned long	 lineno;	/* number of the last line returned */
 	int		 eof;
 	int		 skipping;	/* discarding the rest of a long line */
+	int		 partial;	/* the last LINE_OK had no newline */
 };
 
 void	lineio_init(struct lineio *, int fd, size_t max);
 void	lineio_free(struct lineio *);
 /* Returns bytes read, 0 at EOF, or -1 with errno (EAGAIN, EINTR, ...). */
 ssize_t	lineio_fill(struct lineio *);
-/* LINE_OK or LINE_TOOLONG: *line, *len set (no newline, NUL-terminated);
- * LINE_AGAIN: call lineio_fill first; LINE_EOF: no more lines. */
+/* LINE_OK or LINE_TOOLONG: *line, *len set (no newline, NUL-terminated),
+ * partial set when a LINE_OK is the last line at EOF without a newline and
+ * cleared otherwise; LINE_AGAIN: call lineio_fill first; LINE_EOF: no more
+ * lines. */
 int	lineio_next(struct lineio *, char **line, size_t *len);
 /* Blocking convenience: fills as needed; returns as lineio_next, or -1 on a
  * read error (errno set). */

@@ -12,6 +12,7 @@
  * backoff while nothing more is read or acknowledged.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,7 @@ struct ingest {
 	struct buf	 out;		/* ack lines */
 	struct record_out rec;
 	struct buf	 value;
+	struct json_tokener *tok;	/* for the record lines */
 	int64_t		 first_ms;	/* when the batch got its first item */
 	int64_t		 noid_seq;	/* for records with no identity */
 	int		 term;
@@ -70,7 +72,9 @@ static int	 parse_id_prefix(const char *, size_t, struct buf *, size_t *,
 		    size_t *, int32_t *, int64_t *);
 static struct item *new_item(struct ingest *);
 static const char *record_id(struct json_object *, int32_t *, int64_t *);
-static void	 take_line(struct ingest *, const char *, size_t, int,
+static struct json_object *parse_line(struct ingest *, const char *, size_t,
+		    size_t *);
+static void	 take_line(struct ingest *, const char *, size_t, int, int,
 		    unsigned long);
 static void	 dead(struct ingest *, struct item *, const char *,
 		    const char *, size_t, const char *, ...)
@@ -216,17 +220,67 @@ record_id(struct json_object *obj, int32_t *part, int64_t *off)
 	return topic;
 }
 
+/*
+ * Parses line[0..len) as one JSON value; returns it (the caller puts it),
+ * or NULL when the line does not begin with a complete one.  *trail is set
+ * to the offset of the first byte after the value that is not JSON
+ * whitespace, len when there is none.
+ */
+static struct json_object *
+parse_line(struct ingest *g, const char *line, size_t len, size_t *trail)
+{
+	struct json_object *obj;
+	size_t off = 0, n, end;
+
+	json_tokener_reset(g->tok);
+	do {
+		/* json-c takes an int length: feed longer lines in parts. */
+		n = len - off > INT_MAX ? INT_MAX : len - off;
+		obj = json_tokener_parse_ex(g->tok, line + off, (int)n);
+		off += n;
+	} while (obj == NULL && off < len &&
+	    json_tokener_get_error(g->tok) == json_tokener_continue);
+	*trail = len;
+	if (obj == NULL)
+		return NULL;
+	end = off - n + json_tokener_get_parse_end(g->tok);
+	while (end < len && (line[end] == ' ' || line[end] == '\t' ||
+	    line[end] == '\r' || line[end] == '\n'))
+		end++;
+	*trail = end;
+	return obj;
+}
+
+/*
+ * Takes one input line into the batch.  A partial line (the last one, with
+ * no newline) that is not a complete JSON object is dropped with a warning:
+ * its writer stopped in the middle of it (kafka-reader killed), so it is no
+ * record, and Kafka delivers the record again since it is not acknowledged.
+ */
 static void
 take_line(struct ingest *g, const char *line, size_t len, int toolong,
-    unsigned long lineno)
+    int partial, unsigned long lineno)
 {
 	struct dbw *d = g->d;
-	struct item *it = new_item(g);
+	struct item *it;
 	struct json_object *obj = NULL, *v;
 	const char *val = NULL, *topic;
-	size_t vlen = 0;
+	size_t vlen = 0, trail = len;
 	int ok;
 
+	if (!toolong) {
+		obj = parse_line(g, line, len, &trail);
+		if (partial && (obj == NULL || trail < len ||
+		    !json_object_is_type(obj, json_type_object))) {
+			log_warn("input line %lu (%zu bytes) has no newline "
+			    "and is not a complete JSON object: ignored as "
+			    "cut short, not stored nor acknowledged", lineno,
+			    len);
+			json_object_put(obj);
+			return;
+		}
+	}
+	it = new_item(g);
 	d->metrics[M_CONSUMED].value++;
 	if (toolong) {
 		it->has_id = parse_id_prefix(line, len, &g->arena,
@@ -237,7 +291,6 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 		    lineno, len);
 		goto noid;
 	}
-	obj = json_tokener_parse(line);
 	if (obj == NULL || (topic = record_id(obj, &it->partition,
 	    &it->offset)) == NULL) {
 		it->has_id = parse_id_prefix(line, len, &g->arena,
@@ -255,6 +308,11 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 	it->topic_off = g->arena.len;
 	it->topic_len = strlen(topic);
 	buf_add(&g->arena, topic, it->topic_len);
+	if (trail < len) {
+		dead(g, it, "bad_line", line, len, "input line %lu: trailing "
+		    "data after the JSON object at byte %zu", lineno, trail);
+		goto out;
+	}
 	buf_reset(&g->value);
 	if (json_object_object_get_ex(obj, "value", &v) &&
 	    json_object_is_type(v, json_type_string)) {
@@ -272,10 +330,15 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 		}
 		val = g->value.data ? g->value.data : "";
 		vlen = g->value.len;
+	} else if (json_object_object_get_ex(obj, "payload", &v) &&
+	    (v == NULL || json_object_is_type(v, json_type_string))) {
+		/* The envelope of kcat -C -J: null is a tombstone. */
+		val = v == NULL ? "" : json_object_get_string(v);
+		vlen = v == NULL ? 0 : (size_t)json_object_get_string_len(v);
 	} else {
 		dead(g, it, "bad_line", line, len, "input line %lu: the record "
-		    "line has no string or null \"value\" nor a "
-		    "\"value_b64\"", lineno);
+		    "line has no string or null \"value\" (or kcat's "
+		    "\"payload\") nor a \"value_b64\"", lineno);
 		goto out;
 	}
 	ok = record_check(val, vlen, d->max_record, time_now_us(), &g->rec);
@@ -837,6 +900,8 @@ dbw_ingest(struct dbw *d)
 	buf_init(&g.out);
 	buf_init(&g.value);
 	buf_init(&g.rec.report);
+	if ((g.tok = json_tokener_new()) == NULL)
+		log_fatal(EX_OSERR, "unable to allocate a JSON tokener");
 	lineio_init(&in, 0, d->max_line);
 	d->need_schema = 1;
 	if (dbw_connect(d) == -1 && d->need_schema == -1) {
@@ -855,7 +920,7 @@ dbw_ingest(struct dbw *d)
 		    ((r = lineio_next(&in, &line, &len)) == LINE_OK ||
 		    r == LINE_TOOLONG)) {
 			take_line(&g, line, len, r == LINE_TOOLONG,
-			    in.lineno);
+			    in.partial, in.lineno);
 			full = g.n >= (size_t)d->batch_size ||
 			    g.arena.len >= d->batch_bytes;
 			if (full)
@@ -879,5 +944,6 @@ out:
 	buf_free(&g.out);
 	buf_free(&g.value);
 	buf_free(&g.rec.report);
+	json_tokener_free(g.tok);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * helper lineio [MAX]: reads stdin with the bounded line reader and prints
- * one line per input line: "ok LINENO LEN TEXT" or "toolong LINENO LEN".
+ * one line per input line: "ok LINENO LEN TEXT", "partial LINENO LEN TEXT"
+ * (the last line, without a newline) or "toolong LINENO LEN".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@ helper_lineio(int argc, char **argv)
 	while ((r = lineio_get(&l, &line, &len)) == LINE_OK ||
 	    r == LINE_TOOLONG) {
 		if (r == LINE_OK)
-			printf("ok %lu %zu %s\n", l.lineno, len, line);
+			printf("%s %lu %zu %s\n", l.partial ? "partial" : "ok",
+			    l.lineno, len, line);
 		else
 			printf("toolong %lu %zu\n", l.lineno, len);
 	}
