@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "http.h"
 #include "log.h"
+#include "redact.h"
 
 static size_t	on_body(char *, size_t, size_t, void *);
 static size_t	on_header(char *, size_t, size_t, void *);
@@ -209,6 +210,8 @@ done:
 	if (ret == -1) {
 		buf_reset(&r->body);
 		r->status = 0;
+		/* The URL's password, in our text or in libcurl's. */
+		redact_text(err, errsz);
 	}
 	return ret;
 }

@@ -51,7 +51,8 @@ void	http_response_free(struct http_response *);
  * response (reset first) gets the status, headers and body.  Returns 0
  * when a response arrived, whatever its status, or -1 on a transport
  * error, a timeout or an oversized body, with a message in err naming the
- * method and URL and giving libcurl's text (curl_easy_strerror).
+ * method and URL and giving libcurl's text (curl_easy_strerror), the URL's
+ * password (and any other secret) masked by redact_text.
  */
 int	http_request(struct http *, const char *method, const char *url,
 	    const char *const *headers, const void *body, size_t len,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kconf.h"
+#include "redact.h"
 
 int
 kconf_set(rd_kafka_conf_t *conf, const char *keyval, char *err, size_t errsz)
@@ -72,5 +73,5 @@ kconf_file(rd_kafka_conf_t *conf, const char *path, char *err, size_t errsz)
 int
 kconf_is_secret(const char *key)
 {
-	return strstr(key, "password") != NULL || strstr(key, "secret") != NULL;
+	return redact_is_secret_key(key, strlen(key));
 }

@@ -11,6 +11,10 @@
 
 int	kconf_set(rd_kafka_conf_t *, const char *keyval, char *err, size_t);
 int	kconf_file(rd_kafka_conf_t *, const char *path, char *err, size_t);
+/* 1 when the property's value is a secret, never to be printed:
+ * sasl.password, ssl.key.password, ssl.keystore.password, ssl.key.pem,
+ * ssl_key, sasl.oauthbearer.client.secret, sasl.oauthbearer.config and
+ * whatever else redact_is_secret_key (redact.h) calls secret. */
 int	kconf_is_secret(const char *key);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "redact.h"
 
 /* The logger's settings; set once at start by the program. */
 static struct {
@@ -73,6 +74,8 @@ log_vmsg(int level, const char *fmt, va_list ap)
 	if (level > lg.level)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* The last line of defence: no URL password, no secret setting. */
+	redact_text(msg, sizeof(msg));
 	if (lg.format == LOG_TEXT) {
 		if (level == LOG_INFO || level == LOG_DEBUG)
 			fprintf(stderr, "%s: %s\n", lg.prog, msg);

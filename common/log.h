@@ -3,7 +3,9 @@
  *
  * The level and format are set once at start (log_init, log_set_*); all
  * calls after that are safe from one thread.  Nothing here allocates on the
- * heap, and nothing ever writes to stdout.
+ * heap, and nothing ever writes to stdout.  Every message goes through
+ * redact_text (redact.h) first: a URL's password, a secret setting's value
+ * or an Authorization header never reaches the log, whoever formatted it.
  */
 #ifndef CCX_LOG_H
 #define CCX_LOG_H

@@ -34,6 +34,11 @@ int	metrics_write(const char *path, const char *prefix,
  * <gateway>/metrics/job/<job> with the text format (libcurl, 5 s timeout),
  * replacing what that job pushed before.  Returns 0, or -1 with the reason
  * in err.  A NULL gateway does nothing.
+ *
+ * Credentials come from the environment, never from the URL (a URL with
+ * user@ or user:password@ is refused: argv shows in the process list):
+ * the file named by CCX_PUSHGATEWAY_AUTH_FILE, else CCX_PUSHGATEWAY_AUTH,
+ * holds "user:password" (HTTP Basic) or a bearer token, one line.
  */
 int	metrics_push(const char *gateway, const char *job, const char *prefix,
 	    const struct metric *, size_t n, char *err, size_t errsz);

@@ -37,6 +37,7 @@ chown postgres "$D/server.crt" "$D/server.key" &&
 chmod 600 "$D/server.key" &&
 {
 	echo "hostnossl all all 127.0.0.1/32 reject"
+	echo "hostssl all ccxtls 127.0.0.1/32 scram-sha-256"
 	echo "hostssl all all 127.0.0.1/32 trust"
 	cat "$D/pg_hba.conf"
 } >hba.tmp && cat hba.tmp >"$D/pg_hba.conf" &&
@@ -47,6 +48,25 @@ ssl_cert_file = 'server.crt'
 ssl_key_file = 'server.key'
 EOF
 pg_stop && pg_start || skip_all "PostgreSQL cannot start with TLS on 127.0.0.1"
+# Role ccxtls logs in with a password (scram-sha-256), over TLS only.
+TLSPW=Tls-pw-7400-Hq5nWd
+sql "SET password_encryption = 'scram-sha-256'; CREATE ROLE ccxtls LOGIN PASSWORD '$TLSPW' IN ROLE pg_read_all_data" >/dev/null ||
+	skip_all "cannot create the role"
+printf 'localhost:%s:postgres:ccxtls:%s\n' "$PGPORT" "$TLSPW" >pgpass &&
+chmod 600 pgpass
+
+# test_expect_code_in "N M" CMD...: CMD exits with one of the statuses.  A
+# server that refuses the connection (pg_hba.conf) made db-writer exit as
+# for an outage (69); once dbw_connect acts on pg_connect_perm, it is a
+# permanent configuration error (78).
+test_expect_code_in() {
+	_want=$1; shift
+	"$@"
+	_s=$?
+	case " $_want " in *" $_s "*) return 0 ;; esac
+	say "test_expect_code_in: want one of $_want, got $_s: $*" >&2
+	return 1
+}
 
 TLS="host=localhost port=$PGPORT dbname=postgres user=postgres sslmode=verify-full sslrootcert=$CA"
 TLSIP="host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres sslmode=verify-full sslrootcert=$CA"
@@ -55,15 +75,17 @@ C1=00000000-0000-4000-8000-000000007401
 T=ccx.ocp.results
 
 test_expect_success 'the server refuses TCP without TLS' '
-	test_expect_code 69 db-writer -d "host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres sslmode=disable" \
+	test_expect_code_in "69 78" db-writer -d "host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres sslmode=disable" \
 		version 2>err &&
-	test_grep "no encryption" err
+	test_grep "pg_hba.conf rejects connection .*, no encryption" err &&
+	test_expect_code 1 helper pgauth "host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres sslmode=disable" >out &&
+	test "$(cut -f1 out)" = auth
 '
 
 test_expect_success 'db-writer migrate over verify-full (name and IP SAN), and the session is TLS' '
 	db-writer -d "$TLS" migrate 2>err &&
 	db-writer -d "$TLS" version >out &&
-	echo 10 >expect &&
+	sql "SELECT max(version) FROM migration_info" >expect &&
 	test_cmp expect out &&
 	db-writer -d "$TLSIP" version >out &&
 	test_cmp expect out &&
@@ -91,7 +113,17 @@ test_expect_success 'differ --dump-candidates and a decision run over verify-ful
 	differ -T notifications-backend -d "$TLS" --dump-candidates >cands &&
 	test_line_count = 1 cands &&
 	test_grep "\"cluster\":\"$C1\"" cands &&
-	echo "{\"Rules\":{}}" >content.json &&
+	cat >content.json <<-\EOF &&
+	{"Config": {"impact": {}},
+	 "Rules": {"other": {
+	   "plugin": {"name": "other", "node_id": "", "product_code": "",
+	              "python_module": "ccx_rules_ocp.external.rules.other"},
+	   "error_keys": {"K": {"metadata": {"description": "Other rule",
+	      "impact": {"name": "Big", "impact": 3}, "likelihood": 3,
+	      "tags": ["osd_customer"]}, "total_risk": 3}},
+	   "generic": "g", "summary": "", "resolution": "", "more_info": "",
+	   "reason": "r", "HasReason": true}}}
+	EOF
 	differ -T notifications-backend -d "$TLS" -c "file://$TRASH_DIRECTORY/content.json" >dec &&
 	test_line_count = 1 dec
 '
@@ -137,10 +169,54 @@ test_expect_success 'verify-full without a root certificate is refused with a cl
 	test_grep "root certificate file .* does not exist" err
 '
 
+test_expect_success 'the certificate errors say what to check' '
+	test_expect_code 69 db-writer -d "$BADCA" version 2>err &&
+	test_grep "certificate verify failed (is sslrootcert the CA that signed the server.s certificate?)" err &&
+	test_expect_code 75 differ -T service-log --dump-candidates -d "$BADCA" 2>err &&
+	test_grep "certificate verify failed (is sslrootcert the CA" err &&
+	test_expect_code 69 db-writer -d "host=127.0.0.2 hostaddr=127.0.0.1 port=$PGPORT dbname=postgres user=postgres sslmode=verify-full sslrootcert=$CA" \
+		version 2>err &&
+	test_grep "does not match host name .* (sslmode=verify-full: the certificate must name the host of the conninfo)" err &&
+	(HOME=$TRASH_DIRECTORY && export HOME &&
+	 test_expect_code 69 db-writer -d "host=localhost port=$PGPORT dbname=postgres user=postgres sslmode=verify-full" \
+		version 2>err) &&
+	test_grep "does not exist (sslmode verify-ca and verify-full need sslrootcert" err
+'
+
+test_expect_success 'verify-full with a password: the login works, a wrong one is permanent, another CA is not' '
+	PGPASSFILE=$TRASH_DIRECTORY/pgpass helper pgauth "$TLS user=ccxtls" >out &&
+	echo ok >expect &&
+	test_cmp expect out &&
+	PGPASSFILE=$TRASH_DIRECTORY/pgpass db-writer -d "$TLS user=ccxtls" version >out &&
+	db-writer -d "$TLS" version >expect &&
+	test_cmp expect out &&
+	test_expect_code 1 env -u PGPASSFILE PGPASSWORD=WRONG-$TLSPW helper pgauth "$TLS user=ccxtls" >out &&
+	test "$(cut -f1 out)" = auth &&
+	test_grep "(permanent: fix the credentials): .*password authentication failed for user \"ccxtls\"" out &&
+	test_expect_code 1 env PGPASSFILE=$TRASH_DIRECTORY/pgpass helper pgauth "$BADCA user=ccxtls" >out2 &&
+	test "$(cut -f1 out2)" = transient &&
+	test_grep "certificate verify failed" out2 &&
+	! grep -e "$TLSPW" out out2
+'
+
+test_expect_success 'weaker modes: require checks nothing without a root file, verify-ca not the name' '
+	db-writer -d "$TLS" version >expect &&
+	(HOME=$TRASH_DIRECTORY/nohome && export HOME &&
+	 db-writer -d "host=localhost port=$PGPORT dbname=postgres user=postgres sslmode=require" \
+		version >out) &&
+	test_cmp expect out &&
+	db-writer -d "host=127.0.0.2 hostaddr=127.0.0.1 port=$PGPORT dbname=postgres user=postgres sslmode=verify-ca sslrootcert=$CA" \
+		version >out &&
+	test_cmp expect out &&
+	test_expect_code 69 db-writer -d "host=localhost port=$PGPORT dbname=postgres user=postgres sslmode=require sslrootcert=$OTHERCA" \
+		version 2>err &&
+	test_grep "certificate verify failed" err
+'
+
 test_expect_success 'PGSSLMODE and PGSSLROOTCERT work as well as the conninfo' '
 	PGSSLMODE=verify-full PGSSLROOTCERT=$CA db-writer \
 		-d "host=localhost port=$PGPORT dbname=postgres user=postgres" version >out &&
-	echo 10 >expect &&
+	sql "SELECT max(version) FROM migration_info" >expect &&
 	test_cmp expect out &&
 	(PGSSLMODE=verify-full PGSSLROOTCERT=$OTHERCA && export PGSSLMODE PGSSLROOTCERT &&
 	 test_expect_code 69 db-writer -d "host=localhost port=$PGPORT dbname=postgres user=postgres" \

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "redact.h"
 #include "slp.h"
 
 #define LONGEST_WAIT_MS	(3600LL * 1000)
@@ -151,6 +152,7 @@ attempt(struct poster *p, const char *tok, const char *body, size_t len,
 	    sizeof(ex));
 	snprintf(why, whysz, "service log: POST %s: HTTP %ld: %s", cfg->url,
 	    resp->status, ex);
+	redact_text(why, whysz);	/* the URL's userinfo */
 	if (resp->status == 401)
 		return NEW_TOKEN;
 	if (resp->status == 429 || resp->status >= 500)

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "redact.h"
 #include "slp.h"
 
 #define JSON_OUT	(JSON_C_TO_STRING_PLAIN | \
@@ -65,6 +66,7 @@ render_cluster(struct poster *p, struct cluster *c, char *err, size_t errsz)
 		    sizeof(ex));
 		snprintf(err, errsz, "renderer: POST %s: HTTP %ld: %s",
 		    p->cfg->renderer, resp.status, ex);
+		redact_text(err, errsz);	/* the URL's userinfo */
 	} else
 		rc = read_response(p, c, &resp, err, errsz);
 	http_response_free(&resp);

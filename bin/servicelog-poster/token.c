@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "redact.h"
 #include "slp.h"
 #include "timeutil.h"
 
@@ -169,6 +170,8 @@ refused(const char *url, const struct http_response *resp, char *err,
 	json_object_put(o);
 	snprintf(err, errsz, "token: POST %s: HTTP %ld: %s", url,
 	    resp->status, ex);
+	/* The URL's userinfo; a secret the endpoint may have echoed. */
+	redact_text(err, errsz);
 }
 
 /*
