@@ -20,7 +20,14 @@ test_expect_success 'usage errors' '
 	test_expect_code 64 kafka-reader -b "$BROKERS" -t in &&
 	test_expect_code 64 kafka-reader -G g -t in &&
 	test_expect_code 78 kafka-reader -b "$BROKERS" -G g -t in -X no.such.property=1 2>err &&
-	test_grep "no.such.property" err
+	test_grep "no.such.property" err &&
+	test_expect_code 64 kafka-reader -b "$BROKERS" -G g -t in -m 0 &&
+	test_expect_code 64 kafka-reader -b "$BROKERS" -G g -t in -D x &&
+	test_expect_code 64 kafka-reader -b "$BROKERS" -G g -t in -n 99 &&
+	test_expect_code 64 kafka-reader -b "$BROKERS" -G g -t in --log-format xml &&
+	test_expect_code 78 kafka-reader -b "$BROKERS" -G g -t in -F no-such-file &&
+	test_expect_code 78 kafka-reader -b "$BROKERS" -G g -t in -a no-such-dir/acks 2>err &&
+	test_grep "unable to open no-such-dir/acks" err
 '
 
 test_expect_success 'without -a: every record becomes a line, whatever its bytes' '

@@ -26,6 +26,12 @@
 #include "sig.h"
 #include "timeutil.h"
 
+#define OUT_HIGH	(4u << 20)	/* pause fetching at this much output */
+#define OUT_LOW		(1u << 20)	/* resume below this much */
+#define METRICS_MS	5000		/* rewrite a changed metrics file */
+#define METRICS_IDLE_MS	60000		/* rewrite an unchanged one */
+#define COMMITTED_MS	10000		/* wait for the committed offsets */
+
 /* One record written downstream and not yet acknowledged. */
 struct pending {
 	int64_t		 offset;
@@ -40,12 +46,14 @@ struct part {
 	struct pending	*q;		/* ring */
 	size_t		 head, n, cap;
 	int64_t		 store;		/* offset to store, -1 = none */
+	int64_t		 last;		/* last offset received, -1 = none */
+	int64_t		 committed;	/* committed when assigned, -1 = unknown */
 	int		 live;
 };
 
 enum {
 	M_RECORDS, M_BYTES, M_ACKS, M_BAD_ACKS, M_STORED, M_COMMITS,
-	M_REBALANCES, M_ERRORS, M_INFLIGHT, M_NMETRICS
+	M_REBALANCES, M_ERRORS, M_GAPS, M_SKIPPED, M_INFLIGHT, M_NMETRICS
 };
 
 struct reader {
@@ -72,6 +80,7 @@ struct reader {
 	const char	*metrics_file;
 	int64_t		 metrics_ms;
 	struct metric	 metrics[M_NMETRICS];
+	uint64_t	 metrics_seen[M_NMETRICS];	/* as last written */
 };
 
 static const struct metric metric_defs[M_NMETRICS] = {
@@ -87,6 +96,10 @@ static const struct metric metric_defs[M_NMETRICS] = {
 	    "counter", 0 },
 	[M_ERRORS] = { "consumer_errors", "Errors reported by the consumer",
 	    "counter", 0 },
+	[M_GAPS] = { "offset_gaps", "Gaps in the offsets received: records "
+	    "deleted or compacted before they were read", "counter", 0 },
+	[M_SKIPPED] = { "skipped_offsets", "Offsets missing in those gaps",
+	    "counter", 0 },
 	[M_INFLIGHT] = { "in_flight", "Records written and not acknowledged",
 	    "gauge", 0 },
 };
@@ -98,6 +111,10 @@ static void	track(struct reader *, struct part *, int64_t);
 static void	settle(struct reader *, struct part *);
 static void	store_offsets(struct reader *);
 static void	handle_message(struct reader *, rd_kafka_message_t *);
+static void	handle_error(struct reader *, rd_kafka_message_t *);
+static void	check_gap(struct reader *, struct part *, int64_t);
+static void	read_committed(struct reader *,
+		    const rd_kafka_topic_partition_list_t *);
 static void	read_acks(struct reader *);
 static void	ack_line(struct reader *, const char *, unsigned long);
 static void	write_out(struct reader *);
@@ -106,6 +123,8 @@ static void	drain(struct reader *, const char *, int64_t);
 static void	rebalance_cb(rd_kafka_t *, rd_kafka_resp_err_t,
 		    rd_kafka_topic_partition_list_t *, void *);
 static void	set_pause(struct reader *, int);
+static int	above_high_water(const struct reader *);
+static int	below_low_water(const struct reader *);
 static void	run(struct reader *);
 static int	shutdown_reader(struct reader *);
 static void	open_acks(struct reader *);
@@ -161,6 +180,8 @@ add_part(struct reader *r, const char *topic, int32_t partition)
 		log_fatal(EX_OSERR, "unable to allocate a partition");
 	p->partition = partition;
 	p->store = -1;
+	p->last = -1;
+	p->committed = -1;
 	p->live = 1;
 	return p;
 }
@@ -247,32 +268,83 @@ store_offsets(struct reader *r)
 	r->metrics[M_INFLIGHT].value = r->inflight;
 }
 
+/*
+ * An error event of the consumer.  Most carry no topic (a group error such
+ * as __MAX_POLL_EXCEEDED), so nothing but the code and text is read unless
+ * m->rkt is set.
+ */
+static void
+handle_error(struct reader *r, rd_kafka_message_t *m)
+{
+	char why[512];
+
+	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+		return;
+	r->metrics[M_ERRORS].value++;
+	if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+		rd_kafka_fatal_error(r->rk, why, sizeof(why));
+		log_error("fatal consumer error: %s", why);
+		r->fatal = 1;
+		return;
+	}
+	if (m->rkt != NULL)
+		log_warn("consumer error %s on %s partition %d: %s",
+		    rd_kafka_err2name(m->err), rd_kafka_topic_name(m->rkt),
+		    m->partition, rd_kafka_message_errstr(m));
+	else
+		log_warn("consumer error %s: %s", rd_kafka_err2name(m->err),
+		    rd_kafka_message_errstr(m));
+}
+
+/*
+ * Warns about and counts the offsets missing before offset: those between
+ * the last record received and this one, or, for the first record after an
+ * assignment, between the committed offset and this one.
+ */
+static void
+check_gap(struct reader *r, struct part *p, int64_t offset)
+{
+	int64_t from = p->last >= 0 ? p->last + 1 : p->committed;
+
+	p->last = offset;
+	if (from < 0 || offset == from)
+		return;
+	if (offset < from) {
+		log_warn("topic %s partition %d: offset %lld received where "
+		    "%lld was expected (the log was truncated or the position "
+		    "reset); records may be delivered again", p->topic,
+		    p->partition, (long long)offset, (long long)from);
+		return;
+	}
+	if (offset - from == 1)
+		log_warn("topic %s partition %d: offset %lld skipped by the "
+		    "broker (deleted or compacted before it was read)",
+		    p->topic, p->partition, (long long)from);
+	else
+		log_warn("topic %s partition %d: offsets %lld-%lld skipped by "
+		    "the broker (deleted or compacted before they were read)",
+		    p->topic, p->partition, (long long)from,
+		    (long long)offset - 1);
+	r->metrics[M_GAPS].value++;
+	r->metrics[M_SKIPPED].value += (uint64_t)(offset - from);
+}
+
 static void
 handle_message(struct reader *r, rd_kafka_message_t *m)
 {
-	const char *topic = rd_kafka_topic_name(m->rkt);
+	const char *topic;
 	struct part *p;
 	rd_kafka_timestamp_type_t tstype;
 	int64_t ts;
 
 	if (m->err) {
-		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-			return;
-		r->metrics[M_ERRORS].value++;
-		if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
-			char why[512];
-
-			rd_kafka_fatal_error(r->rk, why, sizeof(why));
-			log_error("fatal consumer error: %s", why);
-			r->fatal = 1;
-			return;
-		}
-		log_warn("consumer error: %s: %s", rd_kafka_err2str(m->err),
-		    rd_kafka_message_errstr(m));
+		handle_error(r, m);
 		return;
 	}
+	topic = rd_kafka_topic_name(m->rkt);
 	if ((p = find_part(r, topic, m->partition)) == NULL)
 		p = add_part(r, topic, m->partition);
+	check_gap(r, p, m->offset);
 	buf_puts(&r->out, "{\"topic\":");
 	buf_json_str(&r->out, topic, strlen(topic));
 	buf_printf(&r->out, ",\"partition\":%d,\"offset\":%lld", m->partition,
@@ -437,6 +509,7 @@ pump(struct reader *r, int ms)
 		r->out_closed = 1;
 	}
 	store_offsets(r);
+	metrics_flush(r, 0);
 }
 
 /*
@@ -465,6 +538,36 @@ drain(struct reader *r, const char *topic, int64_t ms)
 		    "delivered again", left);
 }
 
+/*
+ * Remembers the committed offset of each partition of l, where delivery
+ * should start, so that a first record beyond it shows as a gap.
+ */
+static void
+read_committed(struct reader *r, const rd_kafka_topic_partition_list_t *l)
+{
+	rd_kafka_topic_partition_list_t *c;
+	rd_kafka_resp_err_t err;
+	struct part *p;
+	int i;
+
+	if ((c = rd_kafka_topic_partition_list_copy(l)) == NULL)
+		log_fatal(EX_OSERR, "unable to allocate a partition list");
+	err = rd_kafka_committed(r->rk, c, COMMITTED_MS);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_warn("unable to read the committed offsets: %s; a gap "
+		    "before the first record goes unnoticed",
+		    rd_kafka_err2str(err));
+	for (i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < c->cnt; i++) {
+		if (c->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR ||
+		    c->elems[i].offset < 0)
+			continue;
+		if ((p = find_part(r, c->elems[i].topic,
+		    c->elems[i].partition)) != NULL && p->last < 0)
+			p->committed = c->elems[i].offset;
+	}
+	rd_kafka_topic_partition_list_destroy(c);
+}
+
 static void
 rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_topic_partition_list_t *l, void *opaque)
@@ -481,6 +584,7 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			(void)add_part(r, l->elems[i].topic,
 			    l->elems[i].partition);
 		log_info("assigned %d partition(s)", l->cnt);
+		read_committed(r, l);
 		if (coop)
 			e = rd_kafka_incremental_assign(rk, l);
 		else
@@ -529,10 +633,30 @@ set_pause(struct reader *r, int pause)
 		rd_kafka_resume_partitions(r->rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
 	r->paused = pause;
-	log_debug("%s fetching (%zu in flight)", pause ? "paused" : "resumed",
-	    r->inflight);
+	log_debug("%s fetching (%zu in flight, %zu bytes to write)",
+	    pause ? "paused" : "resumed", r->inflight, r->out.len);
 }
 
+/* Too many records in flight, or too much output waiting to be written. */
+static int
+above_high_water(const struct reader *r)
+{
+	return r->inflight >= r->max_inflight || r->out.len >= OUT_HIGH;
+}
+
+static int
+below_low_water(const struct reader *r)
+{
+	return r->inflight <= r->max_inflight / 2 && r->out.len < OUT_LOW;
+}
+
+/*
+ * Consumes until told to stop.  The consumer is polled on every round,
+ * paused or not, so that it stays in the group however long downstream
+ * takes (max.poll.interval.ms) and errors and rebalances are served; a
+ * paused partition delivers nothing more, and fetching resumes at the
+ * record after the last one received.
+ */
 static void
 run(struct reader *r)
 {
@@ -540,23 +664,19 @@ run(struct reader *r)
 	int got;
 
 	while (!r->term && !r->gone && !r->ack_eof && !r->fatal) {
-		if (!r->paused && r->inflight >= r->max_inflight)
-			set_pause(r, 1);
-		else if (r->paused && r->inflight <= r->max_inflight / 2)
+		if (r->paused && below_low_water(r))
 			set_pause(r, 0);
 		got = 0;
-		while (got < 1000 && r->out.len < (4u << 20) &&
-		    r->inflight < r->max_inflight &&
+		while (got < 1000 &&
 		    (m = rd_kafka_consumer_poll(r->rk, 0)) != NULL) {
 			handle_message(r, m);
 			rd_kafka_message_destroy(m);
 			got++;
+			if (!r->paused && above_high_water(r))
+				set_pause(r, 1);
 		}
-		if (got == 0 && r->paused)
-			(void)rd_kafka_consumer_poll(r->rk, 0);
 		write_out(r);
 		pump(r, got > 0 && r->out.len == 0 ? 0 : 50);
-		metrics_flush(r, 0);
 	}
 }
 
@@ -580,8 +700,18 @@ shutdown_reader(struct reader *r)
 		rc = EX_TEMPFAIL;
 	}
 	r->drain_ms = 0;	/* nothing more to wait for on revoke */
-	rd_kafka_consumer_close(r->rk);
-	rd_kafka_destroy(r->rk);
+	if (r->fatal) {
+		/*
+		 * The group is lost already, and librdkafka 2.0.2 spins
+		 * for ever in rd_kafka_destroy after a consumer close that
+		 * followed a fatal error.
+		 */
+		rd_kafka_destroy_flags(r->rk,
+		    RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+	} else {
+		rd_kafka_consumer_close(r->rk);
+		rd_kafka_destroy(r->rk);
+	}
 	if (r->fatal)
 		rc = EX_UNAVAILABLE;
 	else if (!r->term && !sig_pending_term() && (r->gone || r->ack_eof))
@@ -617,19 +747,37 @@ open_acks(struct reader *r)
 	lineio_init(&r->acks, fd, 1u << 20);
 }
 
+/*
+ * Rewrites the metrics file: at once the first time, then when a value
+ * changed and METRICS_MS have passed, when METRICS_IDLE_MS have passed
+ * (its time stamp says the reader is alive), and when forced (at exit).
+ * Called from every round of fd work, records or not.
+ */
 static void
 metrics_flush(struct reader *r, int force)
 {
-	int64_t now = time_mono_ms();
+	int64_t now = time_mono_ms(), age = now - r->metrics_ms;
+	int changed = 0;
+	size_t i;
 
-	if (r->metrics_file == NULL ||
-	    (!force && now - r->metrics_ms < 5000))
+	if (r->metrics_file == NULL)
+		return;
+	r->metrics[M_INFLIGHT].value = r->inflight;
+	for (i = 0; i < M_NMETRICS; i++)
+		if (r->metrics[i].value != r->metrics_seen[i])
+			changed = 1;
+	if (!force && r->metrics_ms != 0 && age < METRICS_IDLE_MS &&
+	    !(changed && age >= METRICS_MS))
 		return;
 	r->metrics_ms = now;
-	r->metrics[M_INFLIGHT].value = r->inflight;
 	if (metrics_write(r->metrics_file, "ccx_kafka_reader_", r->metrics,
-	    M_NMETRICS) == -1)
-		log_warn("unable to write metrics to %s", r->metrics_file);
+	    M_NMETRICS) == -1) {
+		log_warn("unable to write metrics to %s: %s", r->metrics_file,
+		    strerror(errno));
+		return;
+	}
+	for (i = 0; i < M_NMETRICS; i++)
+		r->metrics_seen[i] = r->metrics[i].value;
 }
 
 static void
