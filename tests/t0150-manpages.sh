@@ -1,0 +1,131 @@
+#!/bin/sh
+
+test_description='man pages: they render without a warning, send nobody to SPEC, and document every option'
+
+. ./test-lib.sh
+
+SRC=$TEST_DIRECTORY/..
+PROGS="db-writer differ kafka-emitter kafka-reader servicelog-poster supervisor"
+
+# page PROG: the man page of PROG.
+page() {
+	case $1 in
+	supervisor) echo "$SRC/supervisor/supervisor.1" ;;
+	*) echo "$SRC/bin/$1/$1.1" ;;
+	esac
+}
+
+# sources PROG: the C files of PROG.
+sources() {
+	case $1 in
+	supervisor) ls "$SRC"/supervisor/*.c ;;
+	*) ls "$SRC/bin/$1"/*.c ;;
+	esac
+}
+
+# The formatter man(1) uses: groff here (man-db), else mandoc.
+if command -v groff >/dev/null 2>&1; then
+	test_set_prereq FORMATTER
+	test_set_prereq GROFF
+	# render PAGE: formats PAGE for an 80-column terminal, as man(1)
+	# does; every warning on stderr (-ww), no output (-z).
+	render() { groff -mandoc -Tutf8 -ww -z -rLL=78n "$1"; }
+elif command -v mandoc >/dev/null 2>&1; then
+	test_set_prereq FORMATTER
+	render() { mandoc -Tlint -Wwarning "$1"; }
+fi
+
+# long_options PROG: the long options of PROG's option tables, one a line:
+# struct option rows ({ "name", required_argument, ... }) and the setting
+# tables of differ ({ "name", 'c', required_argument }) and
+# servicelog-poster ({ "name", "CCX_SERVICELOG_...", ... }).
+long_options() {
+	sources "$1" | xargs cat | tr '\n\t' '  ' |
+	grep -oE '\{ *"[a-z][a-z0-9-]*", *([^,{}]*, *)?(required_argument|no_argument|optional_argument|"CCX_)' |
+	sed -E 's/^\{ *"([^"]*)".*/\1/' | sort -u
+}
+
+# short_options PROG: the letters of PROG's getopt string, one a line.
+short_options() {
+	sources "$1" | xargs cat | tr '\n\t' '  ' |
+	grep -oE 'getopt_long\( *argc, *argv, *"[^"]*"' |
+	sed -E 's/.*"([^"]*)"$/\1/' | tr -d ':+' | fold -w1 | sort -u
+}
+
+# usage_options PROG: the long options PROG's usage message names.
+usage_options() {
+	"$1" --no-such-flag </dev/null >/dev/null 2>usage.$1
+	sed -n '/usage:/,$p' usage.$1 | grep -oE -- '--[a-z][a-z0-9-]*' |
+	sed 's/^--//' | sort -u
+}
+
+# documented PAGE OPTION: PAGE has "Fl OPTION" (OPTION: -name or a letter).
+documented() {
+	grep -qE -- "Fl $2([^A-Za-z0-9-]|\$)" "$1"
+}
+
+test_expect_success FORMATTER 'every man page renders without a warning' '
+	for f in $SRC/bin/*/*.1 $SRC/supervisor/*.[15]; do
+		render "$f" >/dev/null 2>err &&
+		if test -s err; then
+			echo "${f#$SRC/}:" && cat err && return 1
+		fi || return 1
+	done
+'
+
+test_expect_success GROFF 'each page renders to its sections' '
+	for p in $PROGS; do
+		groff -mandoc -Tascii -P-c -P-b -P-u "$(page $p)" >out.$p &&
+		for s in NAME SYNOPSIS DESCRIPTION "EXIT STATUS" "SEE ALSO"; do
+			grep -q "^$s\$" out.$p ||
+			{ echo "$p: no section $s"; return 1; }
+		done || return 1
+	done
+'
+
+test_expect_success 'no man page sends the reader to SPEC' '
+	! grep -n "SPEC" $SRC/bin/*/*.1 $SRC/supervisor/*.[15]
+'
+
+test_expect_success 'the option tables were found in the sources' '
+	for p in $PROGS; do
+		long_options $p >long.$p &&
+		test_line_count -ge 2 long.$p &&
+		short_options $p >short.$p &&
+		test_line_count -ge 2 short.$p || return 1
+	done &&
+	test_grep -x claim-expiry long.differ &&
+	test_grep -x client-secret-file long.servicelog-poster &&
+	test_grep -x resubmit long.db-writer
+'
+
+test_expect_success 'every long option of each program is in its man page' '
+	for p in $PROGS; do
+		for o in $(long_options $p); do
+			documented "$(page $p)" "-$o" ||
+			{ echo "$p: --$o is not in $(page $p)"; return 1; }
+		done || return 1
+	done
+'
+
+test_expect_success 'every option of each usage message is in its man page' '
+	for p in $PROGS; do
+		usage_options $p >usage.long.$p &&
+		test_grep -q usage: usage.$p &&
+		for o in $(cat usage.long.$p); do
+			documented "$(page $p)" "-$o" ||
+			{ echo "$p: usage names --$o, $(page $p) does not"; return 1; }
+		done || return 1
+	done
+'
+
+test_expect_success 'every short option of each program is in its man page' '
+	for p in $PROGS; do
+		for o in $(short_options $p); do
+			documented "$(page $p)" "$o" ||
+			{ echo "$p: -$o is not in $(page $p)"; return 1; }
+		done || return 1
+	done
+'
+
+test_done
