@@ -347,7 +347,7 @@ test_expect_success 'content over HTTP: JSON; a fetch error exits 69' '
 	test_expect_code 69 differ -T notifications-backend -c "$CS_URL/api/v1/other" 2>err &&
 	test_grep "404" err &&
 	stub_control CS "{\"mode\": \"notjson\", \"count\": 1}" &&
-	test_expect_code 65 nb 2>err &&
+	test_expect_code 69 nb 2>err &&
 	test_grep "unable to decode the content" err &&
 	stub_control CS "{\"mode\": \"timeout\", \"count\": 1}" &&
 	test_expect_code 69 nb --content-timeout 1 2>err &&

@@ -83,7 +83,9 @@ test_expect_success 'fault repaired: the same commands complete the record and s
 	backend &&
 	test "$(messages)" = 200 &&
 	test "$(sent_rows)" = 200 &&
-	test "$(sql "SELECT count(*) FROM reported WHERE state = 2")" = 200
+	# (the replay may beat the candidate query of the first run, which then
+	# records "same" for the clusters as well: count clusters, not rows)
+	test "$(sql "SELECT count(DISTINCT cluster) FROM reported WHERE state = 2")" = 200
 '
 
 test_expect_success 'a read-only database stops the run before anything is sent' '

@@ -141,10 +141,8 @@ sample() {
 }
 
 # test_expect_code_in "N M" CMD...: CMD exits with one of the statuses.
-# A refused login made db-writer and differ exit as for an outage (69,
-# 75); once they classify it with pg_connect_perm (common/pg.h) they exit
-# 78: until both are wired, either is accepted here, and the
-# test_expect_failure below says which.
+# A refused login is permanent: db-writer and differ exit 78 (they
+# classify it with pg_connect_perm, common/pg.h).
 test_expect_code_in() {
 	_want=$1; shift
 	"$@"
@@ -157,7 +155,7 @@ test_expect_code_in() {
 test_expect_success 'the cluster asks TCP clients for a scram-sha-256 password' '
 	test "$(sql "SELECT auth_method FROM pg_hba_file_rules WHERE user_name = '"'{all}'"' ORDER BY line_number LIMIT 1")" = scram-sha-256 &&
 	test "$(sql "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = '"'ccx'"'")" = "SCRAM-SHA-256\$" &&
-	test_expect_code_in "69 78" db-writer -d "$TCPDB" version 2>err &&
+	test_expect_code_in "78" db-writer -d "$TCPDB" version 2>err &&
 	test_grep "password" err &&
 	PGPASSWORD=$PGSECRET db-writer -d "$TCPDB" version >out &&
 	echo 0 >expect &&
@@ -166,12 +164,12 @@ test_expect_success 'the cluster asks TCP clients for a scram-sha-256 password' 
 
 test_expect_success 'a wrong password fails without being echoed, at -v -v, text and json' '
 	(PGPASSWORD=WRONG-$PGSECRET && export PGPASSWORD &&
-	 test_expect_code_in "69 78" db-writer -v -v -d "$TCPDB" migrate 2>err1 &&
-	 test_expect_code_in "69 78" db-writer -v -v --log-format json -d "$TCPDB" version 2>err2 &&
+	 test_expect_code_in "78" db-writer -v -v -d "$TCPDB" migrate 2>err1 &&
+	 test_expect_code_in "78" db-writer -v -v --log-format json -d "$TCPDB" version 2>err2 &&
 	 printf "%s\n" "$(record_line $T 0 0 "$(rec 1 $C1)")" |
-	 test_expect_code_in "75 78" db-writer -v -v -R 1 -d "$TCPDB" >out3 2>err3 &&
-	 test_expect_code_in "75 78" differ -v -T service-log -d "$TCPDB" --dump-candidates >out4 2>err4 &&
-	 test_expect_code_in "75 78" differ -v --log-format json -T notifications-backend -c "$CONTENT" -d "$TCPDB" >out5 2>err5) &&
+	 test_expect_code_in "78" db-writer -v -v -R 1 -d "$TCPDB" >out3 2>err3 &&
+	 test_expect_code_in "78" differ -v -T service-log -d "$TCPDB" --dump-candidates >out4 2>err4 &&
+	 test_expect_code_in "78" differ -v --log-format json -T notifications-backend -c "$CONTENT" -d "$TCPDB" >out5 2>err5) &&
 	test_grep "password authentication failed" err1 &&
 	test_grep "password authentication failed" err2 &&
 	test_grep "password authentication failed" err4 &&
@@ -313,8 +311,8 @@ test_expect_success '-X with a secret property and no "=" is not echoed' '
 
 test_expect_success 'a password in a malformed conninfo URI is not echoed' '
 	(CCX_DB="postgresql://ccx:$PGSECRET@[::1/ccx" && export CCX_DB &&
-	 test_expect_code_in "69 78" db-writer version 2>err1) &&
-	test_expect_code_in "75 78" differ -T service-log --dump-candidates \
+	 test_expect_code_in "78" db-writer version 2>err1) &&
+	test_expect_code_in "78" differ -T service-log --dump-candidates \
 		-d "postgresql://ccx:$PGSECRET@[::1]x/ccx" 2>err2 &&
 	no_secret err1 err2
 '
@@ -323,19 +321,19 @@ test_expect_success 'a password in a malformed conninfo URI is not echoed' '
 # password: the part before an unencoded "/" taken for a port, a bad
 # percent-encoded token, the word after a blank in an unquoted password.
 test_expect_success 'libpq quoting a password of a conninfo it cannot parse: masked' '
-	test_expect_code_in "69 78" db-writer \
+	test_expect_code_in "78" db-writer \
 		-d "postgresql://ccx:$PGSECRET/x@127.0.0.1:$PGPORT/ccx" version 2>err1 &&
 	test_grep "invalid integer value \"\*\*\*\" for connection option \"port\"" err1 &&
-	test_expect_code_in "69 78" db-writer \
+	test_expect_code_in "78" db-writer \
 		-d "postgresql://ccx:${PGSECRET}%zz@127.0.0.1:$PGPORT/ccx" version 2>err2 &&
 	test_grep "invalid percent-encoded token: \"\*\*\*\"" err2 &&
-	test_expect_code_in "69 78" db-writer --log-format json \
+	test_expect_code_in "78" db-writer --log-format json \
 		-d "postgresql://ccx@127.0.0.1:$PGPORT/ccx?password=${PGSECRET}%00" version 2>err3 &&
 	test_grep "forbidden value %00" err3 &&
-	test_expect_code_in "69 78" db-writer \
+	test_expect_code_in "78" db-writer \
 		-d "host=127.0.0.1 port=$PGPORT password=abc $PGSECRET dbname=ccx" version 2>err4 &&
 	test_grep "missing \"=\" after \"\*\*\*\"" err4 &&
-	test_expect_code_in "75 78" differ -T service-log --dump-candidates \
+	test_expect_code_in "78" differ -T service-log --dump-candidates \
 		-d "postgresql://ccx:$PGSECRET/x@127.0.0.1:$PGPORT/ccx" 2>err5 &&
 	test_grep "connection option \"port\"" err5 &&
 	test_expect_code 1 helper pgauth \
@@ -459,9 +457,7 @@ test_expect_success 'redact_text: URLs, settings, parameters, JSON members, head
 	test_cmp expect out2
 '
 
-# differ_db_open (bin/differ/source.c) and dbw_connect (bin/db-writer/dbw.c)
-# are to call pg_connect_perm and exit 78 on a permanent failure.
-test_expect_failure 'db-writer and differ: a refused login exits 78, error level, permanent' '
+test_expect_success 'db-writer and differ: a refused login exits 78, error level, permanent' '
 	(PGPASSWORD=WRONG-$PGSECRET && export PGPASSWORD &&
 	 test_expect_code 78 db-writer -d "$TCPDB" version 2>err1 &&
 	 record_line $T 0 0 "$(rec 1 $C1)" |

@@ -6,6 +6,11 @@ test_description='hostile input: line limits, deep nesting, huge numbers, NUL, b
 . "$TEST_DIRECTORY"/lib-http.sh
 . "$TEST_DIRECTORY"/lib-records.sh
 
+# These runs of differ look at decisions only: no run lock, no claims
+# (t7250 is about those).
+CCX_DIFFER_DRY_RUN=1
+export CCX_DIFFER_DRY_RUN
+
 # Every case: a clear error, a dead letter or a count, and the run goes
 # on (the good line after the bad one is handled).  Where input reaches
 # SQL, it runs against a real PostgreSQL and the tables must survive.
@@ -521,17 +526,17 @@ test_expect_success 'injection: --allowed-clusters and --blocked-clusters are ma
 
 # -- broken content files ------------------------------------------------------------
 
-# bad_content JSON FIELD-MESSAGE: differ -c file:// on JSON exits 65
-# naming the field.
+# bad_content JSON FIELD-MESSAGE: differ -c file:// on JSON exits 69
+# (content fails the run only) naming the field.
 bad_content() {
 	printf "%s\n" "$1" >bad.json &&
-	test_expect_code 65 differ -T notifications-backend -i - \
+	test_expect_code 69 differ -T notifications-backend -i - \
 		-c "file://$TRASH_DIRECTORY/bad.json" </dev/null >out 2>err &&
 	test_grep -F "$2" err &&
 	test_line_count = 0 out
 }
 
-test_expect_success 'content: wrong-typed fields exit 65 naming the field' '
+test_expect_success 'content: wrong-typed fields exit 69 naming the field' '
 	bad_content "{\"Rules\":{\"r\":{\"error_keys\":{\"K\":{\"metadata\":{\"likelihood\":\"high\"}}}}}}" \
 		"Rules.r.error_keys.K.metadata.likelihood: expected an integer, not a string" &&
 	bad_content "{\"Rules\":{\"r\":{\"error_keys\":{\"K\":{\"metadata\":{\"impact\":{\"impact\":[]}}}}}}}" \
@@ -550,8 +555,14 @@ test_expect_success 'content: wrong-typed fields exit 65 naming the field' '
 	bad_content "{\"Rules\":{\"r\":{\"HasReason\":1}}}" "Rules.r.HasReason: expected a boolean"
 '
 
-test_expect_success 'content: missing fields are zero values (as Go decodes them); the run goes on' '
-	for j in "{}" "{\"Rules\":null}" "{\"Rules\":{\"r\":{}}}" \
+test_expect_success 'content: missing fields are zero values (as Go decodes them); the run goes on; no rule at all is an error' '
+	for j in "{}" "{\"Rules\":null}"; do
+		printf "%s\n" "$j" >miss.json &&
+		test_expect_code 69 differ -T notifications-backend -c "file://$TRASH_DIRECTORY/miss.json" \
+			--allowed-clusters "$(cl 30)" >dec 2>err &&
+		test_grep "holds no rule" err || return 1
+	done &&
+	for j in "{\"Rules\":{\"r\":{}}}" \
 		"{\"Rules\":{\"r\":{\"error_keys\":{\"K\":{}}}}}" \
 		"{\"Rules\":{\"r\":{\"error_keys\":{\"K\":null}}}}"; do
 		printf "%s\n" "$j" >miss.json &&
@@ -563,13 +574,13 @@ test_expect_success 'content: missing fields are zero values (as Go decodes them
 
 test_expect_success 'content: not JSON, bad UTF-8, 1e6 deep, over 16 MiB: clear errors, no crash' '
 	printf "\377\376garbage" >g.json &&
-	test_expect_code 65 differ -T notifications-backend -i - -c "file://$TRASH_DIRECTORY/g.json" </dev/null 2>err &&
+	test_expect_code 69 differ -T notifications-backend -i - -c "file://$TRASH_DIRECTORY/g.json" </dev/null 2>err &&
 	test_grep "unable to decode the content" err &&
 	printf "{\"Rules\":{\"r\377\":{}}}" >g.json &&
-	test_expect_code 65 differ -T notifications-backend -i - -c "file://$TRASH_DIRECTORY/g.json" </dev/null 2>err &&
+	test_expect_code 69 differ -T notifications-backend -i - -c "file://$TRASH_DIRECTORY/g.json" </dev/null 2>err &&
 	test_grep "invalid utf-8" err &&
 	printf "{\"Rules\":%s}" "$(deep 1000000)" >g.json &&
-	test_expect_code 65 differ -T notifications-backend -i - -c "file://$TRASH_DIRECTORY/g.json" </dev/null 2>err &&
+	test_expect_code 69 differ -T notifications-backend -i - -c "file://$TRASH_DIRECTORY/g.json" </dev/null 2>err &&
 	test_grep "unable to decode the content" err &&
 	python3 -c "import sys; sys.stdout.write(\"{\\\"Rules\\\":{}, \\\"pad\\\":\\\"\" + \"x\" * (17 << 20) + \"\\\"}\")" >g.json &&
 	test_expect_code 69 differ -T notifications-backend -i - -c "file://$TRASH_DIRECTORY/g.json" </dev/null 2>err &&

@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='chaos, short: SIGKILLs, PostgreSQL and broker outages, failing notification targets; nothing lost, nothing duplicated'
+test_description='chaos, short: SIGKILLs, PostgreSQL and broker outages, failing notification targets, refused outcomes and overlapping runs; nothing lost, nothing duplicated'
 . ./test-lib.sh
 . "$TEST_DIRECTORY"/lib-pg.sh
 
@@ -27,7 +27,7 @@ test_expect_success 'the short chaos runs end' '
 			--results kill.res >kill.out 2>&1
 		echo $? >kill.rc
 	} &
-	TMPDIR=$TRASH_DIRECTORY timeout 900 sh "$CHAOS" --short --only pg,broker,notify \
+	TMPDIR=$TRASH_DIRECTORY timeout 900 sh "$CHAOS" --short --only pg,broker,notify,once \
 		--results rest.res >rest.out 2>&1
 	echo $? >rest.rc
 	wait
@@ -38,7 +38,7 @@ test_expect_success 'the short chaos runs end' '
 
 cat kill.res rest.res 2>/dev/null | sed 's/^/# /'
 
-for sc in kill pg broker notify; do
+for sc in kill pg broker notify once; do
 	test_expect_success "$sc: nothing lost, nothing duplicated, completed" "
 		cat kill.res rest.res >all.res &&
 		test_grep '^$sc  *ok  *.* lost=0 duplicated=0 ' all.res ||

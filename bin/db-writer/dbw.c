@@ -35,12 +35,16 @@ dbw_connect(struct dbw *d)
 {
 	char err[1024];
 	PGresult *res;
+	int perm;
 
 	if (d->conn != NULL && PQstatus(d->conn) == CONNECTION_OK)
 		return 0;
 	dbw_disconnect(d);
-	if ((d->conn = pg_connect(d->conninfo, "db-writer", err,
+	if ((d->conn = pg_connect_perm(d->conninfo, "db-writer", &perm, err,
 	    sizeof(err))) == NULL) {
+		if (perm)
+			log_fatal(EX_CONFIG, "unable to connect to the "
+			    "database: %s", err);
 		log_warn("unable to connect to the database: %s", err);
 		return -1;
 	}

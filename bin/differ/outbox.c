@@ -70,12 +70,12 @@ outbox_open(struct differ *d)
 	struct outbox *o = &d->outbox;
 	PGresult *res;
 	char err[1024];
-	int rc;
+	int rc, perm;
 
-	if ((o->conn = pg_connect(d->conf.conninfo, "ccx-differ-lock", err,
-	    sizeof(err))) == NULL) {
+	if ((o->conn = pg_connect_perm(d->conf.conninfo, "ccx-differ-lock",
+	    &perm, err, sizeof(err))) == NULL) {
 		log_error("unable to connect to the database: %s", err);
-		return EX_TEMPFAIL;
+		return perm ? EX_CONFIG : EX_TEMPFAIL;
 	}
 	res = PQexec(o->conn, "SELECT to_regclass('notification_outbox') IS "
 	    "NOT NULL");

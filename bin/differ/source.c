@@ -59,12 +59,12 @@ differ_db_open(struct differ *d)
 {
 	const struct differ_conf *cf = &d->conf;
 	char err[1024];
-	int rc = 0;
+	int rc = 0, perm;
 
-	if ((d->conn = pg_connect(cf->conninfo, "ccx-differ", err,
+	if ((d->conn = pg_connect_perm(cf->conninfo, "ccx-differ", &perm, err,
 	    sizeof(err))) == NULL) {
 		log_error("unable to connect to the database: %s", err);
-		return EX_TEMPFAIL;
+		return perm ? EX_CONFIG : EX_TEMPFAIL;
 	}
 	/* The text of timestamps, as the lines carry it. */
 	if (pg_exec(d->conn, "SET DateStyle = 'ISO, YMD'", err,

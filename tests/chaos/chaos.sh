@@ -17,9 +17,11 @@
 #   --pg-down S      seconds PostgreSQL stays down (default 20)
 #   --broker-down S  seconds the broker stays down (default 30)
 #   --clusters C     clusters of the notification scenario (default 60)
+#   --once-clusters O  clusters of each round of the once scenario
+#                    (default 3000)
 #   --seed S         seed of the records, the kill points and the victims
 #   --only LIST      scenarios to run, comma-separated, of
-#                    kill,scale,pg,broker,notify (the default: all)
+#                    kill,scale,pg,broker,notify,once (the default: all)
 #   --keep           keep the scratch directory (printed at the end)
 #   --results FILE   also write the final table to FILE, one scenario a
 #                    line: NAME ok|FAIL records=.. faults=.. kills=..
@@ -44,6 +46,11 @@
 #            message.timeout.ms, Produce errors, Service Log 500, 401
 #            storms, never answering, token endpoint failing; then healed
 #            runs and a quiet one
+#   once     duplicates and overlaps on target 1: every reported insert
+#            refused for a run (a trigger), then repaired; three runs
+#            started together (two supervisors and a shell pipeline); a
+#            read-only database; each on fresh clusters; then healed and
+#            quiet runs: every cluster must have exactly one message
 #
 # Each scenario prints its figures and a verdict; at the end a table.
 # Exit status: 0 when every scenario lost and duplicated nothing and
@@ -72,11 +79,13 @@ done
 
 SHORT=
 N=100000 KILLS=20 M=30000 SKILLS=8 PG_DOWN=20 BROKER_DOWN=30 CLUSTERS=60 SEED=1
-ONLY=kill,scale,pg,broker,notify
+ONCE=3000
+ONLY=kill,scale,pg,broker,notify,once
 KEEP= RESULTS_FILE=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--short) SHORT=1 N=5000 KILLS=5 M=3000 SKILLS=3 PG_DOWN=6 BROKER_DOWN=8 CLUSTERS=16 ;;
+	--short) SHORT=1 N=5000 KILLS=5 M=3000 SKILLS=3 PG_DOWN=6 BROKER_DOWN=8 CLUSTERS=16 ONCE=500 ;;
+	--once-clusters) ONCE=$2; shift ;;
 	-n) N=$2; shift ;;
 	--kills) KILLS=$2; shift ;;
 	--scale-kills) SKILLS=$2; shift ;;
@@ -93,7 +102,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-for v in $N $KILLS $M $SKILLS $PG_DOWN $BROKER_DOWN $CLUSTERS $SEED; do
+for v in $N $KILLS $M $SKILLS $PG_DOWN $BROKER_DOWN $CLUSTERS $SEED $ONCE; do
 	case $v in ''|*[!0-9]*) die "not a number: $v" ;; esac
 done
 
@@ -645,9 +654,93 @@ scenario_notify() {
 		"$(jget "$D/verify.json" lost)" "$(jget "$D/verify.json" duplicated)"
 }
 
+# --- scenario once ---------------------------------------------------------
+
+# once_clusters FIRST COUNT: clusters with one important issue, org = n.
+once_clusters() {
+	psql -qX -v ON_ERROR_STOP=1 -v a="$1" -v n="$2" >/dev/null <<-\SQL
+	INSERT INTO new_reports
+	SELECT g, g, lpad(to_hex(g), 8, '0') || '-0000-4000-8000-00000000c0de',
+	       '{"reports":[{"rule_id":"demo_etcd_backup|ETCD_NO_BACKUP","component":"ccx_rules_ocp.external.rules.demo_etcd_backup.report","type":"rule","key":"ETCD_NO_BACKUP","details":{}}]}',
+	       now() AT TIME ZONE 'UTC' - interval '1 s', g
+	  FROM generate_series(:a, :a + :n - 1) g;
+	SQL
+}
+once_pipeline() {	# one shell pipeline of target 1, as an operator runs it
+	differ -T notifications-backend -c "$CONTENT_URL" 2>>"$D/shell.log" |
+		kafka-emitter -b "$BROKERS" -t platform.notifications.ingress 2>>"$D/shell.log" |
+		db-writer -r 2>>"$D/shell.log"
+	echo "shell $?" >>"$D/statuses"
+}
+once_run() {	# LABEL: one supervised run of target 1; its status recorded
+	timeout 900 supervisor -1 "$D/notify.conf" notify-backend 2>>"$D/notify.log"
+	echo "$1 $?" >>"$D/statuses"
+}
+
+scenario_once() {
+	begin once -t platform.notifications.ingress:1
+	CONTENT_URL=file://$TESTS/demo/content.json
+	export CONTENT_URL
+	write_notify_conf
+	sed -i 's/run db-writer -r -n @ready/run db-writer -r -R 5 -n @ready/' "$D/notify.conf"
+	: >"$D/statuses"
+	step "round 1: $ONCE clusters; every insert into reported refused (a trigger) for one run"
+	once_clusters 100000 "$ONCE"
+	q "CREATE FUNCTION refuse_all() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'reported is closed'; END \$\$" >/dev/null
+	q "CREATE TRIGGER refuse_all BEFORE INSERT ON reported FOR EACH ROW EXECUTE FUNCTION refuse_all()" >/dev/null
+	CCX_SPOOL_DIR=$D/spool
+	export CCX_SPOOL_DIR
+	once_run refused
+	grep -q "^refused 75" "$D/statuses" || NOTES="$NOTES refused-run-status-$(sed -n 's/^refused //p' "$D/statuses")"
+	step "  claims left: $(q "SELECT count(*) FROM notification_outbox"), spooled: $(cat "$D"/spool/*/outcomes-* 2>/dev/null | wc -l)"
+	q "DROP TRIGGER refuse_all ON reported" >/dev/null
+	step "round 2: $ONCE more clusters; three runs of target 1 started together"
+	once_clusters 200000 "$ONCE"
+	once_run overlap-a &
+	_a=$!
+	once_run overlap-b &
+	_b=$!
+	once_pipeline &
+	_c=$!
+	wait $_a $_b $_c
+	step "  statuses: $(tr '\n' ' ' <"$D/statuses")"
+	step "round 3: $ONCE more clusters; the database read-only for one run"
+	once_clusters 300000 "$ONCE"
+	q "ALTER DATABASE $PGDATABASE SET default_transaction_read_only = on" >/dev/null
+	once_run readonly
+	PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=off" q "ALTER DATABASE $PGDATABASE RESET default_transaction_read_only" >/dev/null
+	grep -q "^readonly 75" "$D/statuses" || NOTES="$NOTES readonly-run-not-75"
+	step "round 4, 5: healed, quiet"
+	once_run healed
+	once_run quiet
+	timeout 60 kcat -C -b "$BROKERS" -t platform.notifications.ingress -o beginning -e -q >"$D/messages" 2>/dev/null
+	q "SELECT cluster, count(*) FROM reported WHERE event_type_id = 1 AND state = 1 GROUP BY 1" >"$D/sent"
+	python3 - "$D/messages" "$D/sent" "$ONCE" >"$D/verify.json" <<-\PY
+	import json, sys, collections
+	msgs = collections.Counter(json.loads(l)["context"]["display_name"] for l in open(sys.argv[1]) if l.strip())
+	sent = dict(l.strip().split("|") for l in open(sys.argv[2]) if l.strip())
+	want = 3 * int(sys.argv[3])
+	r = {"clusters": want, "messages": sum(msgs.values()),
+	     "lost": want - len(msgs), "duplicated": sum(n - 1 for n in msgs.values() if n > 1),
+	     "sent_rows_twice": sum(1 for n in sent.values() if int(n) > 1),
+	     "without_sent_row": sum(1 for c in msgs if c not in sent)}
+	print(json.dumps(r))
+	sys.exit(1 if r["lost"] or r["duplicated"] or r["sent_rows_twice"] or r["without_sent_row"] else 0)
+	PY
+	ver_rc=$?
+	step "verify: $(cat "$D/verify.json"); claims left $(q "SELECT count(*) FROM notification_outbox")"
+	[ $ver_rc = 0 ] || NOTES="$NOTES verify-failed"
+	[ "$(q "SELECT count(*) FROM notification_outbox")" = 0 ] || NOTES="$NOTES claims-left"
+	[ -z "$(cat "$D"/spool/*/outcomes-* 2>/dev/null)" ] || NOTES="$NOTES spool-left"
+	unset CCX_SPOOL_DIR
+	FAULTS=refused,overlap,readonly
+	record_result "$(jget "$D/verify.json" clusters)_clusters" 0 - \
+		"$(jget "$D/verify.json" lost)" "$(jget "$D/verify.json" duplicated)"
+}
+
 for sc in $(echo "$ONLY" | tr , ' '); do
 	case $sc in
-	kill|scale|pg|broker|notify) "scenario_$sc" ;;
+	kill|scale|pg|broker|notify|once) "scenario_$sc" ;;
 	*) die "unknown scenario $sc" ;;
 	esac
 done
