@@ -12,6 +12,7 @@ produce() { _t=$1; shift; timeout 60 kcat -P -b "$BROKERS" -t "$_t" "$@"; }
 
 # committed GROUP TOPIC N: the group's committed offsets.
 committed() { helper kafka-committed "$BROKERS" "$1" "$2" "$3"; }
+committed_is() { test "$(committed "$1" "$2" "$3")" = "$4"; }
 
 # first_offset TOPIC: the oldest offset the broker still has (partition 0).
 first_offset() {
@@ -88,6 +89,9 @@ test_expect_success 'a fatal error event: logged, acknowledged offsets committed
 	pid=$! &&
 	test_when_finished "kill -9 $pid 2>/dev/null" &&
 	wait_lines 10 out &&
+	# A fenced member can commit nothing more: the error comes after
+	# the periodic commit of what was written.
+	test_wait_for 30 committed_is gf fenced 1 "0 10" &&
 	mock_cmd error 12 FENCED_INSTANCE_ID 1 &&
 	test_expect_code 69 wait_exit $pid &&
 	test_grep "error: fatal consumer error: .*fenced" err &&

@@ -390,8 +390,9 @@ refused(const PGresult *res)
  * refuses for what it holds holds back no other; that line is logged
  * with its content and dropped.  Returns -1 on an outage: a refusal about
  * the database (refused()), or a batch of which no line was taken while
- * the refusals were not plainly about data (classes 22 and 23 with
- * different reasons): a trigger that refuses everything, say.
+ * some refusal was not about the data of its line (classes 22 and 23):
+ * a trigger that refuses everything, say.  A data exception names the
+ * value of one line, even when the batch is that one line.
  */
 static int
 one_by_one(struct outcomes *g)
@@ -437,8 +438,7 @@ one_by_one(struct outcomes *g)
 		PQclear(res);
 	}
 	cols_free(&one);
-	if (rc == 0 && nok == 0 && nfail > 0 &&
-	    (nsame == nfail || ndata < nfail)) {
+	if (rc == 0 && nok == 0 && nfail > 0 && ndata < nfail) {
 		log_error("the database took no outcome of the batch (SQLSTATE "
 		    "%s%s): an outage, not bad data", first,
 		    nsame == nfail ? " for every line" : " and others");
