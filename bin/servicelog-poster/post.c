@@ -15,20 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "log.h"
 #include "redact.h"
 #include "slp.h"
 
-#define LONGEST_WAIT_MS	(3600LL * 1000)
-
 enum { SENT, RETRY, FAILED, NEW_TOKEN };
 
 static int	attempt(struct poster *, const char *, const char *, size_t,
 		    struct http_response *, char *, size_t);
-static int64_t	retry_after_ms(const struct http_response *);
 
 int
 post_entry(struct poster *p, struct cluster *c, const char *body,
@@ -78,7 +74,7 @@ post_entry(struct poster *p, struct cluster *c, const char *body,
 			    nfail == 1 ? "" : "s");
 			break;
 		}
-		ms = post_backoff_ms(cfg, nfail, &resp);
+		ms = slp_backoff_ms(cfg, nfail, &resp);
 		log_warn("cluster %s: %s; trying again in %lld ms", c->id, why,
 		    (long long)ms);
 		if (slp_wait(p, ms) == -1) {
@@ -90,26 +86,6 @@ post_entry(struct poster *p, struct cluster *c, const char *body,
 done:
 	http_response_free(&resp);
 	return rc;
-}
-
-int64_t
-post_backoff_ms(const struct config *cfg, int n,
-    const struct http_response *resp)
-{
-	int64_t ms = cfg->retry_base_ms, ra;
-
-	while (--n > 0 && ms < LONGEST_WAIT_MS)
-		ms *= 2;
-	if (ms > LONGEST_WAIT_MS)
-		ms = LONGEST_WAIT_MS;
-	ms = ms * (75 + (int64_t)arc4random_uniform(51)) / 100;
-	if ((ra = retry_after_ms(resp)) >= 0) {
-		if (ra > cfg->retry_after_max_ms)
-			ra = cfg->retry_after_max_ms;
-		if (ra > ms)
-			ms = ra;
-	}
-	return ms;
 }
 
 /* One POST of the entry; returns SENT, RETRY, FAILED or NEW_TOKEN. */
@@ -158,39 +134,4 @@ attempt(struct poster *p, const char *tok, const char *body, size_t len,
 	if (resp->status == 429 || resp->status >= 500)
 		return RETRY;
 	return FAILED;
-}
-
-/*
- * The Retry-After of an HTTP error response in ms (delay-seconds or an
- * HTTP-date), or -1 when it has none.
- */
-static int64_t
-retry_after_ms(const struct http_response *resp)
-{
-	char v[128];
-	const char *errstr;
-	long long s;
-	struct tm tm;
-	char *end;
-	time_t t;
-
-	if (resp->status < 400 ||
-	    http_response_header(resp, "Retry-After", v, sizeof(v)) == -1)
-		return -1;
-	s = strtonum(v, 0, LONGEST_WAIT_MS / 1000, &errstr);
-	if (errstr == NULL)
-		return s * 1000;
-	if (strspn(v, "0123456789") == strlen(v) && v[0] != '\0')
-		return LONGEST_WAIT_MS;		/* too large */
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
-	    *end != '\0')
-		return -1;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	t -= time(NULL);
-	if (t <= 0)
-		return 0;
-	return t > LONGEST_WAIT_MS / 1000 ? LONGEST_WAIT_MS :
-	    (int64_t)t * 1000;
 }

@@ -24,9 +24,6 @@
 
 #define JSON_OUT	(JSON_C_TO_STRING_PLAIN | \
 			    JSON_C_TO_STRING_NOSLASHESCAPE)
-#define METRICS_MS	2000	/* least time between two metrics writes */
-#define IDLE_MS		1000	/* longest wait for input */
-#define METRICS_PREFIX	"ccx_notification_service_service_log_"
 
 static int	wait_input(struct poster *);
 static void	handle_line(struct poster *, const char *, size_t, int);
@@ -47,7 +44,6 @@ static void	strip_line(struct json_object *);
 static void	add_str(struct json_object *, const char *, const char *);
 static void	write_text(struct poster *, const char *, size_t);
 static void	out_failed(struct poster *);
-static void	metrics_tick(struct poster *, int);
 
 static const struct metric metric_defs[M_NMETRICS] = {
 	[M_SENT] = { "notification_sent",
@@ -70,10 +66,6 @@ static const struct metric metric_defs[M_NMETRICS] = {
 	    "Service Log entries not accepted", "counter", 0 },
 };
 
-/* The counters last written to the metrics file (one file a process). */
-static uint64_t metrics_written[M_NMETRICS];
-static int metrics_once;		/* the file was written at least once */
-
 void
 poster_open(struct poster *p, const struct config *cfg)
 {
@@ -93,7 +85,7 @@ poster_open(struct poster *p, const struct config *cfg)
 	json_tokener_set_flags(p->tokener,
 	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	lineio_init(&p->in, STDIN_FILENO, 0);
-	p->metrics_next = time_mono_ms() + METRICS_MS;
+	p->metrics_next = time_mono_ms() + SLP_METRICS_MS;
 	log_debug("renderer %s, service log %s, token endpoint %s",
 	    cfg->renderer, cfg->url, cfg->token_url);
 }
@@ -120,7 +112,7 @@ poster_run(struct poster *p)
 		handle_line(p, line, len, r == LINE_TOOLONG);
 		if (!p->out_dead && fflush(stdout) == EOF)
 			out_failed(p);
-		metrics_tick(p, 0);
+		slp_metrics_tick(p, 0);
 	}
 	if (p->term && !p->eof)
 		log_warn("terminating: the rest of stdin is left unread");
@@ -136,9 +128,9 @@ poster_close(struct poster *p)
 	json_tokener_free(p->tokener);
 	lineio_free(&p->in);
 	http_free(&p->http);
-	metrics_tick(p, 1);
+	slp_metrics_tick(p, 1);
 	if (metrics_push(p->cfg->pushgateway, "servicelog-poster",
-	    METRICS_PREFIX, p->m, M_NMETRICS, errbuf, sizeof(errbuf)) == -1)
+	    SLP_METRICS_PREFIX, p->m, M_NMETRICS, errbuf, sizeof(errbuf)) == -1)
 		log_warn("unable to push metrics: %s", errbuf);
 	log_info("%llu lines read: %llu entries posted, %llu not posted, "
 	    "%llu renderer errors, %llu invalid lines",
@@ -154,109 +146,6 @@ poster_close(struct poster *p)
 	return 0;
 }
 
-struct json_object *
-slp_parse(struct poster *p, const char *text, size_t len, char *why,
-    size_t whysz)
-{
-	struct json_object *o;
-	enum json_tokener_error jerr;
-	size_t end;
-
-	if (len > INT32_MAX) {
-		snprintf(why, whysz, "not JSON: longer than %d bytes",
-		    INT32_MAX);
-		return NULL;
-	}
-	json_tokener_reset(p->tokener);
-	o = json_tokener_parse_ex(p->tokener, text, (int)len);
-	jerr = json_tokener_get_error(p->tokener);
-	if (jerr == json_tokener_continue) {
-		snprintf(why, whysz, "not JSON: unexpected end of text");
-		goto bad;
-	}
-	if (jerr != json_tokener_success) {
-		snprintf(why, whysz, "not JSON: %s at offset %zu",
-		    json_tokener_error_desc(jerr),
-		    json_tokener_get_parse_end(p->tokener));
-		goto bad;
-	}
-	for (end = json_tokener_get_parse_end(p->tokener); end < len; end++)
-		if (strchr(" \t\r\n", text[end]) == NULL || text[end] == '\0') {
-			snprintf(why, whysz, "not JSON: text after the value "
-			    "at offset %zu", end);
-			goto bad;
-		}
-	if (o == NULL)
-		snprintf(why, whysz, "a JSON null");
-	return o;
-bad:
-	json_object_put(o);
-	return NULL;
-}
-
-int
-slp_terminating(struct poster *p)
-{
-	if (!p->term && sig_read() != 0) {
-		log_info("signal received: finishing the current cluster");
-		p->term = 1;
-	}
-	return p->term;
-}
-
-int
-slp_wait(struct poster *p, int64_t ms)
-{
-	struct pollfd pfd;
-	int64_t end = time_mono_ms() + ms, left;
-
-	while (!slp_terminating(p)) {
-		metrics_tick(p, 0);
-		if ((left = end - time_mono_ms()) <= 0)
-			return 0;
-		pfd.fd = sig_fd();
-		pfd.events = POLLIN;
-		/* Wakes up for the metrics during a long backoff. */
-		if (poll(&pfd, 1, left > IDLE_MS ? IDLE_MS : (int)left) ==
-		    -1 && errno != EINTR)
-			log_fatal(EX_SOFTWARE, "poll: %s", strerror(errno));
-	}
-	return -1;
-}
-
-void
-slp_excerpt(const char *s, size_t n, size_t max, char *out, size_t outsz)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	struct buf b;
-	size_t i, k;
-
-	buf_init_fixed(&b, out, outsz);
-	for (i = 0; i < n && b.len < max && !b.trunc; i += k) {
-		k = 1;
-		if (u[i] < 0x20 || u[i] == 0x7f) {
-			if (b.len > 0 && b.data[b.len - 1] != ' ')
-				buf_putc(&b, ' ');
-			continue;
-		}
-		if (u[i] >= 0x80) {
-			k = u[i] >= 0xf0 ? 4 : u[i] >= 0xe0 ? 3 : 2;
-			if (k > n - i || !utf8_valid(s + i, k)) {
-				buf_putc(&b, '?');
-				k = 1;
-				continue;
-			}
-			if (b.len + k > max)
-				break;
-		}
-		buf_add(&b, s + i, k);
-	}
-	while (b.len > 0 && b.data[b.len - 1] == ' ')
-		b.data[--b.len] = '\0';
-	if (i < n && b.len + 3 < outsz)
-		buf_puts(&b, "...");
-}
-
 /* Waits for input or a signal; returns -1 when reading must stop. */
 static int
 wait_input(struct poster *p)
@@ -267,12 +156,12 @@ wait_input(struct poster *p)
 	pfd[0].fd = sig_fd();
 	pfd[1].fd = p->in.fd;
 	pfd[0].events = pfd[1].events = POLLIN;
-	if (poll(pfd, 2, IDLE_MS) == -1) {
+	if (poll(pfd, 2, SLP_IDLE_MS) == -1) {
 		if (errno == EINTR)
 			return 0;
 		log_fatal(EX_SOFTWARE, "poll: %s", strerror(errno));
 	}
-	metrics_tick(p, 0);
+	slp_metrics_tick(p, 0);
 	if (slp_terminating(p))
 		return -1;
 	if (pfd[1].revents == 0)
@@ -629,38 +518,4 @@ out_failed(struct poster *p)
 	else
 		log_error("unable to write stdout: %s", strerror(errno));
 	p->out_dead = 1;
-}
-
-/*
- * Writes the metrics file when forced (at exit), or when METRICS_MS have
- * passed since the last write and a counter changed (or nothing was
- * written yet).  The input wait and slp_wait call it at least every
- * IDLE_MS, so the file is current within about METRICS_MS + IDLE_MS
- * (or one HTTP request, which has its own timeout).
- */
-static void
-metrics_tick(struct poster *p, int force)
-{
-	const char *path = p->cfg->metrics_file;
-	int i, changed = !metrics_once;
-
-	if (path == NULL || (!force && time_mono_ms() < p->metrics_next))
-		return;
-	for (i = 0; i < M_NMETRICS; i++)
-		if (p->m[i].value != metrics_written[i])
-			changed = 1;
-	if (!force && !changed && !p->metrics_failed)
-		return;
-	p->metrics_next = time_mono_ms() + METRICS_MS;
-	if (metrics_write(path, METRICS_PREFIX, p->m, M_NMETRICS) == -1) {
-		if (!p->metrics_failed)
-			log_warn("unable to write %s: %s", path,
-			    strerror(errno));
-		p->metrics_failed = 1;
-		return;
-	}
-	p->metrics_failed = 0;
-	metrics_once = 1;
-	for (i = 0; i < M_NMETRICS; i++)
-		metrics_written[i] = p->m[i].value;
 }

@@ -36,6 +36,10 @@
 #define SLP_JSON_DEPTH		10001	/* nesting accepted in any JSON text: as
 					 * db-writer and differ, 10000 + the line */
 #define SLP_RENDERER_TIMEOUT_MS	10000L	/* unless --timeout is given */
+#define SLP_IDLE_MS		1000	/* longest wait for input or a signal */
+#define SLP_METRICS_MS		2000	/* least time between two metrics
+					 * writes */
+#define SLP_METRICS_PREFIX	"ccx_notification_service_service_log_"
 
 /* The settings, as read from the flags, the environment and defaults. */
 struct config {
@@ -136,7 +140,7 @@ void	poster_open(struct poster *, const struct config *);
 void	poster_run(struct poster *);
 int	poster_close(struct poster *);
 
-/* run.c: helpers for the other modules. */
+/* util.c: helpers for the other modules; it calls none of them. */
 /* Parses text as one JSON value followed by nothing but blanks; returns
  * it (the caller owns it) or NULL with the reason in why. */
 struct json_object *slp_parse(struct poster *, const char *, size_t,
@@ -149,6 +153,14 @@ int	slp_wait(struct poster *, int64_t ms);
 /* A printable excerpt of s[0..n) in out: at most max bytes, valid UTF-8,
  * control characters as spaces. */
 void	slp_excerpt(const char *, size_t, size_t max, char *out, size_t);
+/* The wait before retry number n (1, 2, ...): exponential backoff with
+ * jitter, or the response's Retry-After if longer (capped).  token.c and
+ * post.c both use it. */
+int64_t	slp_backoff_ms(const struct config *, int n,
+	    const struct http_response *);
+/* Writes the metrics file when due (SLP_METRICS_MS) or when force is set;
+ * a failure is logged once and tried again at the next call. */
+void	slp_metrics_tick(struct poster *, int force);
 
 /* token.c */
 /* Returns the access token (owned by the poster), fetched when there is
@@ -175,9 +187,5 @@ const char *entry_severity(int64_t total_risk);
  * Contract G 8.3; returns 0, or -1 with the reason in err. */
 int	post_entry(struct poster *, struct cluster *, const char *body,
 	    size_t len, char *err, size_t errsz);
-/* The wait before retry number n (1, 2, ...): exponential backoff with
- * jitter, or the response's Retry-After if longer (capped). */
-int64_t	post_backoff_ms(const struct config *, int n,
-	    const struct http_response *);
 
 #endif

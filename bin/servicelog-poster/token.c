@@ -105,7 +105,7 @@ fetch(struct poster *p, char *err, size_t errsz)
 			break;
 		}
 		log_warn("%s; trying again", err);
-		if (slp_wait(p, post_backoff_ms(cfg, n, &resp)) == -1) {
+		if (slp_wait(p, slp_backoff_ms(cfg, n, &resp)) == -1) {
 			rc = -1;
 			break;
 		}

@@ -1,0 +1,221 @@
+/*
+ * util: what the modules of servicelog-poster share (see slp.h).
+ *
+ * The JSON parser of responses and lines, the termination check, the
+ * interruptible wait and the backoff between attempts, the excerpt of a
+ * response body for the log, and the metrics file.  This file calls
+ * nothing of run.c, render.c, token.c or post.c: they all call it.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "buf.h"
+#include "log.h"
+#include "sig.h"
+#include "slp.h"
+#include "timeutil.h"
+
+#define LONGEST_WAIT_MS	(3600LL * 1000)
+
+static int64_t	retry_after_ms(const struct http_response *);
+
+/* The counters last written to the metrics file (one file a process). */
+static uint64_t metrics_written[M_NMETRICS];
+static int metrics_once;		/* the file was written at least once */
+
+struct json_object *
+slp_parse(struct poster *p, const char *text, size_t len, char *why,
+    size_t whysz)
+{
+	struct json_object *o;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	if (len > INT32_MAX) {
+		snprintf(why, whysz, "not JSON: longer than %d bytes",
+		    INT32_MAX);
+		return NULL;
+	}
+	json_tokener_reset(p->tokener);
+	o = json_tokener_parse_ex(p->tokener, text, (int)len);
+	jerr = json_tokener_get_error(p->tokener);
+	if (jerr == json_tokener_continue) {
+		snprintf(why, whysz, "not JSON: unexpected end of text");
+		goto bad;
+	}
+	if (jerr != json_tokener_success) {
+		snprintf(why, whysz, "not JSON: %s at offset %zu",
+		    json_tokener_error_desc(jerr),
+		    json_tokener_get_parse_end(p->tokener));
+		goto bad;
+	}
+	for (end = json_tokener_get_parse_end(p->tokener); end < len; end++)
+		if (strchr(" \t\r\n", text[end]) == NULL || text[end] == '\0') {
+			snprintf(why, whysz, "not JSON: text after the value "
+			    "at offset %zu", end);
+			goto bad;
+		}
+	if (o == NULL)
+		snprintf(why, whysz, "a JSON null");
+	return o;
+bad:
+	json_object_put(o);
+	return NULL;
+}
+
+int
+slp_terminating(struct poster *p)
+{
+	if (!p->term && sig_read() != 0) {
+		log_info("signal received: finishing the current cluster");
+		p->term = 1;
+	}
+	return p->term;
+}
+
+int
+slp_wait(struct poster *p, int64_t ms)
+{
+	struct pollfd pfd;
+	int64_t end = time_mono_ms() + ms, left;
+
+	while (!slp_terminating(p)) {
+		slp_metrics_tick(p, 0);
+		if ((left = end - time_mono_ms()) <= 0)
+			return 0;
+		pfd.fd = sig_fd();
+		pfd.events = POLLIN;
+		/* Wakes up for the metrics during a long backoff. */
+		if (poll(&pfd, 1, left > SLP_IDLE_MS ? SLP_IDLE_MS :
+		    (int)left) == -1 && errno != EINTR)
+			log_fatal(EX_SOFTWARE, "poll: %s", strerror(errno));
+	}
+	return -1;
+}
+
+int64_t
+slp_backoff_ms(const struct config *cfg, int n,
+    const struct http_response *resp)
+{
+	int64_t ms = cfg->retry_base_ms, ra;
+
+	while (--n > 0 && ms < LONGEST_WAIT_MS)
+		ms *= 2;
+	if (ms > LONGEST_WAIT_MS)
+		ms = LONGEST_WAIT_MS;
+	ms = ms * (75 + (int64_t)arc4random_uniform(51)) / 100;
+	if ((ra = retry_after_ms(resp)) >= 0) {
+		if (ra > cfg->retry_after_max_ms)
+			ra = cfg->retry_after_max_ms;
+		if (ra > ms)
+			ms = ra;
+	}
+	return ms;
+}
+
+/*
+ * The Retry-After of an HTTP error response in ms (delay-seconds or an
+ * HTTP-date), or -1 when it has none.
+ */
+static int64_t
+retry_after_ms(const struct http_response *resp)
+{
+	char v[128];
+	const char *errstr;
+	long long s;
+	struct tm tm;
+	char *end;
+	time_t t;
+
+	if (resp->status < 400 ||
+	    http_response_header(resp, "Retry-After", v, sizeof(v)) == -1)
+		return -1;
+	s = strtonum(v, 0, LONGEST_WAIT_MS / 1000, &errstr);
+	if (errstr == NULL)
+		return s * 1000;
+	if (strspn(v, "0123456789") == strlen(v) && v[0] != '\0')
+		return LONGEST_WAIT_MS;		/* too large */
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
+	    *end != '\0')
+		return -1;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	t -= time(NULL);
+	if (t <= 0)
+		return 0;
+	return t > LONGEST_WAIT_MS / 1000 ? LONGEST_WAIT_MS :
+	    (int64_t)t * 1000;
+}
+
+void
+slp_excerpt(const char *s, size_t n, size_t max, char *out, size_t outsz)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	struct buf b;
+	size_t i, k;
+
+	buf_init_fixed(&b, out, outsz);
+	for (i = 0; i < n && b.len < max && !b.trunc; i += k) {
+		k = 1;
+		if (u[i] < 0x20 || u[i] == 0x7f) {
+			if (b.len > 0 && b.data[b.len - 1] != ' ')
+				buf_putc(&b, ' ');
+			continue;
+		}
+		if (u[i] >= 0x80) {
+			k = u[i] >= 0xf0 ? 4 : u[i] >= 0xe0 ? 3 : 2;
+			if (k > n - i || !utf8_valid(s + i, k)) {
+				buf_putc(&b, '?');
+				k = 1;
+				continue;
+			}
+			if (b.len + k > max)
+				break;
+		}
+		buf_add(&b, s + i, k);
+	}
+	while (b.len > 0 && b.data[b.len - 1] == ' ')
+		b.data[--b.len] = '\0';
+	if (i < n && b.len + 3 < outsz)
+		buf_puts(&b, "...");
+}
+
+/*
+ * Writes the metrics file when forced (at exit), or when SLP_METRICS_MS
+ * have passed since the last write and a counter changed (or nothing was
+ * written yet).  The input wait and slp_wait call it at least every
+ * SLP_IDLE_MS, so the file is current within about SLP_METRICS_MS +
+ * SLP_IDLE_MS (or one HTTP request, which has its own timeout).
+ */
+void
+slp_metrics_tick(struct poster *p, int force)
+{
+	const char *path = p->cfg->metrics_file;
+	int i, changed = !metrics_once;
+
+	if (path == NULL || (!force && time_mono_ms() < p->metrics_next))
+		return;
+	for (i = 0; i < M_NMETRICS; i++)
+		if (p->m[i].value != metrics_written[i])
+			changed = 1;
+	if (!force && !changed && !p->metrics_failed)
+		return;
+	p->metrics_next = time_mono_ms() + SLP_METRICS_MS;
+	if (metrics_write(path, SLP_METRICS_PREFIX, p->m, M_NMETRICS) == -1) {
+		if (!p->metrics_failed)
+			log_warn("unable to write %s: %s", path,
+			    strerror(errno));
+		p->metrics_failed = 1;
+		return;
+	}
+	p->metrics_failed = 0;
+	metrics_once = 1;
+	for (i = 0; i < M_NMETRICS; i++)
+		metrics_written[i] = p->m[i].value;
+}
