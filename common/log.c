@@ -51,6 +51,12 @@ log_set_format_name(const char *name)
 	return 0;
 }
 
+int
+log_get_format(void)
+{
+	return lg.format;
+}
+
 void
 log_quieter(void)
 {

@@ -20,6 +20,8 @@ void	log_set_level(int level);
 int	log_get_level(void);
 /* Returns 0, or -1 when name is neither "text" nor "json". */
 int	log_set_format_name(const char *name);
+/* LOG_TEXT or LOG_JSON. */
+int	log_get_format(void);
 /* -q lowers and -v raises the level by one step. */
 void	log_quieter(void);
 void	log_louder(void);

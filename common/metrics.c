@@ -1,9 +1,12 @@
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "metrics.h"
+#include "timeutil.h"
 
 void
 metrics_format(struct buf *b, const char *prefix, const struct metric *m,
@@ -50,4 +53,55 @@ metrics_write(const char *path, const char *prefix, const struct metric *m,
 out:
 	buf_free(&b);
 	return rc;
+}
+
+int
+metrics_refresh(struct metrics_timer *t, const char *path, const char *prefix,
+    const struct metric *m, size_t n, int force)
+{
+	int64_t now = time_mono_ms();
+	size_t i, nt = n < METRICS_MAX ? n : METRICS_MAX;
+	int changed = 0;
+
+	if (path == NULL)
+		return 0;
+	for (i = 0; i < nt; i++)
+		if (m[i].value != t->written[i])
+			changed = 1;
+	t->due_ms = 0;
+	if (!force && t->last_ms != 0) {
+		if (!changed && !t->failed && (t->idle_ms == 0 ||
+		    now - t->last_ms < t->idle_ms)) {
+			if (t->idle_ms != 0)
+				t->due_ms = t->last_ms + t->idle_ms;
+			return 0;
+		}
+		if (now - t->last_ms < METRICS_MS) {
+			t->due_ms = t->last_ms + METRICS_MS;
+			return 0;
+		}
+	}
+	t->last_ms = now;
+	if (metrics_write(path, prefix, m, n) == -1) {
+		if (!t->failed)
+			log_warn("unable to write metrics to %s: %s", path,
+			    strerror(errno));
+		t->failed = 1;
+		t->due_ms = now + METRICS_MS;
+		return -1;
+	}
+	t->failed = 0;
+	for (i = 0; i < nt; i++)
+		t->written[i] = m[i].value;
+	if (t->idle_ms != 0)
+		t->due_ms = now + t->idle_ms;
+	return 0;
+}
+
+int64_t
+metrics_timer_wait(const struct metrics_timer *t, int64_t now)
+{
+	if (t->due_ms == 0)
+		return -1;
+	return t->due_ms > now ? t->due_ms - now : 0;
 }

@@ -27,8 +27,6 @@ void	metrics_format(struct buf *, const char *prefix,
 int	metrics_write(const char *path, const char *prefix,
 	    const struct metric *, size_t n);
 
-#endif
-
 /*
  * Pushes the counters to a Prometheus Pushgateway: PUT
  * <gateway>/metrics/job/<job> with the text format (libcurl, 5 s timeout),
@@ -42,3 +40,31 @@ int	metrics_write(const char *path, const char *prefix,
  */
 int	metrics_push(const char *gateway, const char *job, const char *prefix,
 	    const struct metric *, size_t n, char *err, size_t errsz);
+
+#define METRICS_MS	2000	/* a changed counter is in the file within */
+#define METRICS_MAX	32	/* counters a timer follows */
+
+/*
+ * When to rewrite a metrics file, the same in every program: the first
+ * time, then when a counter changed but at most every METRICS_MS, after a
+ * failed write METRICS_MS later (warned once), every idle_ms (0: never)
+ * when nothing changed, and always when forced (at exit).  Zero it, set
+ * idle_ms, and call metrics_refresh from every round of the program's loop;
+ * metrics_timer_wait says how long that loop may sleep.
+ */
+struct metrics_timer {
+	uint64_t	 written[METRICS_MAX];	/* the values last written */
+	int64_t		 last_ms;		/* 0: never written */
+	int64_t		 due_ms;		/* a write is due; 0: none */
+	int64_t		 idle_ms;
+	int		 failed;
+};
+
+/* Writes path (NULL: nothing to do) when due or forced; n <= METRICS_MAX.
+ * Returns 0, or -1 when a write failed (warned the first time). */
+int	metrics_refresh(struct metrics_timer *, const char *path,
+	    const char *prefix, const struct metric *, size_t n, int force);
+/* Milliseconds until a write is due from now, 0 if overdue, -1 if none. */
+int64_t	metrics_timer_wait(const struct metrics_timer *, int64_t now_ms);
+
+#endif

@@ -159,30 +159,30 @@ test_expect_success 'usage errors are 64' '
 	test_expect_code 64 slp --bogus </dev/null &&
 	test_expect_code 64 slp extra </dev/null &&
 	test_expect_code 64 slp --timeout abc </dev/null 2>err &&
-	test_grep "timeout \"abc\" is invalid" err &&
+	test_grep -- "--timeout \"abc\": not a duration" err &&
 	test_expect_code 64 slp --timeout 0 </dev/null &&
 	test_expect_code 64 slp --retries 11 </dev/null &&
 	test_expect_code 64 slp -n x </dev/null &&
 	test_expect_code 64 slp -n 9 </dev/null 2>err &&
 	test_grep "readiness fd 9 is not open" err &&
-	test_expect_code 64 slp --log-format xml </dev/null
+	test_expect_code 64 slp --log-format xml </dev/null &&
+	test_expect_code 64 servicelog-poster --client-id x </dev/null 2>err &&
+	test_grep "no renderer url: use --renderer-url or set CCX_SERVICELOG_RENDERER_URL" err
 '
 
 test_expect_success 'configuration errors are 78' '
 	test_expect_code 78 slp --renderer-url localhost:8083 </dev/null 2>err &&
-	test_grep "renderer-url \"localhost:8083\" has no http:// or https:// scheme" err &&
+	test_grep -- "--renderer-url \"localhost:8083\": no http:// or https:// scheme" err &&
 	test_expect_code 78 slp --url api.openshift.com/x </dev/null &&
 	test_expect_code 78 slp --token-url "" </dev/null &&
 	test_expect_code 78 env CCX_SERVICELOG_RENDERER_URL=localhost \
 		servicelog-poster --client-id x </dev/null 2>err &&
-	test_grep "CCX_SERVICELOG_RENDERER_URL \"localhost\" has no" err &&
-	test_expect_code 78 servicelog-poster --client-id x </dev/null 2>err &&
-	test_grep "no renderer URL" err &&
+	test_grep -- "--renderer-url \"localhost\" (from CCX_SERVICELOG_RENDERER_URL): no http" err &&
 	test_expect_code 78 slp --client-id "" </dev/null 2>err &&
 	test_grep "no client id" err &&
 	(CCX_SERVICELOG_TIMEOUT=abc && export CCX_SERVICELOG_TIMEOUT &&
 	 test_expect_code 78 slp </dev/null 2>err) &&
-	test_grep "CCX_SERVICELOG_TIMEOUT \"abc\" is invalid" err &&
+	test_grep -- "--timeout \"abc\" (from CCX_SERVICELOG_TIMEOUT): not a duration" err &&
 	(CCX_SERVICELOG_LOG_FORMAT=xml && export CCX_SERVICELOG_LOG_FORMAT &&
 	 test_expect_code 78 slp </dev/null)
 '

@@ -6,13 +6,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include <json.h>
@@ -23,13 +21,13 @@
 #include "lineio.h"
 #include "log.h"
 #include "metrics.h"
+#include "prog.h"
 #include "sig.h"
 #include "timeutil.h"
 
 #define OUT_HIGH	(4u << 20)	/* pause fetching at this much output */
 #define OUT_LOW		(1u << 20)	/* resume below this much */
-#define METRICS_MS	5000		/* rewrite a changed metrics file */
-#define METRICS_IDLE_MS	60000		/* rewrite an unchanged one */
+#define METRICS_IDLE_MS	60000		/* rewrite an unchanged metrics file */
 #define COMMITTED_MS	10000		/* wait for the committed offsets */
 
 /* One record written downstream and not yet acknowledged. */
@@ -75,12 +73,69 @@ struct reader {
 	int		 ack_eof;
 	int		 out_closed;
 	int		 fatal;
-	int		 ready_fd;
 	int		 qpipe[2];	/* consumer queue not empty */
 	const char	*metrics_file;
-	int64_t		 metrics_ms;
+	struct metrics_timer mtimer;
 	struct metric	 metrics[M_NMETRICS];
-	uint64_t	 metrics_seen[M_NMETRICS];	/* as last written */
+};
+
+enum {
+	S_ACK_PATH, S_BROKERS, S_DRAIN, S_PROPERTY_FILE, S_GROUP,
+	S_MAX_IN_FLIGHT, S_READY, S_TOPIC, S_PROPERTY, S_METRICS_FILE,
+	S_NSETTINGS
+};
+
+static struct prog_setting settings[S_NSETTINGS] = {
+	[S_ACK_PATH] = { .name = "ack-path", .letter = 'a', .arg = "ackpath",
+	    .help = "read ack lines from this FIFO or file (a number: an open "
+	    "fd); without it, a record written is acknowledged" },
+	[S_BROKERS] = { .name = "brokers", .letter = 'b', .required = 1,
+	    .arg = "brokers", .help = "the bootstrap brokers, host:port,..." },
+	[S_DRAIN] = { .name = "drain-time", .letter = 'D', .def = "30",
+	    .type = PROG_DURATION, .min = 0, .max = 3600, .unit = 1000,
+	    .arg = "drain-seconds", .help = "how long to wait for the "
+	    "outstanding acks on a revocation and at exit" },
+	[S_PROPERTY_FILE] = { .name = "property-file", .letter = 'F',
+	    .type = PROG_LIST, .arg = "propfile",
+	    .help = "librdkafka properties, prop=val a line" },
+	[S_GROUP] = { .name = "group", .letter = 'G', .required = 1,
+	    .arg = "group", .help = "the consumer group" },
+	[S_MAX_IN_FLIGHT] = { .name = "max-in-flight", .letter = 'm',
+	    .def = "10000", .type = PROG_INT, .min = 1, .max = 10000000,
+	    .arg = "max-in-flight",
+	    .help = "the most records written and not yet acknowledged" },
+	[S_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD,
+	    .arg = "fd", .help = "write a newline to fd once subscribed" },
+	[S_TOPIC] = { .name = "topic", .letter = 't', .type = PROG_LIST,
+	    .required = 1, .arg = "topic", .help = "a topic to subscribe to "
+	    "(^ starts a regular expression)" },
+	[S_PROPERTY] = { .name = "property", .letter = 'X', .type = PROG_LIST,
+	    .arg = "prop=val", .help = "a librdkafka property; -X and -F "
+	    "apply in the order given" },
+	[S_METRICS_FILE] = { .name = "metrics-file", .arg = "path",
+	    .help = "write the counters there (Prometheus text format)" },
+};
+
+static const char *const usage[] = {
+	"[-qv] -b brokers -G group -t topic [-t topic ...]",
+	"    [-X prop=val ...] [-F propfile] [-a ackpath] [-m max-in-flight]",
+	"    [-D drain-seconds] [-n fd] [--log-format text|json] "
+	"[--metrics-file path]",
+	NULL
+};
+
+static const enum exit_condition exits[] = {
+	EXITC_OK, EXITC_BAD_FLAG, EXITC_SERVICE_DOWN, EXITC_NOMEM,
+	EXITC_POLL_FAILED, EXITC_SYSTEM, EXITC_DOWNSTREAM_GONE,
+	EXITC_COMMIT_FAILED, EXITC_BAD_VALUE, EXITC_END
+};
+
+static struct prog P = {
+	.name = "kafka-reader",
+	.about = "Writes a record line for every Kafka record of the topics; "
+	    "commits only offsets acknowledged on the ack channel.",
+	.usage = usage, .settings = settings, .nsettings = S_NSETTINGS,
+	.exits = exits,
 };
 
 static const struct metric metric_defs[M_NMETRICS] = {
@@ -104,8 +159,8 @@ static const struct metric metric_defs[M_NMETRICS] = {
 	    "gauge", 0 },
 };
 
-static void	usage(void) __attribute__((noreturn));
-static void	configure(struct reader *, int, char **);
+static rd_kafka_conf_t *consumer_conf(void);
+static void	consumer_open(struct reader *);
 static struct part *find_part(struct reader *, const char *, int32_t);
 static void	track(struct reader *, struct part *, int64_t);
 static void	settle(struct reader *, struct part *);
@@ -129,17 +184,6 @@ static void	run(struct reader *);
 static int	shutdown_reader(struct reader *);
 static void	open_acks(struct reader *);
 static void	metrics_flush(struct reader *, int);
-
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: kafka-reader [-qv] -b brokers -G group -t topic [-t topic ...]\n"
-	    "                    [-X prop=val ...] [-F propfile] [-a ackpath]\n"
-	    "                    [-m max-in-flight] [-D drain-seconds] [-n fd]\n"
-	    "                    [--log-format text|json] [--metrics-file path]\n");
-	exit(EX_USAGE);
-}
 
 static struct part *
 find_part(struct reader *r, const char *topic, int32_t partition)
@@ -167,7 +211,7 @@ add_part(struct reader *r, const char *topic, int32_t partition)
 	if (i == r->nparts) {
 		p = reallocarray(r->parts, r->nparts + 1, sizeof(*p));
 		if (p == NULL)
-			log_fatal(EX_OSERR, "unable to allocate partitions");
+			log_fatal(EXIT_NOMEM, "unable to allocate partitions");
 		r->parts = p;
 		r->nparts++;
 		memset(&r->parts[i], 0, sizeof(*p));
@@ -177,7 +221,7 @@ add_part(struct reader *r, const char *topic, int32_t partition)
 	free(p->q);
 	memset(p, 0, sizeof(*p));
 	if ((p->topic = strdup(topic)) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate a partition");
+		log_fatal(EXIT_NOMEM, "unable to allocate a partition");
 	p->partition = partition;
 	p->store = -1;
 	p->last = -1;
@@ -205,7 +249,7 @@ track(struct reader *r, struct part *p, int64_t offset)
 	if (p->n == p->cap) {
 		ncap = p->cap ? p->cap * 2 : 64;
 		if ((q = reallocarray(NULL, ncap, sizeof(*q))) == NULL)
-			log_fatal(EX_OSERR, "unable to allocate the ack window");
+			log_fatal(EXIT_NOMEM, "unable to allocate the ack window");
 		for (i = 0; i < p->n; i++)
 			q[i] = p->q[(p->head + i) % p->cap];
 		free(p->q);
@@ -484,7 +528,7 @@ pump(struct reader *r, int ms)
 	pfd[n++].events = POLLIN;
 	if (poll(pfd, (nfds_t)n, ms) == -1) {
 		if (errno != EINTR)
-			log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+			log_fatal(EXIT_POLL_FAILED, "poll: %s", strerror(errno));
 		/* Interrupted: no events; the signal shows on its pipe. */
 		for (int i = 0; i < n; i++)
 			pfd[i].revents = 0;
@@ -551,7 +595,7 @@ read_committed(struct reader *r, const rd_kafka_topic_partition_list_t *l)
 	int i;
 
 	if ((c = rd_kafka_topic_partition_list_copy(l)) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate a partition list");
+		log_fatal(EXIT_NOMEM, "unable to allocate a partition list");
 	err = rd_kafka_committed(r->rk, c, COMMITTED_MS);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
 		log_warn("unable to read the committed offsets: %s; a gap "
@@ -697,7 +741,7 @@ shutdown_reader(struct reader *r)
 		r->metrics[M_COMMITS].value++;
 	else if (err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
 		log_error("unable to commit offsets: %s", rd_kafka_err2str(err));
-		rc = EX_TEMPFAIL;
+		rc = EXIT_COMMIT_FAILED;
 	}
 	r->drain_ms = 0;	/* nothing more to wait for on revoke */
 	if (r->fatal) {
@@ -713,9 +757,9 @@ shutdown_reader(struct reader *r)
 		rd_kafka_destroy(r->rk);
 	}
 	if (r->fatal)
-		rc = EX_UNAVAILABLE;
+		rc = EXIT_SERVICE_DOWN;
 	else if (!r->term && !sig_pending_term() && (r->gone || r->ack_eof))
-		rc = EX_TEMPFAIL;
+		rc = EXIT_DOWNSTREAM_GONE;
 	return rc;
 }
 
@@ -739,7 +783,7 @@ open_acks(struct reader *r)
 		 */
 		fd = open(r->ackpath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd == -1)
-			log_fatal(EX_CONFIG, "unable to open %s: %s",
+			log_fatal(EXIT_BAD_VALUE, "unable to open %s: %s",
 			    r->ackpath, strerror(errno));
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -748,134 +792,99 @@ open_acks(struct reader *r)
 }
 
 /*
- * Rewrites the metrics file: at once the first time, then when a value
- * changed and METRICS_MS have passed, when METRICS_IDLE_MS have passed
- * (its time stamp says the reader is alive), and when forced (at exit).
- * Called from every round of fd work, records or not.
+ * Rewrites the metrics file (metrics_refresh): at once the first time, then
+ * within METRICS_MS of a change, every METRICS_IDLE_MS when nothing
+ * changed (its time stamp says the reader is alive), and when forced (at
+ * exit).  Called from every round of fd work, records or not.
  */
 static void
 metrics_flush(struct reader *r, int force)
 {
-	int64_t now = time_mono_ms(), age = now - r->metrics_ms;
-	int changed = 0;
-	size_t i;
-
-	if (r->metrics_file == NULL)
-		return;
 	r->metrics[M_INFLIGHT].value = r->inflight;
-	for (i = 0; i < M_NMETRICS; i++)
-		if (r->metrics[i].value != r->metrics_seen[i])
-			changed = 1;
-	if (!force && r->metrics_ms != 0 && age < METRICS_IDLE_MS &&
-	    !(changed && age >= METRICS_MS))
-		return;
-	r->metrics_ms = now;
-	if (metrics_write(r->metrics_file, "ccx_kafka_reader_", r->metrics,
-	    M_NMETRICS) == -1) {
-		log_warn("unable to write metrics to %s: %s", r->metrics_file,
-		    strerror(errno));
-		return;
-	}
-	for (i = 0; i < M_NMETRICS; i++)
-		r->metrics_seen[i] = r->metrics[i].value;
+	(void)metrics_refresh(&r->mtimer, r->metrics_file, "ccx_kafka_reader_",
+	    r->metrics, M_NMETRICS, force);
 }
 
-static void
-configure(struct reader *r, int argc, char **argv)
+/*
+ * The consumer's configuration: our defaults, -X and -F in the order
+ * given, then what cannot be changed.  A secret given with -X works, with
+ * a warning: the process list shows it.
+ */
+static rd_kafka_conf_t *
+consumer_conf(void)
 {
-	static const struct option longopts[] = {
-		{ "log-format", required_argument, NULL, 'L' },
-		{ "metrics-file", required_argument, NULL, 'M' },
-		{ NULL, 0, NULL, 0 }
-	};
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	rd_kafka_topic_partition_list_t *topics;
-	rd_kafka_queue_t *cq;
-	const char *brokers = NULL, *group = NULL, *e;
-	char err[512];
-	int ch;
+	rd_kafka_conf_t *conf;
+	const char *v;
+	char err[512], key[256];
+	size_t i, k;
 
-	topics = rd_kafka_topic_partition_list_new(1);
+	if ((conf = rd_kafka_conf_new()) == NULL)
+		log_fatal(EXIT_NOMEM, "unable to allocate a configuration");
 	kconf_set(conf, "enable.auto.commit=true", err, sizeof(err));
 	kconf_set(conf, "auto.offset.reset=latest", err, sizeof(err));
-	while ((ch = getopt_long(argc, argv, "a:b:D:F:G:m:n:qt:vX:", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'a': r->ackpath = optarg; break;
-		case 'b': brokers = optarg; break;
-		case 'D':
-			r->drain_ms = strtonum(optarg, 0, 3600, &e) * 1000;
-			if (e != NULL)
-				log_fatal(EX_USAGE, "drain time %s is %s",
-				    optarg, e);
-			break;
-		case 'F':
-			if (kconf_file(conf, optarg, err, sizeof(err)) == -1)
-				log_fatal(EX_CONFIG, "%s", err);
-			break;
-		case 'G': group = optarg; break;
-		case 'm':
-			r->max_inflight = (size_t)strtonum(optarg, 1, 10000000,
-			    &e);
-			if (e != NULL)
-				log_fatal(EX_USAGE, "max in flight %s is %s",
-				    optarg, e);
-			break;
-		case 'n':
-			r->ready_fd = (int)strtonum(optarg, 0, 1024, &e);
-			if (e != NULL || fcntl(r->ready_fd, F_GETFD) == -1)
-				log_fatal(EX_USAGE, "readiness fd %s is not "
-				    "an open descriptor", optarg);
-			break;
-		case 'q': log_quieter(); break;
-		case 't':
-			rd_kafka_topic_partition_list_add(topics, optarg,
-			    RD_KAFKA_PARTITION_UA);
-			break;
-		case 'v': log_louder(); break;
-		case 'X':
-			if (kconf_set(conf, optarg, err, sizeof(err)) == -1)
-				log_fatal(EX_CONFIG, "-X: %s", err);
-			break;
-		case 'L':
-			if (log_set_format_name(optarg) == -1)
-				log_fatal(EX_USAGE, "unknown log format %s",
-				    optarg);
-			break;
-		case 'M': r->metrics_file = optarg; break;
-		default: usage();
-		}
+	for (i = 0; prog_item(&P, i, &k, &v); i++) {
+		if (k == S_PROPERTY_FILE && kconf_file(conf, v, err,
+		    sizeof(err)) == -1)
+			log_fatal(EXIT_BAD_VALUE, "%s", err);
+		if (k != S_PROPERTY)
+			continue;
+		if (kconf_set(conf, v, err, sizeof(err)) == -1)
+			log_fatal(EXIT_BAD_VALUE, "-X: %s", err);
+		snprintf(key, sizeof(key), "%.*s", (int)strcspn(v, "="), v);
+		if (kconf_is_secret(key))
+			log_warn("-X %s: a secret on the command line shows in "
+			    "the process list; use -F", key);
 	}
-	if (optind != argc || brokers == NULL || group == NULL ||
-	    topics->cnt == 0)
-		usage();
 	if (kconf_set(conf, "enable.auto.offset.store=false", err,
 	    sizeof(err)) == -1 ||
-	    rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
-	    sizeof(err)) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err)) !=
-	    RD_KAFKA_CONF_OK)
-		log_fatal(EX_CONFIG, "%s", err);
+	    rd_kafka_conf_set(conf, "bootstrap.servers",
+	    settings[S_BROKERS].value, err, sizeof(err)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "group.id", settings[S_GROUP].value, err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK)
+		log_fatal(EXIT_BAD_VALUE, "%s", err);
+	return conf;
+}
+
+/* Creates the consumer, its wake-up pipe, and subscribes to the topics. */
+static void
+consumer_open(struct reader *r)
+{
+	rd_kafka_conf_t *conf = consumer_conf();
+	rd_kafka_topic_partition_list_t *topics;
+	rd_kafka_queue_t *cq;
+	const char *v;
+	char err[512];
+	size_t i, k;
+
 	rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
 	rd_kafka_conf_set_opaque(conf, r);
 	if ((r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err,
 	    sizeof(err))) == NULL)
-		log_fatal(EX_CONFIG, "unable to create the consumer: %s", err);
+		log_fatal(EXIT_BAD_VALUE, "unable to create the consumer: %s",
+		    err);
 	rd_kafka_poll_set_consumer(r->rk);
 	/* The consumer queue wakes the poll loop through a pipe. */
 	cq = rd_kafka_queue_get_consumer(r->rk);
 	if (pipe2(r->qpipe, O_NONBLOCK | O_CLOEXEC) == -1)
-		log_fatal(EX_OSERR, "unable to make a pipe: %s", strerror(errno));
+		log_fatal(EXIT_SYSTEM, "unable to make a pipe: %s",
+		    strerror(errno));
 	rd_kafka_queue_io_event_enable(cq, r->qpipe[1], "1", 1);
 	rd_kafka_queue_destroy(cq);
+	topics = rd_kafka_topic_partition_list_new(
+	    (int)settings[S_TOPIC].count);
+	for (i = 0; prog_item(&P, i, &k, &v); i++)
+		if (k == S_TOPIC)
+			rd_kafka_topic_partition_list_add(topics, v,
+			    RD_KAFKA_PARTITION_UA);
 	if (rd_kafka_subscribe(r->rk, topics) != RD_KAFKA_RESP_ERR_NO_ERROR)
-		log_fatal(EX_CONFIG, "unable to subscribe");
+		log_fatal(EXIT_BAD_VALUE, "unable to subscribe");
 	rd_kafka_topic_partition_list_destroy(topics);
 }
 
 /*
- * Reads options, opens the ack channel, consumes until SIGTERM or until
- * downstream goes away, then commits what was acknowledged.
+ * Reads the settings, subscribes, opens the ack channel, consumes until
+ * SIGTERM or until downstream goes away, then commits what was
+ * acknowledged.
  */
 int
 main(int argc, char **argv)
@@ -885,23 +894,21 @@ main(int argc, char **argv)
 	size_t i;
 	int rc;
 
-	log_init(argv[0]);
+	prog_parse(&P, argc, argv);
 	memset(&r, 0, sizeof(r));
-	r.max_inflight = 10000;
-	r.drain_ms = 30000;
-	r.ready_fd = -1;
+	r.max_inflight = (size_t)settings[S_MAX_IN_FLIGHT].num;
+	r.drain_ms = settings[S_DRAIN].num;
+	r.ackpath = settings[S_ACK_PATH].value;
+	r.metrics_file = settings[S_METRICS_FILE].value;
+	r.mtimer.idle_ms = METRICS_IDLE_MS;
 	memcpy(r.metrics, metric_defs, sizeof(r.metrics));
 	buf_init(&r.out);
 	if (sig_setup(sigs) == -1)
-		log_fatal(EX_OSERR, "unable to set up signals");
-	configure(&r, argc, argv);
+		log_fatal(EXIT_SYSTEM, "unable to set up signals");
+	consumer_open(&r);
 	open_acks(&r);
 	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
-	if (r.ready_fd >= 0) {
-		(void)!write(r.ready_fd, "\n", 1);
-		close(r.ready_fd);
-	}
-
+	prog_ready(&P);
 	run(&r);
 	rc = shutdown_reader(&r);
 	close(r.qpipe[0]);
@@ -918,5 +925,6 @@ main(int argc, char **argv)
 		lineio_free(&r.acks);
 		close(r.ackfd);
 	}
+	prog_free(&P);
 	return rc;
 }

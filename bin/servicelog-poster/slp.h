@@ -46,7 +46,7 @@ struct config {
 	const char	*url;		/* Service Log cluster_logs URL */
 	const char	*token_url;
 	const char	*client_id;
-	char		*client_secret;	/* owned; never printed */
+	const char	*client_secret;	/* the frame's; never printed */
 	char		*renderer;	/* owned: server URL + endpoint */
 	const char	*created_by;
 	const char	*username;

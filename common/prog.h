@@ -1,0 +1,170 @@
+/*
+ * prog: the frame of every ccx-notify program.
+ *
+ * A program declares one static table of its settings (struct
+ * prog_setting: long name, short letter, environment variable, default,
+ * type, one line of help) and one struct prog naming it, its usage lines
+ * and the exit conditions it can end with (exitcodes.h).  prog_parse then
+ * does the rest: getopt_long over the table, the environment for what the
+ * command line did not give, the defaults, and the check of every value
+ * against its type, with messages that name the flag and the variable:
+ *
+ *	differ: error: --cooldown "x" (from CCX_DIFFER_COOLDOWN): ...
+ *
+ * Common to every program: -q and -v (log less, more), --log-format
+ * text|json, --help (usage and settings on stdout, exit 0), --version
+ * ("NAME (ccx-notify) VERSION", exit 0) and the hidden --exit-codes (the
+ * program's exit conditions, one "STATUS NAME what" a line, exit 0).
+ *
+ * The statuses (exitcodes.h): a bad command line (an unknown option, a
+ * missing argument or operand, a required setting not given, a value on
+ * the command line that is not of its type) is EXIT_BAD_FLAG, with the
+ * usage on stderr; a value of the environment or of prog_set that is not
+ * of its type is EXIT_BAD_VALUE, and so is a value of the right type that
+ * the program cannot use (prog_invalid), wherever it came from.
+ *
+ * Where a value comes from, first match: the command line (of a flag
+ * given twice, the last one), the environment, prog_set, the default.
+ * A secret (PROG_SECRET) never comes from the command line: it is read
+ * from the file its "file" setting names, else from its variable.
+ *
+ * The table is plain data: a front end may walk it (prog_nsettings,
+ * prog_setting) and give values (prog_set) between prog_args and
+ * prog_check, which prog_parse calls one after the other.
+ *
+ * Errors are fatal (log_fatal) and happen in prog_args, prog_check and
+ * prog_parse only; the table's strings are borrowed, never copied.
+ */
+#ifndef CCX_PROG_H
+#define CCX_PROG_H
+
+#include <stddef.h>
+
+#include "exitcodes.h"
+
+enum prog_type {
+	PROG_STRING,	/* any text */
+	PROG_INT,	/* a whole number from min to max, in num */
+	PROG_BOOL,	/* a flag without argument; a variable holds 1, true,
+			 * yes, on or 0, false, no, off, ""; num 0 or 1 */
+	PROG_DURATION,	/* a whole number of units (unit: ms a unit), or
+			 * with ms, s, m or h after it; min and max in units,
+			 * num in milliseconds */
+	PROG_CHOICE,	/* one of the words of arg ("text|json"), num its
+			 * index */
+	PROG_SECRET,	/* never on the command line: see above */
+	PROG_LIST,	/* a flag given any number of times (-X): each value
+			 * is an item, in command-line order (prog_item) */
+	PROG_FD,	/* an open file descriptor for readiness (-n), num;
+			 * -1 when not given (prog_ready) */
+};
+
+enum prog_source {
+	PROG_UNSET,	/* no value */
+	PROG_DEFAULT,
+	PROG_SET,	/* prog_set */
+	PROG_ENV,
+	PROG_ARGV,
+};
+
+struct prog_setting {
+	/* The declaration. */
+	const char	*name;		/* the long option, without "--" */
+	int		 letter;	/* the short option, or 0 */
+	const char	*env;		/* its environment variable, or NULL */
+	const char	*def;		/* the default as text, or NULL */
+	enum prog_type	 type;
+	long long	 min, max;	/* PROG_INT, PROG_DURATION */
+	long long	 unit;		/* PROG_DURATION: ms of one unit */
+	const char	*arg;		/* the argument in --help; PROG_CHOICE:
+					 * the words, "a|b" */
+	const char	*help;		/* one line */
+	const char	*file;		/* PROG_SECRET: the name of the setting
+					 * naming its file, or NULL */
+	int		 required;	/* a value must come from somewhere */
+
+	/* The outcome, set by the frame. */
+	const char	*value;		/* the text, or NULL */
+	enum prog_source source;
+	const char	*origin;	/* PROG_SET: where from, for messages */
+	long long	 num;		/* see the types */
+	size_t		 count;		/* PROG_LIST: items; else 0 or 1 */
+	int		 order;		/* argv position of its last flag */
+	int		 given_as;	/* the letter or 0 (--name), on argv */
+	char		*owned;		/* PROG_SECRET: the text read */
+};
+
+/* One value of a PROG_LIST setting. */
+struct prog_item {
+	size_t		 setting;	/* index in the program's table */
+	const char	*value;
+};
+
+struct prog {
+	const char		 *name;		/* "differ" */
+	const char		 *about;	/* what it does, one line */
+	const char *const	 *usage;	/* lines after "usage: NAME",
+						 * NULL-terminated */
+	struct prog_setting	 *settings;
+	size_t			  nsettings;
+	const char		 *log_env;	/* --log-format's variable */
+	int			  operands;	/* the most; -1: any */
+	int			  in_order;	/* options stop at the first
+						 * operand (getopt's '+') */
+	const enum exit_condition *exits;	/* ... EXITC_END */
+
+	/* The frame's. */
+	struct prog_setting	  logfmt;
+	struct prog_item	 *items;
+	size_t			  nitems, capitems;
+	int			  optind;	/* the first operand */
+	int			  checked;
+};
+
+/* prog_args, then prog_check; returns the index of the first operand. */
+int	prog_parse(struct prog *, int argc, char **argv);
+/* Reads the command line (exits on --help, --version, --exit-codes and on
+ * a bad flag); returns the index of the first operand. */
+int	prog_args(struct prog *, int argc, char **argv);
+/* Takes the environment and defaults, checks every value and sets the
+ * log format. */
+void	prog_check(struct prog *);
+
+/* Every setting, the program's then the frame's (log-format). */
+size_t	prog_nsettings(const struct prog *);
+struct prog_setting *prog_setting(struct prog *, size_t);
+struct prog_setting *prog_find(struct prog *, const char *name);
+/* Gives a value before prog_check, below the command line and the
+ * environment; origin says where it comes from ("ccx.toml: broker").
+ * Returns 0, or -1 for an unknown name, a PROG_LIST or after prog_check. */
+int	prog_set(struct prog *, const char *name, const char *value,
+	    const char *origin);
+
+/* Item i of the PROG_LIST values, in command-line order: returns 1 and
+ * sets *setting (an index in the table) and *value, or 0 past the last. */
+int	prog_item(const struct prog *, size_t i, size_t *setting,
+	    const char **value);
+
+/* Exits EXIT_BAD_VALUE: "--name "value" (from VAR): why" (a secret's
+ * value is never shown). */
+void	prog_invalid(const struct prog *, const struct prog_setting *,
+	    const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4), noreturn));
+/* Exits EXIT_BAD_FLAG with the usage on stderr: "no WHAT: use -x or set
+ * VAR". */
+void	prog_missing(const struct prog *, const struct prog_setting *,
+	    const char *what) __attribute__((noreturn));
+/* Prints the usage on stderr and exits EXIT_BAD_FLAG. */
+void	prog_usage(const struct prog *) __attribute__((noreturn));
+
+/* Reports readiness on the PROG_FD setting's descriptor, if one was
+ * given: writes a newline and closes it; once. */
+void	prog_ready(struct prog *);
+/* Closes stdout (a failure turns status 0 into EXIT_DOWNSTREAM_GONE,
+ * logged), frees what the frame holds (a secret's text is zeroed) and
+ * returns the status. */
+int	prog_finish(struct prog *, int status);
+/* Frees what the frame holds, without closing stdout. */
+void	prog_free(struct prog *);
+
+#endif
