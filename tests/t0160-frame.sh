@@ -5,7 +5,7 @@ test_description='the program frame (common/prog.c): --help, --version, bad flag
 . ./test-lib.sh
 
 SRC=$TEST_DIRECTORY/..
-PROGS="kafka-reader servicelog-poster"
+PROGS="differ kafka-reader servicelog-poster"
 
 # page PROG, main PROG: the man page and the main source file of PROG.
 page() {
@@ -111,6 +111,15 @@ test_expect_success 'a bad value exits 78 naming the flag and the variable' '
 	test_expect_code 78 servicelog-poster --renderer-url http://r \
 		--client-id c --url ftp://x </dev/null 2>err &&
 	test_grep -- "--url \"ftp://x\": no http:// or https:// scheme" err &&
+	test_expect_code 78 env CCX_DIFFER_NO_SAME=maybe differ -T service-log \
+		-c file:///x -i /dev/null </dev/null 2>err &&
+	test_grep -- "--no-same \"maybe\" (from CCX_DIFFER_NO_SAME): neither true nor false" err &&
+	test_expect_code 78 env CCX_DIFFER_CONTENT_TIMEOUT=1h1m differ \
+		-T service-log -c file:///x -i /dev/null </dev/null 2>err &&
+	test_grep -- "--content-timeout \"1h1m\" (from CCX_DIFFER_CONTENT_TIMEOUT): not a duration" err &&
+	test_expect_code 78 differ -T service-log -c file:///x -i /dev/null \
+		--shard 3/3 </dev/null 2>err &&
+	test_grep -- "--shard \"3/3\": not K/N" err &&
 	test_expect_code 78 kafka-reader -b 127.0.0.1:1 -G g -t t \
 		-X no.such.property=1 </dev/null 2>err &&
 	test_grep -- "-X: .*no.such.property" err
