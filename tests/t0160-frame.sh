@@ -5,7 +5,7 @@ test_description='the program frame (common/prog.c): --help, --version, bad flag
 . ./test-lib.sh
 
 SRC=$TEST_DIRECTORY/..
-PROGS="differ kafka-emitter kafka-reader servicelog-poster"
+PROGS="db-writer differ kafka-emitter kafka-reader servicelog-poster"
 
 # page PROG, main PROG: the man page and the main source file of PROG.
 page() {

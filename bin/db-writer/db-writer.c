@@ -8,24 +8,100 @@
  * print-for-cleanup of old rows, dead-letters (list or resubmit).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
-#include <unistd.h>
 
 #include "dbw.h"
 #include "log.h"
-#include "pg.h"
+#include "prog.h"
 #include "sig.h"
-#include "timeutil.h"
 
-static void	usage(void) __attribute__((noreturn));
-static long long number(const char *, const char *, long long, long long);
-static void	parse_options(struct dbw *, int, char **, int *);
+enum {
+	S_BATCH_SIZE, S_CLEANUP_BATCH, S_CONNINFO, S_MAX_LINE, S_MAX_AGE,
+	S_MAX_RECORD, S_READY, S_RETRY_TIMEOUT, S_REPORTED, S_REASON,
+	S_RESUBMIT, S_SPOOL, S_BATCH_DELAY, S_METRICS_FILE, S_PUSHGATEWAY,
+	S_NSETTINGS
+};
+
+static struct prog_setting settings[S_NSETTINGS] = {
+	[S_BATCH_SIZE] = { .name = "batch-size", .letter = 'b', .def = "1000",
+	    .type = PROG_INT, .min = 1, .max = 100000, .arg = "batch-size",
+	    .help = "the most records (or outcomes) a transaction" },
+	[S_CLEANUP_BATCH] = { .name = "cleanup-batch", .def = "10000",
+	    .type = PROG_INT, .min = 1, .max = 1000000, .arg = "rows",
+	    .help = "cleanup: the most rows deleted a transaction" },
+	[S_CONNINFO] = { .name = "conninfo", .letter = 'd', .env = "CCX_DB",
+	    .arg = "conninfo", .help = "the database (a libpq conninfo or "
+	    "URI; PG* too); keep the password in ~/.pgpass" },
+	[S_MAX_LINE] = { .name = "max-line-length", .letter = 'l',
+	    .type = PROG_INT, .min = 1024, .max = (long long)1 << 31,
+	    .arg = "max-line", .help = "the input line limit in bytes "
+	    "(default 64 MiB)" },
+	[S_MAX_AGE] = { .name = "max-age", .arg = "interval",
+	    .help = "cleanup: how old a row must be, a PostgreSQL interval "
+	    "(default 7 days)" },
+	[S_MAX_RECORD] = { .name = "max-record-size", .letter = 'm',
+	    .type = PROG_INT, .min = 1024, .max = 1 << 30,
+	    .arg = "max-record-bytes", .help = "the longest record value "
+	    "stored (default 8 MiB)" },
+	[S_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD,
+	    .arg = "fd", .help = "write a newline to fd once ready to read" },
+	[S_RETRY_TIMEOUT] = { .name = "retry-timeout", .letter = 'R',
+	    .def = "300", .type = PROG_DURATION, .min = 0, .max = 86400 * 7,
+	    .unit = 1000, .arg = "retry-timeout-s", .help = "how long a batch "
+	    "is retried through database outages" },
+	[S_REPORTED] = { .name = "reported", .letter = 'r', .type = PROG_BOOL,
+	    .help = "record outcome lines in reported" },
+	[S_REASON] = { .name = "reason", .arg = "code",
+	    .help = "dead-letters: only those with this reason code" },
+	[S_RESUBMIT] = { .name = "resubmit", .type = PROG_BOOL,
+	    .help = "dead-letters: print record lines to feed back" },
+	[S_SPOOL] = { .name = "spool", .env = "CCX_SPOOL_DIR",
+	    .arg = "dir|none", .help = "-r: where unrecorded outcomes wait" },
+	[S_BATCH_DELAY] = { .name = "batch-delay", .letter = 'w', .def = "200",
+	    .type = PROG_DURATION, .min = 0, .max = 60000, .unit = 1,
+	    .arg = "batch-delay-ms", .help = "the longest a batch waits for "
+	    "more input after its first line" },
+	[S_METRICS_FILE] = { .name = "metrics-file", .arg = "path",
+	    .help = "write the counters there (Prometheus text format)" },
+	[S_PUSHGATEWAY] = { .name = "pushgateway", .arg = "url",
+	    .help = "push the counters to this Pushgateway at exit" },
+};
+
+static const char *const usage[] = {
+	"[-qv] [-d conninfo] [-b batch-size] [-w batch-delay-ms]",
+	"    [-R retry-timeout-s] [-m max-record-bytes] [-l max-line] [-n fd]",
+	"    [--log-format text|json] [--metrics-file path]",
+	"-r [-qv] [-d conninfo] [-b batch-size] [-w batch-delay-ms] [-n fd]",
+	"    [-R retry-timeout-s] [--spool dir|none] [--pushgateway url]",
+	"[-d conninfo] migrate [version|latest]",
+	"[-d conninfo] version",
+	"[-d conninfo] [--max-age interval] [--cleanup-batch n]",
+	"    cleanup|print-for-cleanup [table ...]",
+	"[-d conninfo] [--reason code] [--resubmit] dead-letters",
+	NULL
+};
+
+static const enum exit_condition exits[] = {
+	EXITC_OK, EXITC_BAD_FLAG, EXITC_DB_REFUSED, EXITC_SERVICE_DOWN,
+	EXITC_BUG, EXITC_NOMEM, EXITC_POLL_FAILED, EXITC_SYSTEM,
+	EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED, EXITC_DB_UNREACHABLE,
+	EXITC_STOPPED, EXITC_DB_ACCESS, EXITC_BAD_VALUE, EXITC_END
+};
+
+static struct prog P = {
+	.name = "db-writer",
+	.about = "Stores the result records of stdin in PostgreSQL and acks "
+	    "each after its commit; -r records outcome lines; or runs a "
+	    "command.",
+	.usage = usage, .settings = settings, .nsettings = S_NSETTINGS,
+	.operands = -1, .in_order = 1, .exits = exits,
+};
+
+static void	configure(struct dbw *);
+static int	command(struct dbw *, int, char **);
 
 static const struct metric metric_defs[M_NMETRICS] = {
 	[M_CONSUMED] = { "consumed_messages", "Records read", "counter", 0 },
@@ -55,194 +131,75 @@ static const struct metric metric_defs[M_NMETRICS] = {
 	    "counter", 0 },
 };
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: db-writer [-qv] [-d conninfo] [-b batch-size] "
-	    "[-w batch-delay-ms]\n"
-	    "                 [-R retry-timeout-s] [-m max-record-bytes] "
-	    "[-l max-line]\n"
-	    "                 [-n fd]"
-	    " [--log-format text|json] [--metrics-file path]\n"
-	    "       db-writer -r [-qv] [-d conninfo] [-b batch-size] "
-	    "[-w batch-delay-ms] [-n fd]\n"
-	    "                 [-R retry-timeout-s] [--spool dir|none] "
-	    "[--pushgateway url]\n"
-	    "       db-writer [-d conninfo] migrate [version|latest]\n"
-	    "       db-writer [-d conninfo] version\n"
-	    "       db-writer [-d conninfo] [--max-age interval] "
-	    "[--cleanup-batch n]\n"
-	    "                 cleanup|print-for-cleanup [table ...]\n"
-	    "       db-writer [-d conninfo] [--reason code] [--resubmit] "
-	    "dead-letters\n");
-	exit(EX_USAGE);
-}
-
-static long long
-number(const char *s, const char *what, long long lo, long long hi)
-{
-	const char *err;
-	long long v = strtonum(s, lo, hi, &err);
-
-	if (err != NULL)
-		log_fatal(EX_USAGE, "%s \"%s\" is %s (%lld to %lld)", what, s,
-		    err, lo, hi);
-	return v;
-}
-
-static void
-parse_options(struct dbw *d, int argc, char **argv, int *reported)
-{
-	static const struct option longopts[] = {
-		{ "batch-size", required_argument, NULL, 'b' },
-		{ "batch-delay", required_argument, NULL, 'w' },
-		{ "retry-timeout", required_argument, NULL, 'R' },
-		{ "max-record-size", required_argument, NULL, 'm' },
-		{ "max-line-length", required_argument, NULL, 'l' },
-		{ "reported", no_argument, NULL, 'r' },
-		{ "max-age", required_argument, NULL, 'A' },
-		{ "cleanup-batch", required_argument, NULL, 'C' },
-		{ "reason", required_argument, NULL, 'E' },
-		{ "resubmit", no_argument, NULL, 'S' },
-		{ "pushgateway", required_argument, NULL, 'P' },
-		{ "log-format", required_argument, NULL, 'L' },
-		{ "metrics-file", required_argument, NULL, 'M' },
-		{ "spool", required_argument, NULL, 'K' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
-
-	while ((ch = getopt_long(argc, argv, "+b:d:l:m:n:qR:rvw:", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'b':
-			d->batch_size = (int)number(optarg, "batch size", 1,
-			    100000);
-			break;
-		case 'd':
-			d->conninfo = optarg;
-			break;
-		case 'l':
-			d->max_line = (size_t)number(optarg,
-			    "max line length", 1024, (long long)1 << 31);
-			break;
-		case 'm':
-			d->max_record = (size_t)number(optarg,
-			    "max record size", 1024, 1 << 30);
-			break;
-		case 'n':
-			d->ready_fd = (int)number(optarg, "readiness fd", 0,
-			    1024);
-			break;
-		case 'q':
-			log_quieter();
-			break;
-		case 'R':
-			d->retry_timeout_ms = number(optarg, "retry timeout",
-			    0, 86400 * 7) * 1000;
-			break;
-		case 'r':
-			*reported = 1;
-			break;
-		case 'v':
-			log_louder();
-			break;
-		case 'w':
-			d->batch_delay_ms = number(optarg, "batch delay", 0,
-			    60000);
-			break;
-		case 'L':
-			if (log_set_format_name(optarg) == -1)
-				log_fatal(EX_USAGE, "unknown log format \"%s\"",
-				    optarg);
-			break;
-		case 'M':
-			d->metrics_file = optarg;
-			break;
-		case 'A':
-			d->max_age = optarg;
-			break;
-		case 'C':
-			d->cleanup_batch = (int)number(optarg, "cleanup batch",
-			    1, 1000000);
-			break;
-		case 'E':
-			d->reason = optarg;
-			break;
-		case 'S':
-			d->resubmit = 1;
-			break;
-		case 'P':
-			d->pushgateway = optarg;
-			break;
-		case 'K':
-			d->spool = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-}
-
 /*
- * Reads the options, then runs the command, or the ingest loop.
+ * Reads the settings, then runs the command, or the ingest loop.
  */
 int
 main(int argc, char **argv)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
 	struct dbw d;
-	int reported = 0, rc;
-	const char *cmd;
+	int first, rc;
 
-	log_init(argv[0]);
-	memset(&d, 0, sizeof(d));
-	d.conninfo = getenv("CCX_DB");
-	d.spool = getenv("CCX_SPOOL_DIR");
-	d.batch_size = 1000;
-	d.batch_delay_ms = 200;
-	d.batch_bytes = 16u << 20;
-	d.retry_timeout_ms = 300 * 1000;
-	d.ready_fd = -1;
-	d.cleanup_batch = 10000;
-	memcpy(d.metrics, metric_defs, sizeof(d.metrics));
-	parse_options(&d, argc, argv, &reported);
-	argc -= optind;
-	argv += optind;
-	cmd = argc > 0 ? argv[0] : NULL;
-	if (cmd != NULL && strcmp(cmd, "cleanup") != 0 &&
-	    strcmp(cmd, "print-for-cleanup") != 0 &&
-	    (argc > 2 || (argc == 2 && strcmp(cmd, "migrate") != 0)))
-		usage();
-	if (d.ready_fd >= 0 && fcntl(d.ready_fd, F_GETFD) == -1)
-		log_fatal(EX_USAGE, "readiness fd %d is not open", d.ready_fd);
+	first = prog_parse(&P, argc, argv);
+	argc -= first;
+	argv += first;
+	if (argc > 0 && strcmp(argv[0], "cleanup") != 0 &&
+	    strcmp(argv[0], "print-for-cleanup") != 0 &&
+	    (argc > 2 || (argc == 2 && strcmp(argv[0], "migrate") != 0)))
+		prog_usage(&P);
+	configure(&d);
 	if (sig_setup(sigs) == -1)
-		log_fatal(EX_OSERR, "unable to set up signals: %s",
+		log_fatal(EXIT_SYSTEM, "unable to set up signals: %s",
 		    strerror(errno));
 
-	if (cmd == NULL)
-		rc = reported ? dbw_reported(&d) : dbw_ingest(&d);
-	else if (strcmp(cmd, "migrate") == 0)
-		rc = dbw_migrate(&d, argc == 2 ? argv[1] : NULL);
-	else if (strcmp(cmd, "version") == 0)
-		rc = dbw_version(&d);
-	else if (strcmp(cmd, "cleanup") == 0 ||
-	    strcmp(cmd, "print-for-cleanup") == 0)
-		rc = dbw_cleanup(&d, argc - 1, argv + 1, cmd[0] == 'p');
-	else if (strcmp(cmd, "dead-letters") == 0)
-		rc = dbw_dead_letters(&d);
-	else {
-		log_error("unknown command \"%s\"", cmd);
-		usage();
-	}
-
+	rc = command(&d, argc, argv);
 	dbw_metrics_flush(&d, 1);
 	dbw_metrics_push(&d);
 	dbw_disconnect(&d);
-	if (fclose(stdout) == EOF && rc == 0) {
-		log_error("unable to write stdout: %s", strerror(errno));
-		rc = EX_TEMPFAIL;
-	}
-	return rc;
+	return prog_finish(&P, rc);
+}
+
+static void
+configure(struct dbw *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->prog = &P;
+	d->conninfo = settings[S_CONNINFO].value;
+	d->spool = settings[S_SPOOL].value;
+	d->batch_size = (int)settings[S_BATCH_SIZE].num;
+	d->batch_delay_ms = settings[S_BATCH_DELAY].num;
+	d->batch_bytes = 16u << 20;
+	d->retry_timeout_ms = settings[S_RETRY_TIMEOUT].num;
+	d->max_record = (size_t)settings[S_MAX_RECORD].num;
+	d->max_line = (size_t)settings[S_MAX_LINE].num;
+	d->max_age = settings[S_MAX_AGE].value;
+	d->cleanup_batch = (int)settings[S_CLEANUP_BATCH].num;
+	d->reason = settings[S_REASON].value;
+	d->resubmit = (int)settings[S_RESUBMIT].num;
+	d->metrics_file = settings[S_METRICS_FILE].value;
+	d->pushgateway = settings[S_PUSHGATEWAY].value;
+	memcpy(d->metrics, metric_defs, sizeof(d->metrics));
+}
+
+/* Runs the command of argv[0], or the ingest or reported loop. */
+static int
+command(struct dbw *d, int argc, char **argv)
+{
+	const char *cmd = argc > 0 ? argv[0] : NULL;
+
+	if (cmd == NULL)
+		return settings[S_REPORTED].num ? dbw_reported(d) :
+		    dbw_ingest(d);
+	if (strcmp(cmd, "migrate") == 0)
+		return dbw_migrate(d, argc == 2 ? argv[1] : NULL);
+	if (strcmp(cmd, "version") == 0)
+		return dbw_version(d);
+	if (strcmp(cmd, "cleanup") == 0 ||
+	    strcmp(cmd, "print-for-cleanup") == 0)
+		return dbw_cleanup(d, argc - 1, argv + 1, cmd[0] == 'p');
+	if (strcmp(cmd, "dead-letters") == 0)
+		return dbw_dead_letters(d);
+	log_error("unknown command \"%s\"", cmd);
+	prog_usage(&P);
 }

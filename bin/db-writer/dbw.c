@@ -14,21 +14,13 @@
 #include "lineio.h"
 #include "log.h"
 #include "pg.h"
+#include "prog.h"
 #include "sig.h"
 #include "timeutil.h"
 
-#define METRICS_MS	2000	/* least time between two metrics writes */
-
-/*
- * The metrics file between two writes (one per process, as the file): the
- * values written last, and when changed counters are due to be written (0:
- * nothing due), which dbw_wait_input wakes up for.
- */
-static struct {
-	uint64_t	written[M_NMETRICS];
-	int64_t		due_ms;
-	int		failed;		/* the last write failed (warned) */
-} mstate;
+/* When the metrics file is due (one per process, as the file), which
+ * dbw_wait_input wakes up for. */
+static struct metrics_timer mtimer;
 
 int
 dbw_connect(struct dbw *d)
@@ -43,7 +35,7 @@ dbw_connect(struct dbw *d)
 	if ((d->conn = pg_connect_perm(d->conninfo, "db-writer", &perm, err,
 	    sizeof(err))) == NULL) {
 		if (perm)
-			log_fatal(EX_CONFIG, "unable to connect to the "
+			log_fatal(EXIT_DB_ACCESS, "unable to connect to the "
 			    "database: %s", err);
 		log_warn("unable to connect to the database: %s", err);
 		return -1;
@@ -111,48 +103,14 @@ dbw_backoff(struct dbw *d, int n, int64_t start_ms)
 void
 dbw_ready(struct dbw *d)
 {
-	if (d->ready_fd < 0)
-		return;
-	(void)!write(d->ready_fd, "\n", 1);
-	close(d->ready_fd);
-	d->ready_fd = -1;
+	prog_ready(d->prog);
 }
 
 void
 dbw_metrics_flush(struct dbw *d, int force)
 {
-	static const char prefix[] = "ccx_notification_writer_";
-	int64_t now = time_mono_ms();
-	int i, changed = 0;
-
-	if (d->metrics_file == NULL)
-		return;
-	for (i = 0; i < M_NMETRICS; i++)
-		if (d->metrics[i].value != mstate.written[i])
-			changed = 1;
-	mstate.due_ms = 0;
-	if (!force && d->metrics_last_ms != 0) {
-		if (!changed)
-			return;
-		if (now - d->metrics_last_ms < METRICS_MS) {
-			mstate.due_ms = d->metrics_last_ms + METRICS_MS;
-			return;
-		}
-	}
-	d->metrics_last_ms = now;
-	if (metrics_write(d->metrics_file, prefix, d->metrics,
-	    M_NMETRICS) == -1) {
-		/* Tried again after METRICS_MS; warned once. */
-		if (!mstate.failed)
-			log_warn("unable to write metrics to %s: %s",
-			    d->metrics_file, strerror(errno));
-		mstate.failed = 1;
-		mstate.due_ms = now + METRICS_MS;
-		return;
-	}
-	mstate.failed = 0;
-	for (i = 0; i < M_NMETRICS; i++)
-		mstate.written[i] = d->metrics[i].value;
+	(void)metrics_refresh(&mtimer, d->metrics_file,
+	    "ccx_notification_writer_", d->metrics, M_NMETRICS, force);
 }
 
 void
@@ -171,7 +129,7 @@ dbw_wait_input(struct lineio *in, int64_t first_ms, int64_t delay_ms,
     int *term)
 {
 	struct pollfd pfd[2];
-	int64_t wait = -1, now = time_mono_ms();
+	int64_t wait = -1, now = time_mono_ms(), due;
 
 	if (first_ms != 0) {
 		wait = first_ms + delay_ms - now;
@@ -179,8 +137,9 @@ dbw_wait_input(struct lineio *in, int64_t first_ms, int64_t delay_ms,
 			wait = 0;
 	}
 	/* Wake up for changed counters, which the caller then writes. */
-	if (mstate.due_ms != 0 && (wait < 0 || mstate.due_ms - now < wait))
-		wait = mstate.due_ms - now < 0 ? 0 : mstate.due_ms - now;
+	due = metrics_timer_wait(&mtimer, now);
+	if (due >= 0 && (wait < 0 || due < wait))
+		wait = due;
 	pfd[0].fd = 0;
 	pfd[0].events = POLLIN;
 	pfd[0].revents = 0;
@@ -190,7 +149,7 @@ dbw_wait_input(struct lineio *in, int64_t first_ms, int64_t delay_ms,
 	/* Interrupted: nothing to read yet; the signal shows on the pipe. */
 	if (poll(pfd, 2, (int)wait) == -1) {
 		if (errno != EINTR)
-			log_fatal(EX_OSERR, "poll: %s", strerror(errno));
+			log_fatal(EXIT_POLL_FAILED, "poll: %s", strerror(errno));
 		pfd[0].revents = pfd[1].revents = 0;
 	}
 	if (pfd[1].revents & POLLIN) {

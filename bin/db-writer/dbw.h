@@ -13,6 +13,8 @@
 
 #include "metrics.h"
 
+struct prog;
+
 enum {
 	M_CONSUMED, M_CONSUMING_ERRORS, M_PARSE, M_SCHEMA, M_MARSHAL,
 	M_SHRINK, M_LAST_CHECKED, M_STORED, M_STORED_BYTES, M_DEAD,
@@ -36,15 +38,14 @@ struct dbw {
 	const char	*pushgateway;		/* Pushgateway URL, or NULL */
 	const char	*metrics_file;
 	const char	*spool;			/* -r: spool dir, "none" */
-	int		 ready_fd;
+	struct prog	*prog;			/* the frame: readiness */
 	int64_t		 last_updated_at;	/* newest updated_at written */
-	int64_t		 metrics_last_ms;
 	struct metric	 metrics[M_NMETRICS];
 };
 
-/* Writes the metrics file (if any): the first time, then when a counter
- * changed, at most every 2 s (dbw_wait_input wakes up when that is due, so
- * call this after it), and always when force. */
+/* Writes the metrics file (if any) by the rule of metrics_refresh: the
+ * first time, then within 2 s of a counter changing (dbw_wait_input wakes
+ * up when that is due, so call this after it), and always when force. */
 void	dbw_metrics_flush(struct dbw *, int force);
 /* Pushes the metrics to the Pushgateway, if one was given. */
 void	dbw_metrics_push(struct dbw *);
@@ -54,6 +55,7 @@ void	dbw_disconnect(struct dbw *);
 /* Sleeps for the backoff of attempt n (100 ms doubling, 10 s cap); returns
  * -1 when retry_timeout_ms since start has passed or SIGTERM arrived. */
 int	dbw_backoff(struct dbw *, int n, int64_t start_ms);
+/* Reports readiness (prog_ready), once. */
 void	dbw_ready(struct dbw *);
 
 struct lineio;
