@@ -85,4 +85,30 @@ test_expect_success 'resubmission: what passes now is stored and its dead letter
 	test "$(sql "SELECT kafka_offset, reason_code FROM dead_letters ORDER BY 1")" = "100|syntax"
 '
 
+test_expect_success 'cleanup prints the rows deleted of each table' '
+	sql "INSERT INTO new_reports VALUES (9, 9, '"'"'00000000-0000-0000-0000-0000000000a1'"'"', '"'"'{}'"'"', '"'"'1990-01-01'"'"', 98)" &&
+	db-writer cleanup new_reports reported >actual &&
+	printf "{\"table\":\"reported\",\"rows\":0}\n{\"table\":\"new_reports\",\"rows\":1}\n" >expect &&
+	sort expect >e && sort actual >a && test_cmp e a
+'
+
+test_expect_success 'migrations lists what latest means; empty, truncate and drop act on request only' '
+	db-writer migrations >list &&
+	test "$(tail -1 list | cut -d" " -f1)" = "$(db-writer version)" &&
+	test "$(head -1 list | cut -d" " -f1)" = 1 &&
+	sql "INSERT INTO new_reports VALUES (5, 5, '"'"'00000000-0000-0000-0000-0000000000a2'"'"', '"'"'{}'"'"', now(), 99)" &&
+	db-writer empty >out &&
+	test_grep "^{\"table\":\"new_reports\",\"rows\":[1-9]" out &&
+	test "$(sql "SELECT count(*) FROM new_reports")" = 0 &&
+	test "$(sql "SELECT count(*) FROM states")" = 0 &&
+	test "$(sql "SELECT count(*) FROM event_targets")" -gt 0 &&
+	db-writer migrate "$(db-writer version)" 2>/dev/null &&
+	test "$(sql "SELECT count(*) FROM states")" -gt 0 &&
+	db-writer truncate &&
+	db-writer drop >out &&
+	test_grep "^{\"table\":\"migration_info\",\"rows\":null}$" out &&
+	test "$(sql "SELECT count(*) FROM pg_tables WHERE schemaname = '"'"'public'"'"'")" = 0 &&
+	db-writer migrate latest 2>/dev/null
+'
+
 test_done

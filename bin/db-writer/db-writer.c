@@ -4,8 +4,9 @@
  * Without a command it stores result records read on stdin (record lines
  * from kafka-reader) in new_reports, dead-letters rejected ones, and writes
  * an ack line for each record after the transaction holding it committed.
- * Commands: migrate [VERSION|latest], version, cleanup and
- * print-for-cleanup of old rows, dead-letters (list or resubmit).
+ * Commands: migrate [VERSION|latest], version, migrations, cleanup and
+ * print-for-cleanup of old rows, dead-letters (list or resubmit), and on
+ * explicit request only empty, drop and truncate (admin.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -78,6 +79,8 @@ static const char *const usage[] = {
 	"    [-R retry-timeout-s] [--spool dir|none] [--pushgateway url]",
 	"[-d conninfo] migrate [version|latest]",
 	"[-d conninfo] version",
+	"migrations",
+	"[-d conninfo] empty|drop|truncate",
 	"[-d conninfo] [--max-age interval] [--cleanup-batch n]",
 	"    cleanup|print-for-cleanup [table ...]",
 	"[-d conninfo] [--reason code] [--resubmit] dead-letters",
@@ -200,6 +203,14 @@ command(struct dbw *d, int argc, char **argv)
 		return dbw_cleanup(d, argc - 1, argv + 1, cmd[0] == 'p');
 	if (strcmp(cmd, "dead-letters") == 0)
 		return dbw_dead_letters(d);
+	if (strcmp(cmd, "migrations") == 0)
+		return dbw_migrations();
+	if (strcmp(cmd, "empty") == 0)
+		return dbw_empty(d);
+	if (strcmp(cmd, "drop") == 0)
+		return dbw_drop(d);
+	if (strcmp(cmd, "truncate") == 0)
+		return dbw_truncate(d);
 	log_error("unknown command \"%s\"", cmd);
 	prog_usage(&P);
 }

@@ -71,5 +71,10 @@ int	dbw_migrate(struct dbw *, const char *target);
 int	dbw_version(struct dbw *);
 int	dbw_cleanup(struct dbw *, int argc, char **argv, int print);
 int	dbw_dead_letters(struct dbw *);
+/* admin.c: migrations (no database), empty, drop, truncate */
+int	dbw_migrations(void);
+int	dbw_empty(struct dbw *);
+int	dbw_drop(struct dbw *);
+int	dbw_truncate(struct dbw *);
 
 #endif

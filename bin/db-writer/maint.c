@@ -2,7 +2,8 @@
  * Maintenance (SPEC Contract H) and dead letters.
  *
  *	print-for-cleanup [TABLE ...]	rows older than --max-age, as JSON lines
- *	cleanup [TABLE ...]		delete them, in bounded batches
+ *	cleanup [TABLE ...]		delete them, in bounded batches; one
+ *					line {"table":T,"rows":N} per table
  *	dead-letters			list dead letters, or with --resubmit
  *					print them as record lines for ingest
  *
@@ -210,6 +211,9 @@ dbw_cleanup(struct dbw *d, int argc, char **argv, int print)
 		} while (n == d->cleanup_batch);
 		log_info("%s: %ld rows older than %s deleted", tables[t].name,
 		    total, age);
+		printf("{\"table\":\"%s\",\"rows\":%ld}\n", tables[t].name,
+		    total);
+		fflush(stdout);
 	}
 	buf_free(&line);
 	return 0;

@@ -1,0 +1,483 @@
+/*
+ * The writer's database operations (COMPAT.md 8), each through one or two
+ * db-writer commands, logged with upstream's phrases (COMPAT.md 6.2).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "fe.h"
+#include "writer.h"
+
+extern char **environ;
+
+/* What each print and cleanup operation does, as upstream names it. */
+struct maint {
+	enum wop	 op;
+	int		 print;
+	const char	*table;		/* upstream's table */
+	const char	*args[3];	/* db-writer's tables */
+	const char	*sql;		/* upstream's statement */
+	const char	*failed;	/* upstream's failure message */
+};
+
+static const struct maint maints[] = {
+	{ OP_PRINT_NEW, 1, "new_reports", { "new_reports", NULL, NULL },
+	  "SELECT org_id, account_number, cluster, updated_at, kafka_offset "
+	  "FROM new_reports WHERE updated_at < NOW() - $1::INTERVAL "
+	  "ORDER BY updated_at",
+	  "Print records to cleanup from `new_reports` failed" },
+	{ OP_PRINT_OLD, 1, "reported", { "reported", NULL, NULL },
+	  "SELECT org_id, account_number, cluster, updated_at, 0 "
+	  "FROM reported WHERE updated_at < NOW() - $1::INTERVAL "
+	  "ORDER BY updated_at",
+	  "Print records to cleanup from `reported` table failed" },
+	{ OP_PRINT_READ_ERRORS, 1, "read_errors", { "read_errors", NULL, NULL },
+	  "SELECT org_id, 0, cluster, updated_at, 0 "
+	  "FROM read_errors WHERE updated_at < NOW() - $1::INTERVAL "
+	  "ORDER BY updated_at",
+	  "Print records to cleanup from `read_errors` table failed" },
+	{ OP_NEW_CLEANUP, 0, "new_reports",
+	  { "new_reports", "consumed_records", NULL },
+	  "DELETE FROM new_reports WHERE updated_at < NOW() - $1::INTERVAL",
+	  "Cleanup records from `new_reports` table failed" },
+	{ OP_OLD_CLEANUP, 0, "reported", { "reported", NULL, NULL },
+	  "DELETE FROM reported WHERE updated_at < NOW() - $1::INTERVAL",
+	  "Cleanup records from `reported` table failed" },
+	{ OP_READ_ERRORS_CLEANUP, 0, "read_errors",
+	  { "read_errors", "dead_letters", NULL },
+	  "DELETE FROM read_errors WHERE updated_at < NOW() - $1::INTERVAL",
+	  "Cleanup records from `read_errors` table failed" },
+};
+
+/* What one db-writer run gave. */
+struct out {
+	struct writer	*w;
+	struct buf	 text;		/* its stdout */
+	const struct maint *m;		/* print: rows become records */
+	long		 rows;		/* cleanup: rows of the table */
+};
+
+static int	dbwriter(struct writer *, const char *const *, struct out *);
+static void	on_out(void *, const char *, size_t);
+static void	on_err(void *, const char *, size_t);
+static void	print_row(struct writer *, const struct maint *,
+		    struct json_object *);
+static int	maintain(struct writer *, const struct maint *);
+static int	init(struct writer *, enum wop);
+static int	schema(struct writer *, enum wop);
+static int	migration_info(struct writer *);
+static int	migrate(struct writer *);
+static long	latest(struct writer *);
+static void	failed(struct writer *, const char *, int);
+
+int
+writer_storage(struct writer *w)
+{
+	struct buf pw, extra;
+	const char *drv = config_str(w->cfg, "storage.db_driver");
+	const char *e[3] = { NULL, NULL, NULL };
+	struct zfield f = ZSTR("driver", drv);
+	char err[512];
+
+	zlog_write(&w->log, ZL_INFO, "Making connection to data storage",
+	    &f, 1);
+	if (strcmp(drv, "postgres") != 0) {
+		snprintf(err, sizeof(err), "driver %s is not supported", drv);
+		f = ZSTR("error", err);
+		zlog_write(&w->log, ZL_ERROR, "Unsupported driver", &f, 1);
+		zlog_write(&w->log, ZL_ERROR, "Operation failed", &f, 1);
+		return WR_STORAGE;
+	}
+	buf_init(&pw);
+	buf_init(&extra);
+	if (config_conninfo(w->cfg, "storage", &w->conninfo, &pw, err,
+	    sizeof(err)) == -1) {
+		f = ZSTR("error", err);
+		zlog_write(&w->log, ZL_ERROR, "Operation failed", &f, 1);
+		buf_free(&pw);
+		return WR_STORAGE;
+	}
+	/* The password reaches db-writer in its environment only. */
+	buf_puts(&extra, "PGPASSWORD=");
+	buf_add(&extra, pw.data != NULL ? pw.data : "", pw.len);
+	e[0] = pw.len > 0 ? extra.data : NULL;
+	w->env = fe_env(environ, (const char *const[]){ "PGPASSWORD=",
+	    "CCX_DB=", NULL }, e);
+	explicit_bzero(extra.data != NULL ? extra.data : err, extra.len);
+	buf_free(&extra);
+	if (pw.data != NULL)
+		explicit_bzero(pw.data, pw.len);
+	buf_free(&pw);
+	if (w->env == NULL) {
+		f = ZSTR("error", "out of memory");
+		zlog_write(&w->log, ZL_ERROR, "Operation failed", &f, 1);
+		return WR_STORAGE;
+	}
+	return WR_OK;
+}
+
+int
+op_database(struct writer *w, enum wop op)
+{
+	size_t i;
+	int r;
+
+	if ((r = writer_storage(w)) != WR_OK)
+		return r;
+	for (i = 0; i < sizeof(maints) / sizeof(maints[0]); i++)
+		if (maints[i].op == op)
+			return maintain(w, &maints[i]);
+	switch (op) {
+	case OP_DB_INIT:
+	case OP_DB_INIT_MIGRATION:
+		return init(w, op);
+	case OP_DB_CLEANUP:
+	case OP_DB_DROP:
+	case OP_TRUNCATE:
+		return schema(w, op);
+	case OP_MIGRATION_INFO:
+		return migration_info(w);
+	case OP_MIGRATE:
+		return migrate(w);
+	default:
+		return WR_CONFIG;
+	}
+}
+
+/* Print or cleanup of one upstream table. */
+static int
+maintain(struct writer *w, const struct maint *m)
+{
+	const char *age = config_max_age(w->cfg, w->max_age);
+	const char *argv[8] = { m->print ? "print-for-cleanup" : "cleanup",
+	    m->args[0], m->args[1], NULL };
+	struct zfield f[2] = { ZSTR("max age", age),
+	    ZSTR(m->print ? "select statement" : "delete statement", m->sql) };
+	struct out o;
+	char *tok, *save = NULL;
+	int r;
+
+	zlog_write(&w->log, ZL_INFO, m->print ?
+	    "PrintReportsForCleanup operation" : "Cleanup operation", f, 2);
+	memset(&o, 0, sizeof(o));
+	o.w = w;
+	o.m = m;
+	o.rows = -1;
+	buf_init(&o.text);
+	if ((r = dbwriter(w, argv, &o)) != 0) {
+		failed(w, m->failed, r);
+		buf_free(&o.text);
+		return WR_STORAGE;
+	}
+	if (!m->print) {
+		/* The rows of the upstream table (the first line). */
+		for (tok = strtok_r(o.text.data != NULL ? o.text.data : (char *)"",
+		    "\n", &save); tok != NULL; tok = strtok_r(NULL, "\n", &save)) {
+			struct json_object *j = json_tokener_parse(tok), *t, *n;
+			if (j != NULL && json_object_object_get_ex(j, "table", &t) &&
+			    strcmp(json_object_get_string(t), m->table) == 0 &&
+			    json_object_object_get_ex(j, "rows", &n))
+				o.rows = json_object_get_int64(n);
+			json_object_put(j);
+		}
+		char msg[96];
+		snprintf(msg, sizeof(msg), "Cleanup `%s` finished", m->table);
+		f[0] = ZINT("Rows deleted", o.rows < 0 ? 0 : o.rows);
+		zlog_write(&w->log, ZL_INFO, msg, f, 1);
+	}
+	buf_free(&o.text);
+	return WR_OK;
+}
+
+/* -db-init and -db-init-migration: the version, then migrate to it. */
+static int
+init(struct writer *w, enum wop op)
+{
+	const char *argv[] = { "version", NULL, NULL };
+	const char *fail = op == OP_DB_INIT ?
+	    "Database initialization operation failed" :
+	    "Database migration initialization operation failed";
+	struct out o;
+	char v[32], msg[64];
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.w = w;
+	buf_init(&o.text);
+	if ((r = dbwriter(w, argv, &o)) != 0) {
+		failed(w, fail, r);
+		buf_free(&o.text);
+		return WR_STORAGE;
+	}
+	snprintf(v, sizeof(v), "%ld", o.text.data != NULL ?
+	    strtol(o.text.data, NULL, 10) : 0L);
+	buf_free(&o.text);
+	snprintf(msg, sizeof(msg), "database current version: %s", v);
+	zlog_write(&w->log, ZL_INFO, msg, NULL, 0);
+	argv[0] = "migrate";
+	argv[1] = v;
+	memset(&o, 0, sizeof(o));
+	o.w = w;
+	buf_init(&o.text);
+	r = dbwriter(w, argv, &o);
+	buf_free(&o.text);
+	if (r != 0) {
+		failed(w, fail, r);
+		return WR_STORAGE;
+	}
+	return WR_OK;
+}
+
+/* -db-cleanup, -db-drop-tables, -truncate-old-reports. */
+static int
+schema(struct writer *w, enum wop op)
+{
+	const char *argv[] = { op == OP_DB_CLEANUP ? "empty" :
+	    op == OP_DB_DROP ? "drop" : "truncate", NULL };
+	struct out o;
+	struct zfield f;
+	char *tok, *save = NULL, stmt[128];
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.w = w;
+	buf_init(&o.text);
+	if ((r = dbwriter(w, argv, &o)) != 0) {
+		failed(w, op == OP_DB_CLEANUP ?
+		    "Database cleanup operation failed" :
+		    "Database drop tables operation failed", r);
+		buf_free(&o.text);
+		return WR_STORAGE;
+	}
+	if (op == OP_TRUNCATE)
+		zlog_write(&w->log, ZL_INFO,
+		    "Truncated `reported` table successfully", NULL, 0);
+	for (tok = strtok_r(o.text.data != NULL ? o.text.data : (char *)"",
+	    "\n", &save); tok != NULL && op != OP_TRUNCATE;
+	    tok = strtok_r(NULL, "\n", &save)) {
+		struct json_object *j = json_tokener_parse(tok), *t;
+		if (j != NULL && json_object_object_get_ex(j, "table", &t)) {
+			snprintf(stmt, sizeof(stmt), "%s %s;",
+			    op == OP_DB_CLEANUP ? "DELETE FROM" : "DROP TABLE",
+			    json_object_get_string(t));
+			f = ZSTR("Statement", stmt);
+			zlog_write(&w->log, ZL_INFO, "SQL statement", &f, 1);
+		}
+		json_object_put(j);
+	}
+	buf_free(&o.text);
+	return WR_OK;
+}
+
+static int
+migration_info(struct writer *w)
+{
+	const char *argv[] = { "version", NULL };
+	struct out o;
+	char msg[96];
+	long max;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.w = w;
+	buf_init(&o.text);
+	if ((r = dbwriter(w, argv, &o)) != 0 || (max = latest(w)) < 0) {
+		failed(w, "Unable to get current DB version", r);
+		buf_free(&o.text);
+		return WR_MIGRATION;
+	}
+	snprintf(msg, sizeof(msg), "Current DB version: %ld",
+	    o.text.data != NULL ? strtol(o.text.data, NULL, 10) : 0L);
+	zlog_write(&w->log, ZL_INFO, msg, NULL, 0);
+	snprintf(msg, sizeof(msg), "Maximum available version: %ld", max);
+	zlog_write(&w->log, ZL_INFO, msg, NULL, 0);
+	buf_free(&o.text);
+	return WR_OK;
+}
+
+static int
+migrate(struct writer *w)
+{
+	const char *argv[] = { "migrate", w->migrate, NULL };
+	struct zfield f;
+	struct out o;
+	char msg[128], *end;
+	long v, max = latest(w);
+	int r;
+
+	errno = 0;
+	v = strtol(w->migrate, &end, 10);
+	if (strcmp(w->migrate, "latest") != 0 && (errno != 0 ||
+	    *end != '\0' || end == w->migrate || v < 0 || v > max)) {
+		snprintf(msg, sizeof(msg), "Unable to parse migration "
+		    "version: %s", w->migrate);
+		zlog_write(&w->log, ZL_ERROR, msg, NULL, 0);
+		failed(w, "Do selected operation", 0);
+		return WR_MIGRATION;
+	}
+	memset(&o, 0, sizeof(o));
+	o.w = w;
+	buf_init(&o.text);
+	r = dbwriter(w, argv, &o);
+	buf_free(&o.text);
+	if (r != 0) {
+		snprintf(msg, sizeof(msg), "db-writer migrate exited %d", r);
+		f = ZSTR("error", msg);
+		zlog_write(&w->log, ZL_ERROR, "migration failure", &f, 1);
+		failed(w, "Do selected operation", r);
+		return WR_MIGRATION;
+	}
+	return WR_OK;
+}
+
+/* The highest version db-writer knows, or -1. */
+static long
+latest(struct writer *w)
+{
+	const char *argv[] = { "migrations", NULL };
+	struct out o;
+	const char *last;
+	long v = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.w = w;
+	buf_init(&o.text);
+	if (dbwriter(w, argv, &o) == 0 && o.text.len > 1) {
+		o.text.data[o.text.len - 1] = '\0';
+		last = strrchr(o.text.data, '\n');
+		v = strtol(last != NULL ? last + 1 : o.text.data, NULL, 10);
+	}
+	buf_free(&o.text);
+	return v;
+}
+
+/* An operation failed: upstream's message, then "Do selected operation". */
+static void
+failed(struct writer *w, const char *msg, int status)
+{
+	struct zfield f;
+	char e[64];
+
+	snprintf(e, sizeof(e), "db-writer exited with status %d", status);
+	f = ZSTR("error", e);
+	zlog_write(&w->log, ZL_ERROR, msg, &f, 1);
+	if (strcmp(msg, "Do selected operation") != 0)
+		zlog_write(&w->log, ZL_ERROR, "Do selected operation", &f, 1);
+}
+
+/* Runs db-writer with args after its connection options. */
+static int
+dbwriter(struct writer *w, const char *const *args, struct out *o)
+{
+	const char *argv[16] = { "db-writer", "--log-format", "json" };
+	struct zfield f;
+	char err[256];
+	size_t n = 3, i;
+	int r;
+
+	if (w->conninfo.len > 0) {
+		argv[n++] = "-d";
+		argv[n++] = w->conninfo.data;
+	}
+	if (w->max_age != NULL || strcmp(args[0], "cleanup") == 0 ||
+	    strcmp(args[0], "print-for-cleanup") == 0) {
+		argv[n++] = "--max-age";
+		argv[n++] = config_max_age(w->cfg, w->max_age);
+	}
+	for (i = 0; args[i] != NULL && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	r = fe_run((char *const *)argv, w->env != NULL ? w->env : environ,
+	    on_out, on_err, o, err, sizeof(err));
+	if (r == -1) {
+		f = ZSTR("error", err);
+		zlog_write(&w->log, ZL_ERROR, "Operation failed", &f, 1);
+	}
+	return r;
+}
+
+static void
+on_out(void *arg, const char *line, size_t len)
+{
+	struct out *o = arg;
+	struct json_object *j;
+
+	if (o->m == NULL || !o->m->print) {
+		buf_add(&o->text, line, len);
+		buf_putc(&o->text, '\n');
+		return;
+	}
+	if ((j = json_tokener_parse(line)) != NULL)
+		print_row(o->w, o->m, j);
+	json_object_put(j);
+}
+
+static void
+on_err(void *arg, const char *line, size_t len)
+{
+	struct out *o = arg;
+
+	fe_relay(&o->w->log, "db-writer", line, len);
+}
+
+/* One row of print-for-cleanup as upstream logs it. */
+static void
+print_row(struct writer *w, const struct maint *m, struct json_object *j)
+{
+	struct json_object *v;
+	struct zfield f[5];
+	char msg[96], ts[32];
+	const char *u = "";
+
+	snprintf(msg, sizeof(msg), "Old report from `%s` table", m->table);
+	f[0] = ZINT("Organization ID",
+	    json_object_object_get_ex(j, "org_id", &v) ?
+	    json_object_get_int64(v) : 0);
+	f[1] = ZINT("Account number",
+	    json_object_object_get_ex(j, "account_number", &v) ?
+	    json_object_get_int64(v) : 0);
+	f[2] = ZSTR("Cluster name",
+	    json_object_object_get_ex(j, "cluster", &v) ?
+	    json_object_get_string(v) : "");
+	if (json_object_object_get_ex(j, "updated_at", &v))
+		u = json_object_get_string(v);
+	/* RFC 3339 cut to whole seconds: 2026-08-11T10:00:00Z. */
+	snprintf(ts, sizeof(ts), "%.19sZ", u);
+	f[3] = ZSTR("Updated at", ts);
+	f[4] = ZINT("Age", json_object_object_get_ex(j, "age_days", &v) ?
+	    json_object_get_int64(v) : 0);
+	zlog_write(&w->log, ZL_INFO, msg, f, 5);
+}
+
+int
+op_check_kafka(struct writer *w)
+{
+	const char *addrs = config_str(w->cfg, "broker.addresses");
+	const char *argv[] = { "kafka-reader", "--log-format", "json",
+	    "--check-brokers", addrs, NULL };
+	struct out o;
+	char err[256];
+	struct zfield f;
+	int r;
+
+	zlog_write(&w->log, ZL_INFO, "Checking connection to Kafka", NULL, 0);
+	memset(&o, 0, sizeof(o));
+	o.w = w;
+	buf_init(&o.text);
+	r = fe_run((char *const *)argv, environ, on_out, on_err, &o, err,
+	    sizeof(err));
+	buf_free(&o.text);
+	if (r == 0) {
+		zlog_write(&w->log, ZL_INFO, "Broker connection OK", NULL, 0);
+		return WR_OK;
+	}
+	f = ZSTR("error", r == -1 ? err : "no broker answered");
+	zlog_write(&w->log, ZL_ERROR,
+	    "Couldn't connect to any of the provided brokers", &f, 1);
+	return WR_KAFKA;
+}

@@ -1,0 +1,348 @@
+/*
+ * The writer's service mode (COMPAT.md 5.1, 7.1, 9.2): /metrics over HTTP
+ * from the start, then kafka-reader | db-writer with the ack back-edge
+ * under the supervisor, which restarts it with backoff and stops on a
+ * permanent status.  db-writer's counters come from its metrics file and
+ * are served under the configured namespace with upstream's names and
+ * help texts, kept monotonic across restarts of the pipeline.  SIGTERM
+ * drains the pipeline and ends the process with 0.
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "fe.h"
+#include "mhttp.h"
+#include "sig.h"
+#include "writer.h"
+
+extern char **environ;
+
+/* Upstream's nine counters (COMPAT 7.1), db-writer's names. */
+static const struct { const char *name, *help; } counters[] = {
+	{ "consumed_messages",
+	  "The total number of messages consumed from Kafka" },
+	{ "consuming_errors",
+	  "The total number of errors during consuming messages from Kafka" },
+	{ "parse_incoming_message", "The total number of parsed messages" },
+	{ "check_schema_version",
+	  "The total number of messages with successful schema check" },
+	{ "marshal_report", "The total number of marshaled reports" },
+	{ "shrink_report", "The total number of shrunk reports" },
+	{ "check_last_checked_timestamp",
+	  "The total number of messages with last checked timestamp" },
+	{ "stored_messages",
+	  "The total number of messages stored into database" },
+	{ "stored_bytes", "The total number of bytes stored into database" },
+};
+#define NCOUNTERS	(sizeof(counters) / sizeof(counters[0]))
+
+struct serve {
+	struct writer	*w;
+	struct mhttp	*http;
+	const char	*ns;
+	char		 dir[256];	/* private temporary directory */
+	char		 metrics[300];	/* db-writer's metrics file */
+	unsigned long long base[NCOUNTERS];	/* of earlier pipelines */
+	unsigned long long last[NCOUNTERS];	/* of the current one */
+	int		 permanent;	/* the stage that failed for good */
+};
+
+static int	setup(struct serve *, char *, size_t);
+static int	write_files(struct serve *, char *, size_t);
+static void	refresh(struct serve *);
+static void	publish(struct serve *);
+static void	on_err(void *, const char *, size_t);
+static void	cleanup(struct serve *);
+
+int
+op_service(struct writer *w)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, 0 };
+	struct serve s;
+	struct fe_child c;
+	struct zfield f;
+	char err[512], conf[300];
+	char *argv[] = { "supervisor", "--log-format", "json", conf, NULL };
+	int r, stopping = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.w = w;
+	if ((r = setup(&s, err, sizeof(err))) != WR_OK)
+		goto out;
+	if (!config_bool(w->cfg, "broker.enabled")) {
+		zlog_write(&w->log, ZL_INFO,
+		    "Broker is disabled, not starting it", NULL, 0);
+		r = WR_OK;
+		goto out;
+	}
+	if ((r = writer_storage(w)) != WR_OK)
+		goto out;
+	if (write_files(&s, err, sizeof(err)) == -1) {
+		f = ZSTR("error", err);
+		zlog_write(&w->log, ZL_ERROR, "Construct broker failed", &f, 1);
+		r = WR_CONSUMER;
+		goto out;
+	}
+	snprintf(conf, sizeof(conf), "%s/pipeline", s.dir);
+	if (sig_setup(sigs) == -1 ||
+	    fe_start(&c, argv, w->env, err, sizeof(err)) == -1) {
+		f = ZSTR("error", err);
+		zlog_write(&w->log, ZL_ERROR, "Construct broker failed", &f, 1);
+		r = WR_CONSUMER;
+		goto out;
+	}
+	while (fe_poll(&c, 500, NULL, on_err, &s) == 1) {
+		if (!stopping && sig_pending_term()) {
+			stopping = 1;
+			kill(c.pid, SIGTERM);
+		}
+		refresh(&s);
+	}
+	r = fe_finish(&c);
+	refresh(&s);
+	if (stopping || r == 0)
+		r = WR_OK;
+	else if (s.permanent == 'k')
+		r = WR_CONSUMER;
+	else
+		r = WR_STORAGE;
+out:
+	cleanup(&s);
+	return r;
+}
+
+/* The HTTP server, from the start; a listen failure is only logged. */
+static int
+setup(struct serve *s, char *err, size_t errsize)
+{
+	struct writer *w = s->w;
+	const char *addr = config_str(w->cfg, "metrics.address");
+	struct zfield f;
+
+	s->ns = config_str(w->cfg, "metrics.namespace");
+	f = ZSTR("namespace", s->ns);
+	zlog_write(&w->log, ZL_INFO, "Setting metrics namespace", &f, 1);
+	f = ZSTR("HTTP server address", addr);
+	zlog_write(&w->log, ZL_INFO, "Starting HTTP server", &f, 1);
+	if ((s->http = mhttp_start(addr, err, errsize)) == NULL) {
+		f = ZSTR("error", err);
+		zlog_write(&w->log, ZL_ERROR, "Listen and serve", &f, 1);
+	}
+	publish(s);
+	return WR_OK;
+}
+
+/*
+ * The private directory: the Kafka property file (0600: it may hold the
+ * SASL password), db-writer's metrics file and the pipeline file.
+ */
+static int
+write_files(struct serve *s, char *err, size_t errsize)
+{
+	struct writer *w = s->w;
+	struct buf props, pipe, v;
+	const char *tmp = getenv("TMPDIR");
+	char path[300];
+	FILE *fp;
+	int rc = -1;
+
+	snprintf(s->dir, sizeof(s->dir), "%s/ccx-writer.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(s->dir) == NULL) {
+		snprintf(err, errsize, "%s: %s", s->dir, strerror(errno));
+		s->dir[0] = '\0';
+		return -1;
+	}
+	snprintf(s->metrics, sizeof(s->metrics), "%s/db-writer.prom", s->dir);
+	buf_init(&props);
+	buf_init(&pipe);
+	buf_init(&v);
+	if (config_kafka_props(w->cfg, &props, err, errsize) == -1)
+		goto done;
+	snprintf(path, sizeof(path), "%s/kafka.properties", s->dir);
+	if ((fp = fopen(path, "w")) == NULL ||
+	    fwrite(props.data != NULL ? props.data : "", 1, props.len, fp) !=
+	    props.len || fclose(fp) == EOF) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	/* Variables keep the configured values out of the file's syntax. */
+	buf_printf(&pipe, "pipeline results\n"
+	    "\trun kafka-reader -b $CCX_W_BROKERS -G $CCX_W_GROUP "
+	    "-t $CCX_W_TOPIC -F $CCX_W_PROPS --log-format json -a @ack\n"
+	    "\trun db-writer --log-format json --metrics-file $CCX_W_METRICS "
+	    "-n @ready\n\tack\n");
+	snprintf(path, sizeof(path), "%s/pipeline", s->dir);
+	if ((fp = fopen(path, "w")) == NULL ||
+	    fwrite(pipe.data, 1, pipe.len, fp) != pipe.len ||
+	    fclose(fp) == EOF) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	{
+		char *extra[7];
+		char **env;
+		size_t i;
+		const char *kv[][2] = {
+			{ "CCX_W_BROKERS", config_str(w->cfg,
+			    "broker.addresses") },
+			{ "CCX_W_GROUP", config_str(w->cfg, "broker.group") },
+			{ "CCX_W_TOPIC", config_str(w->cfg, "broker.topic") },
+			{ "CCX_W_PROPS", NULL },
+			{ "CCX_W_METRICS", s->metrics },
+			{ "CCX_DB", w->conninfo.data != NULL ?
+			    w->conninfo.data : "" },
+		};
+		char props_path[300];
+
+		snprintf(props_path, sizeof(props_path),
+		    "%s/kafka.properties", s->dir);
+		kv[3][1] = props_path;
+		for (i = 0; i < 6; i++) {
+			if (asprintf(&extra[i], "%s=%s", kv[i][0],
+			    kv[i][1]) == -1) {
+				while (i-- > 0)
+					free(extra[i]);
+				snprintf(err, errsize, "out of memory");
+				goto done;
+			}
+		}
+		extra[6] = NULL;
+		env = fe_env(w->env, (const char *const[]){ "CCX_W_", NULL },
+		    (const char *const *)extra);
+		for (i = 0; i < 6; i++)
+			free(extra[i]);
+		if (env == NULL) {
+			snprintf(err, errsize, "out of memory");
+			goto done;
+		}
+		fe_env_free(w->env);
+		w->env = env;
+	}
+	rc = 0;
+done:
+	if (props.data != NULL)
+		explicit_bzero(props.data, props.len);
+	buf_free(&props);
+	buf_free(&pipe);
+	buf_free(&v);
+	return rc;
+}
+
+/* Reads db-writer's metrics file; a counter that went down means the
+ * pipeline restarted: what it had counted is kept in base. */
+static void
+refresh(struct serve *s)
+{
+	char line[512], name[256];
+	unsigned long long v, now[NCOUNTERS];
+	size_t i, plen;
+	int changed = 0, seen = 0;
+	FILE *fp;
+	char *p;
+
+	if ((fp = fopen(s->metrics, "r")) == NULL)
+		return;
+	memcpy(now, s->last, sizeof(now));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (line[0] == '#' || sscanf(line, "%255s %llu", name, &v) != 2)
+			continue;
+		for (i = 0; i < NCOUNTERS; i++) {
+			plen = strlen(name) - strlen(counters[i].name);
+			p = name + plen;
+			if (strlen(name) >= strlen(counters[i].name) &&
+			    strcmp(p, counters[i].name) == 0 &&
+			    (plen == 0 || p[-1] == '_')) {
+				now[i] = v;
+				seen = 1;
+			}
+		}
+	}
+	fclose(fp);
+	if (!seen)
+		return;
+	for (i = 0; i < NCOUNTERS; i++) {
+		if (now[i] < s->last[i])
+			s->base[i] += s->last[i];
+		if (now[i] != s->last[i])
+			changed = 1;
+		s->last[i] = now[i];
+	}
+	if (changed)
+		publish(s);
+}
+
+/* The exposition text: HELP, TYPE and value of each of the nine. */
+static void
+publish(struct serve *s)
+{
+	struct buf b;
+	char name[256];
+	size_t i;
+
+	if (s->http == NULL)
+		return;
+	buf_init(&b);
+	for (i = 0; i < NCOUNTERS; i++) {
+		snprintf(name, sizeof(name), "%s%s%s", s->ns,
+		    *s->ns != '\0' ? "_" : "", counters[i].name);
+		buf_printf(&b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n",
+		    name, counters[i].help, name, name,
+		    s->base[i] + s->last[i]);
+	}
+	(void)mhttp_set_body(s->http, b.data, b.len);
+	buf_free(&b);
+}
+
+/* The supervisor's records, and through it the filters'. */
+static void
+on_err(void *arg, const char *line, size_t len)
+{
+	struct serve *s = arg;
+	struct json_object *o, *prog, *msg;
+	const char *label, *slash, *m;
+
+	if ((o = json_tokener_parse(line)) == NULL ||
+	    !json_object_object_get_ex(o, "prog", &prog) ||
+	    !json_object_object_get_ex(o, "msg", &msg)) {
+		json_object_put(o);
+		fe_relay(&s->w->log, "supervisor", line, len);
+		return;
+	}
+	label = json_object_get_string(prog);
+	m = json_object_get_string(msg);
+	if ((slash = strchr(label, '/')) != NULL)
+		fe_relay(&s->w->log, slash + 1, m, strlen(m));
+	else {
+		if (strstr(m, "PERMANENT FAILURE") != NULL)
+			s->permanent = strstr(m, "/kafka-reader ") != NULL ?
+			    'k' : 'd';
+		fe_relay(&s->w->log, "supervisor", line, len);
+	}
+	json_object_put(o);
+}
+
+static void
+cleanup(struct serve *s)
+{
+	char path[320];
+
+	mhttp_stop(s->http);
+	if (s->dir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/kafka.properties", s->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/pipeline", s->dir);
+	unlink(path);
+	unlink(s->metrics);
+	snprintf(path, sizeof(path), "%s.tmp", s->metrics);
+	unlink(path);
+	rmdir(s->dir);
+}

@@ -1,0 +1,175 @@
+#!/bin/sh
+test_description='ccx-notification-writer: the upstream writer'"'"'s command line, configuration, database operations, logs and exit codes'
+. ./test-lib.sh
+. "$TEST_DIRECTORY"/lib-pg.sh
+
+W=ccx-notification-writer
+NO_COLOR=1
+export NO_COLOR
+
+# The writer's usage as upstream prints it (Go flag, names in byte order).
+usage() {
+	printf "Usage of %s:\n" "$1"
+	while read -r name type help; do
+		case $type in -) type= ;; *) type=" $type" ;; esac
+		printf "  -%s%s\n    \t%s\n" "$name" "$type" "$help"
+	done <<-\EOF
+	authors - show authors
+	check-kafka - check connection to Kafka
+	db-cleanup - perform database cleanup
+	db-drop-tables - drop all tables from database
+	db-init - perform database initialization
+	db-init-migration - initialize migration
+	max-age string max age for displaying/cleaning old records
+	migrate string set database version
+	migration-info - prints migration info
+	new-reports-cleanup - perform new reports clean up
+	old-reports-cleanup - perform old reports clean up
+	print-new-reports-for-cleanup - print new reports to be cleaned up
+	print-old-reports-for-cleanup - print old reports to be cleaned up
+	print-read-errors-for-cleanup - print records from read_errors table to be cleaned up
+	read-errors-cleanup - perform clean up of read_errors table
+	show-configuration - show configuration
+	truncate-old-reports - truncate the reported table
+	version - show version
+	EOF
+}
+
+test_expect_success 'usage: Go flag format on stderr, exit 0 for -h; unknown flags exit 2' '
+	usage ccx-notification-writer >expect &&
+	$W -h >out 2>actual &&
+	test_line_count = 0 out &&
+	test_cmp expect actual &&
+	test "$(wc -c <actual | tr -d " ")" = 1007 &&
+	test_expect_code 2 $W -show-version 2>err &&
+	test "$(head -1 err)" = "flag provided but not defined: -show-version" &&
+	test_expect_code 2 $W -db-init=maybe 2>err &&
+	test "$(head -1 err)" = "invalid boolean value \"maybe\" for -db-init: parse error"
+'
+
+test_expect_success '-version and -authors: stdout, exit 0; version wins' '
+	$W -authors -version >actual &&
+	echo "CCX Notification Writer version 1.0" >expect &&
+	test_cmp expect actual &&
+	$W --authors >actual &&
+	echo "Pavel Tisnovsky, Red Hat Inc." >expect &&
+	test_cmp expect actual
+'
+
+pg_setup || { test_done; exit 0; }
+
+# The database of this test through upstream's variables.
+storage() {
+	CCX_NOTIFICATION_WRITER__STORAGE__DB_DRIVER=postgres
+	CCX_NOTIFICATION_WRITER__STORAGE__PG_HOST=$PGHOST
+	CCX_NOTIFICATION_WRITER__STORAGE__PG_PORT=$PGPORT
+	CCX_NOTIFICATION_WRITER__STORAGE__PG_USERNAME=$PGUSER
+	CCX_NOTIFICATION_WRITER__STORAGE__PG_PASSWORD=not-needed-here
+	CCX_NOTIFICATION_WRITER__STORAGE__PG_DB_NAME=$PGDATABASE
+	CCX_NOTIFICATION_WRITER__STORAGE__PG_PARAMS=sslmode=disable
+	export CCX_NOTIFICATION_WRITER__STORAGE__DB_DRIVER \
+		CCX_NOTIFICATION_WRITER__STORAGE__PG_HOST \
+		CCX_NOTIFICATION_WRITER__STORAGE__PG_PORT \
+		CCX_NOTIFICATION_WRITER__STORAGE__PG_USERNAME \
+		CCX_NOTIFICATION_WRITER__STORAGE__PG_PASSWORD \
+		CCX_NOTIFICATION_WRITER__STORAGE__PG_DB_NAME \
+		CCX_NOTIFICATION_WRITER__STORAGE__PG_PARAMS
+}
+storage
+
+# msg FILE TEXT: FILE has a JSON record whose message is TEXT.
+msg() { grep -F "\"message\":\"$2\"" "$1" >/dev/null; }
+
+test_expect_success 'the init container: -db-init-migration, -db-init, -migrate latest; twice' '
+	latest=$(db-writer migrations | tail -1 | cut -d" " -f1) &&
+	for round in 1 2; do
+		$W --db-init-migration >out 2>err &&
+		$W --db-init >>out 2>>err &&
+		$W --migrate latest >>out 2>>err || return 1
+	done &&
+	msg err "parsing configuration file" &&
+	msg out "Making connection to data storage" &&
+	test "$(db-writer version)" = "$latest" &&
+	$W -migration-info >out &&
+	msg out "Current DB version: $latest" &&
+	msg out "Maximum available version: $latest" &&
+	! grep not-needed-here out err
+'
+
+test_expect_success '-migrate: a bad or out-of-range version exits 7' '
+	test_expect_code 7 $W -migrate abc >out &&
+	msg out "Unable to parse migration version: abc" &&
+	test_expect_code 7 $W -migrate 99 >out &&
+	test_expect_code 7 $W -migrate -- >out 2>&1 || true
+'
+
+test_expect_success 'print and cleanup of old rows: upstream records, Rows deleted' '
+	C=00000000-0000-4000-8000-0000000000c1 &&
+	sql "INSERT INTO new_reports VALUES (11, 12, '"'"'$C'"'"', '"'"'{}'"'"', '"'"'1990-01-01 10:00:00'"'"', 5),
+		(11, 12, '"'"'$C'"'"', '"'"'{}'"'"', now(), 6)" &&
+	$W -print-new-reports-for-cleanup --max-age "8 days" >out &&
+	msg out "PrintReportsForCleanup operation" &&
+	grep "\"message\":\"Old report from \`new_reports\` table\"" out >rows &&
+	test_line_count = 1 rows &&
+	grep "\"Organization ID\":11,\"Account number\":12,\"Cluster name\":\"$C\",\"Updated at\":\"1990-01-01T10:00:00Z\",\"Age\":" rows &&
+	$W -new-reports-cleanup -max-age "8 days" >out &&
+	grep "\"Rows deleted\":1,.*\"message\":\"Cleanup \`new_reports\` finished\"" out &&
+	test "$(sql "SELECT count(*) FROM new_reports")" = 1 &&
+	$W -old-reports-cleanup >out &&
+	grep "\"Rows deleted\":0,.*\"message\":\"Cleanup \`reported\` finished\"" out &&
+	$W -read-errors-cleanup >out &&
+	msg out "Cleanup \`read_errors\` finished"
+'
+
+test_expect_success 'the console form with LOGGING__DEBUG, to stderr with USE_STDERR' '
+	CCX_NOTIFICATION_WRITER__LOGGING__DEBUG=true CCX_NOTIFICATION_WRITER__LOGGING__USE_STDERR=true \
+		$W -old-reports-cleanup >out 2>err &&
+	echo "Clowder is disabled" >expect &&
+	test_cmp expect out &&
+	grep "INF Cleanup \`reported\` finished Rows deleted=0" err
+'
+
+test_expect_success '-truncate-old-reports, -db-cleanup, -db-drop-tables' '
+	C=00000000-0000-4000-8000-0000000000c2 &&
+	sql "INSERT INTO new_reports VALUES (1, 1, '"'"'$C'"'"', '"'"'{}'"'"', now(), 7)" &&
+	sql "INSERT INTO reported VALUES (1, 1, '"'"'$C'"'"', 1, 1, '"'"'{}'"'"', now(), now(), '"'"''"'"', 1)" &&
+	$W -truncate-old-reports >out &&
+	msg out "Truncated \`reported\` table successfully" &&
+	test "$(sql "SELECT count(*) FROM reported")" = 0 &&
+	$W -db-cleanup >out &&
+	grep "\"Statement\":\"DELETE FROM new_reports;\"" out &&
+	test "$(sql "SELECT count(*) FROM new_reports")" = 0 &&
+	test "$(sql "SELECT count(*) FROM states")" = 0 &&
+	test "$(sql "SELECT count(*) FROM migration_info")" = 1 &&
+	$W -db-init >out &&
+	test "$(sql "SELECT count(*) FROM states")" -gt 0 &&
+	$W -db-drop-tables >out &&
+	grep "\"Statement\":\"DROP TABLE migration_info;\"" out &&
+	test "$(sql "SELECT count(*) FROM pg_tables WHERE schemaname = '"'"'public'"'"'")" = 0 &&
+	$W -db-init-migration >out && $W -db-init >out && $W -migrate latest >out &&
+	test "$(db-writer version)" = "$(db-writer migrations | tail -1 | cut -d" " -f1)"
+'
+
+test_expect_success 'storage failures exit 5: another driver, an unreachable server' '
+	CCX_NOTIFICATION_WRITER__STORAGE__DB_DRIVER=sqlite3 test_expect_code 5 $W -db-init >out &&
+	msg out "Unsupported driver" &&
+	CCX_NOTIFICATION_WRITER__STORAGE__PG_PORT=1 CCX_NOTIFICATION_WRITER__STORAGE__PG_HOST=127.0.0.1 \
+		test_expect_code 5 $W -old-reports-cleanup >out &&
+	msg out "Cleanup records from \`reported\` table failed" &&
+	msg out "Do selected operation"
+'
+
+test_expect_success 'service mode with the broker disabled: /metrics served, exit 0' '
+	CCX_NOTIFICATION_WRITER__BROKER__ENABLED=false CCX_NOTIFICATION_WRITER__METRICS__ADDRESS=127.0.0.1:0 \
+		$W >out &&
+	msg out "Broker is disabled, not starting it" &&
+	msg out "Starting HTTP server"
+'
+
+test_expect_success '-show-configuration: one record per section, no secret' '
+	$W -show-configuration >out &&
+	msg out "Storage configuration" &&
+	! grep not-needed-here out
+'
+
+test_done
