@@ -18,7 +18,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 cd "$top" || exit 1
 
-TARGETS="lineio record evfilter gob content-json"
+TARGETS="lineio record evfilter gob content-json lines"
 PKGS="rdkafka libpq libcurl json-c libbsd-overlay"
 # As in the GNUmakefile.
 WARN="-Wall -Wextra -Werror -Wvla -Wshadow -Wstrict-prototypes -Wmissing-prototypes"
@@ -31,6 +31,7 @@ max_len() {
 	evfilter) echo 1024 ;;
 	gob) echo 16384 ;;
 	content-json) echo 8192 ;;
+	lines) echo 16384 ;;
 	*) echo 4096 ;;
 	esac
 }

@@ -1,0 +1,384 @@
+/*
+ * fuzz-lines: every reader of common/lines.c on arbitrary lines.
+ *
+ * The input is one line.  fuzz-record covers the record value (Contract
+ * A) and jscan against json-c; this target covers the line around it and
+ * the other line types.  Checked, for each type:
+ *
+ * - a line the reader accepts, written back and read again, gives the
+ *   same values, and writing those gives the same bytes (the written form
+ *   is a fixed point); an error comes with a message, and a member error
+ *   names a member of the type;
+ * - the jscan readers (record, ack, deadletter, candidate) accept a line
+ *   or fail on a member only when jscan_validate takes it, and call it
+ *   "not JSON" or "trailing data" only when it does not;
+ * - the record identity is in range (partition 0 to INT32_MAX, offset not
+ *   negative, topic without NUL), the prefix parser finds the same one as
+ *   the whole reader, and on every cut of a written record line it finds
+ *   the identity exactly when the cut holds its offset and the byte after;
+ * - a decision's pass text is the inside of a JSON object.
+ */
+#include <string.h>
+
+#include <json.h>
+
+#include "buf.h"
+#include "fuzz.h"
+#include "jscan.h"
+#include "lines.h"
+
+static struct json_tokener	*tok;
+static struct buf		 s1, s2, w1, w2;
+
+static void	check_err(int, const char *, const char *const *);
+static void	check_syntax(const uint8_t *, size_t, int);
+static void	fuzz_record(const uint8_t *, size_t);
+static void	record_cuts(const struct buf *, const struct lines_record *);
+static void	fuzz_ack(const uint8_t *, size_t);
+static void	fuzz_deadletter(const uint8_t *, size_t);
+static void	fuzz_candidate(const uint8_t *, size_t);
+static void	fuzz_decision(const uint8_t *, size_t);
+static void	fuzz_outcome(const uint8_t *, size_t);
+static void	same_bytes(const struct buf *, const struct buf *,
+		    const char *);
+
+static const char *const record_names[] = { "topic", "partition",
+    "offset", "timestamp", "value", "dead_letter_id", NULL };
+static const char *const ack_names[] = { "topic", "partition", "offset",
+    "status", NULL };
+static const char *const deadletter_names[] = { "id", "topic",
+    "partition", "offset", "reason_code", "reason", "received_at", "value",
+    NULL };
+static const char *const candidate_names[] = { "org_id", "account_number",
+    "cluster", "updated_at", "kafka_offset", "report", "baseline", NULL };
+static const char *const decision_names[] = { "target", "org_id",
+    "account_number", "cluster", "updated_at", "notified_at", "payload",
+    "issues", "content", "state", "error", "integer out of range", NULL };
+static const char *const outcome_names[] = { "target", "org_id",
+    "account_number", "cluster", "updated_at", "notified_at", "state",
+    "error", "drop_items", "line", "input", NULL };
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	buf_init(&s1);
+	buf_init(&s2);
+	buf_init(&w1);
+	buf_init(&w2);
+	if ((tok = json_tokener_new_ex(JSCAN_DEPTH_MAX + 1)) == NULL)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	return 0;
+}
+
+/* An error has a message; a member error names a member. */
+static void
+check_err(int rc, const char *err, const char *const *names)
+{
+	size_t i;
+
+	FUZZ_ASSERT(rc >= LINES_EMEMBER && rc < 0, "result %d", rc);
+	FUZZ_ASSERT(err[0] != '\0', "error %d without a message", rc);
+	if (rc != LINES_EMEMBER)
+		return;
+	for (i = 0; names[i] != NULL; i++)
+		if (strstr(err, names[i]) != NULL)
+			return;
+	FUZZ_ASSERT(0, "a member error that names no member: %s", err);
+}
+
+/* A jscan reader's verdict agrees with jscan_validate. */
+static void
+check_syntax(const uint8_t *data, size_t size, int rc)
+{
+	struct jscan js;
+	int valid, kind;
+
+	valid = jscan_validate(&js, (const char *)data, size, 0) == 0;
+	if (rc == LINES_OK || rc == LINES_EMEMBER || rc == LINES_ENOTOBJ)
+		FUZZ_ASSERT(valid, "result %d for a text jscan rejects", rc);
+	else
+		FUZZ_ASSERT(!valid, "result %d for a valid text", rc);
+	if (!valid)
+		return;
+	jscan_init(&js, (const char *)data, size, 0);
+	kind = jscan_begin(&js);
+	FUZZ_ASSERT((kind == JS_OBJECT) == (rc != LINES_ENOTOBJ),
+	    "result %d for a text of kind %d", rc, kind);
+}
+
+static void
+same_bytes(const struct buf *a, const struct buf *b, const char *what)
+{
+	FUZZ_ASSERT(a->len == b->len && memcmp(a->data, b->data, a->len) == 0,
+	    "%s: written twice, not the same bytes:\n%.*s%.*s", what,
+	    (int)a->len, a->data, (int)b->len, b->data);
+}
+
+static void
+fuzz_record(const uint8_t *data, size_t size)
+{
+	struct lines_record r, r2, id;
+	char err[512] = "";
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	memset(&id, 0, sizeof(id));
+	r.store = &s1;
+	id.store = &s2;
+	rc = lines_read_record((const char *)data, size, &r, err, sizeof(err));
+	if (rc != LINES_OK)
+		check_err(rc, err, record_names);
+	check_syntax(data, size, rc);
+	if (r.has_id) {
+		FUZZ_ASSERT(r.partition >= 0 && r.offset >= 0 &&
+		    memchr(r.topic, '\0', r.topic_len) == NULL,
+		    "identity out of range");
+		FUZZ_ASSERT(fuzz_utf8_ok((const unsigned char *)r.topic,
+		    r.topic_len), "topic not UTF-8");
+	}
+	FUZZ_ASSERT((lines_record_id((const char *)data, size, &id) == 0) ==
+	    (r.has_id != 0), "the prefix parser and the reader disagree");
+	if (r.has_id)
+		FUZZ_ASSERT(id.partition == r.partition &&
+		    id.offset == r.offset && id.topic_len == r.topic_len &&
+		    memcmp(id.topic, r.topic, r.topic_len) == 0,
+		    "the prefix parser found another identity");
+	if (rc != LINES_OK)
+		return;
+	FUZZ_ASSERT(r.has_id, "a record read without its identity");
+	buf_reset(&w1);
+	lines_write_record(&w1, &r);
+	memset(&r2, 0, sizeof(r2));
+	r2.store = &s2;
+	FUZZ_ASSERT(lines_read_record(w1.data, w1.len - 1, &r2, err,
+	    sizeof(err)) == LINES_OK, "written record refused: %s", err);
+	FUZZ_ASSERT(r2.partition == r.partition && r2.offset == r.offset &&
+	    r2.topic_len == r.topic_len && memcmp(r2.topic, r.topic,
+	    r.topic_len) == 0 && r2.has_timestamp == r.has_timestamp &&
+	    r2.timestamp == r.timestamp &&
+	    r2.dead_letter_id == r.dead_letter_id &&
+	    (r2.value == NULL) == (r.value == NULL) &&
+	    r2.value_len == r.value_len && (r.value == NULL ||
+	    memcmp(r2.value, r.value, r.value_len) == 0),
+	    "record read back differs");
+	buf_reset(&w2);
+	lines_write_record(&w2, &r2);
+	same_bytes(&w1, &w2, "record");
+	record_cuts(&w1, &r);
+}
+
+/*
+ * On a cut of the written line w (identity first, offset last of it), the
+ * prefix parser finds the identity exactly when the cut holds the offset
+ * and the byte after it.
+ */
+static void
+record_cuts(const struct buf *w, const struct lines_record *r)
+{
+	struct lines_record id;
+	const char *off;
+	size_t need, k, step;
+	char num[32];
+
+	snprintf(num, sizeof(num), ",\"offset\":%lld", (long long)r->offset);
+	off = strstr(w->data, num);
+	FUZZ_ASSERT(off != NULL, "no offset in a written record");
+	need = (size_t)(off - w->data) + strlen(num) + 1;
+	memset(&id, 0, sizeof(id));
+	id.store = &s2;
+	step = w->len / 16 + 1;
+	for (k = 1; k < w->len; k++) {
+		/* Every cut near the end of the offset, a few others. */
+		if ((k + 3 < need || k > need + 2) && k % step != 0)
+			continue;
+		if (lines_record_id(w->data, k, &id) == 0) {
+			FUZZ_ASSERT(k >= need, "an identity from %zu bytes of "
+			    "%zu", k, need);
+			FUZZ_ASSERT(id.offset == r->offset &&
+			    id.partition == r->partition, "another identity "
+			    "from a cut");
+		} else
+			FUZZ_ASSERT(k < need, "no identity from %zu bytes "
+			    "(%zu needed)", k, need);
+	}
+}
+
+static void
+fuzz_ack(const uint8_t *data, size_t size)
+{
+	struct lines_ack a, a2;
+	char err[512] = "";
+	int rc;
+
+	a.store = &s1;
+	rc = lines_read_ack((const char *)data, size, &a, err, sizeof(err));
+	check_syntax(data, size, rc);
+	if (rc != LINES_OK) {
+		check_err(rc, err, ack_names);
+		return;
+	}
+	FUZZ_ASSERT(a.partition >= 0 && a.offset >= 0 && a.status >= 0 &&
+	    a.status <= LINES_DEAD_LETTER, "ack out of range");
+	buf_reset(&w1);
+	lines_write_ack(&w1, &a);
+	a2.store = &s2;
+	FUZZ_ASSERT(lines_read_ack(w1.data, w1.len - 1, &a2, err,
+	    sizeof(err)) == LINES_OK, "written ack refused: %s", err);
+	buf_reset(&w2);
+	lines_write_ack(&w2, &a2);
+	same_bytes(&w1, &w2, "ack");
+}
+
+static void
+fuzz_deadletter(const uint8_t *data, size_t size)
+{
+	struct lines_deadletter d, d2;
+	char err[512] = "";
+	int rc;
+
+	d.store = &s1;
+	rc = lines_read_deadletter((const char *)data, size, &d, err,
+	    sizeof(err));
+	check_syntax(data, size, rc);
+	if (rc != LINES_OK) {
+		check_err(rc, err, deadletter_names);
+		return;
+	}
+	FUZZ_ASSERT(d.id >= 1 && d.partition >= -1, "dead letter out of "
+	    "range");
+	buf_reset(&w1);
+	lines_write_deadletter(&w1, &d);
+	d2.store = &s2;
+	FUZZ_ASSERT(lines_read_deadletter(w1.data, w1.len - 1, &d2, err,
+	    sizeof(err)) == LINES_OK, "written dead letter refused: %s", err);
+	FUZZ_ASSERT(d2.value_len == d.value_len && memcmp(d2.value, d.value,
+	    d.value_len) == 0, "dead letter value read back differs");
+	buf_reset(&w2);
+	lines_write_deadletter(&w2, &d2);
+	same_bytes(&w1, &w2, "deadletter");
+}
+
+static void
+fuzz_candidate(const uint8_t *data, size_t size)
+{
+	struct lines_candidate c, c2;
+	char err[512] = "";
+	int rc;
+
+	c.store = &s1;
+	rc = lines_read_candidate((const char *)data, size, &c, err,
+	    sizeof(err));
+	check_syntax(data, size, rc);
+	if (rc != LINES_OK) {
+		check_err(rc, err, candidate_names);
+		return;
+	}
+	FUZZ_ASSERT(c.org_id >= 0 && c.org_id <= INT32_MAX &&
+	    c.account_number >= 0 && c.account_number <= INT32_MAX,
+	    "candidate out of range");
+	buf_reset(&w1);
+	lines_write_candidate(&w1, &c);
+	c2.store = &s2;
+	FUZZ_ASSERT(lines_read_candidate(w1.data, w1.len - 1, &c2, err,
+	    sizeof(err)) == LINES_OK, "written candidate refused: %s", err);
+	FUZZ_ASSERT(c2.report_len == c.report_len && memcmp(c2.report,
+	    c.report, c.report_len) == 0 && (c2.baseline == NULL) ==
+	    (c.baseline == NULL), "candidate read back differs");
+	buf_reset(&w2);
+	lines_write_candidate(&w2, &c2);
+	same_bytes(&w1, &w2, "candidate");
+}
+
+static void
+fuzz_decision(const uint8_t *data, size_t size)
+{
+	struct lines_decision d, d2;
+	struct buf obj;
+	struct jscan js;
+	char err[512] = "";
+	int rc;
+
+	lines_decision_init(&d, tok, LD_ALL);
+	rc = lines_read_decision((const char *)data, size, &d, err,
+	    sizeof(err));
+	if (rc != LINES_OK) {
+		check_err(rc, err, decision_names);
+		lines_decision_free(&d);
+		return;
+	}
+	buf_init(&obj);
+	buf_putc(&obj, '{');
+	buf_add(&obj, d.pass, d.pass_len);
+	buf_putc(&obj, '}');
+	FUZZ_ASSERT(jscan_validate(&js, obj.data, obj.len, 0) == 0,
+	    "pass is not the inside of an object: %s", obj.data);
+	buf_free(&obj);
+	FUZZ_ASSERT(!(d.have & LD_ORG) || (d.org_id >= 0 &&
+	    d.org_id <= INT32_MAX), "org_id out of range");
+	if ((d.have & (LD_TARGET | LD_ORG | LD_ACCOUNT | LD_CLUSTER |
+	    LD_UPDATED | LD_NOTIFIED)) != (LD_TARGET | LD_ORG | LD_ACCOUNT |
+	    LD_CLUSTER | LD_UPDATED | LD_NOTIFIED)) {
+		lines_decision_free(&d);
+		return;
+	}
+	buf_reset(&w1);
+	lines_write_decision(&w1, &d);
+	lines_decision_init(&d2, tok, LD_ALL);
+	FUZZ_ASSERT(lines_read_decision(w1.data, w1.len - 1, &d2, err,
+	    sizeof(err)) == LINES_OK, "written decision refused: %s", err);
+	FUZZ_ASSERT(d2.nissue == d.nissue && d2.org_id == d.org_id &&
+	    d2.account_number == d.account_number, "decision read back "
+	    "differs");
+	buf_reset(&w2);
+	lines_write_decision(&w2, &d2);
+	same_bytes(&w1, &w2, "decision");
+	lines_decision_free(&d2);
+	lines_decision_free(&d);
+}
+
+static void
+fuzz_outcome(const uint8_t *data, size_t size)
+{
+	struct lines_outcome o, o2;
+	char err[512] = "";
+	int rc;
+
+	lines_outcome_init(&o);
+	rc = lines_read_outcome((const char *)data, size, &o, err,
+	    sizeof(err));
+	if (rc != LINES_OK) {
+		check_err(rc, err, outcome_names);
+		lines_outcome_free(&o);
+		return;
+	}
+	FUZZ_ASSERT(o.state_id >= LINES_SENT && o.state_id <= LINES_INVALID,
+	    "state %d", o.state_id);
+	buf_reset(&w1);
+	lines_write_outcome(&w1, &o);
+	lines_outcome_init(&o2);
+	FUZZ_ASSERT(lines_read_outcome(w1.data, w1.len - 1, &o2, err,
+	    sizeof(err)) == LINES_OK, "written outcome refused: %s", err);
+	FUZZ_ASSERT(o2.state_id == o.state_id && o2.ndrop == o.ndrop,
+	    "outcome read back differs");
+	buf_reset(&w2);
+	lines_write_outcome(&w2, &o2);
+	same_bytes(&w1, &w2, "outcome");
+	lines_outcome_free(&o2);
+	lines_outcome_free(&o);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_record(data, size);
+	fuzz_ack(data, size);
+	fuzz_deadletter(data, size);
+	fuzz_candidate(data, size);
+	fuzz_decision(data, size);
+	fuzz_outcome(data, size);
+	return 0;
+}
