@@ -132,56 +132,6 @@ buf_put_i64(struct buf *b, int64_t v)
 	buf_add(b, tmp, (size_t)n);
 }
 
-/* Length of the UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && s[1] < 0xa0)
-			return 0;	/* overlong */
-		if (c == 0xed && s[1] >= 0xa0)
-			return 0;	/* surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && s[1] < 0x90)
-			return 0;
-		if (c == 0xf4 && s[1] >= 0x90)
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-int
-utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-	size_t k;
-
-	while (p < end) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((k = utf8_seq(p, (size_t)(end - p))) == 0)
-			return 0;
-		p += k;
-	}
-	return 1;
-}
-
 void
 buf_utf8_repair(struct buf *b, const char *s, size_t n)
 {
@@ -197,21 +147,6 @@ buf_utf8_repair(struct buf *b, const char *s, size_t n)
 			p += k;
 		}
 	}
-}
-
-size_t
-utf8_cut(const char *s, size_t n, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i;
-
-	if (n <= max)
-		return n;
-	i = max;
-	/* Back up over continuation bytes to the start of a character. */
-	while (i > 0 && (p[i] & 0xc0) == 0x80)
-		i--;
-	return i;
 }
 
 void

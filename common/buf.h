@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "utf8.h"	/* utf8_valid and utf8_cut, for buf's users */
+
 struct buf {
 	char	*data;
 	size_t	 len;
@@ -49,13 +51,8 @@ void	buf_arr_raw(struct buf *, const char *);
 void	buf_arr_null(struct buf *);
 void	buf_arr_end(struct buf *);
 
-/* Returns 1 when s[0..n) is valid UTF-8 (no surrogates, no overlongs). */
-int	utf8_valid(const char *, size_t);
 /* Appends s[0..n) with each byte that does not start a valid UTF-8
  * sequence replaced by U+FFFD (as Go's encoding/json does). */
 void	buf_utf8_repair(struct buf *, const char *, size_t);
-/* Length of the longest prefix of s[0..n) that is at most max bytes and
- * ends on a character boundary. */
-size_t	utf8_cut(const char *, size_t n, size_t max);
 
 #endif

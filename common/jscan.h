@@ -134,7 +134,8 @@ void	jscan_unescape(struct buf *b, const struct jspan *s);
  * container span without JSPAN_WS is copied as it is, so a span not made
  * by jscan_skip must have JSPAN_WS set unless it is known to be compact. */
 void	jscan_minify(struct buf *b, const struct jspan *v);
-/* Returns the length of the longest valid UTF-8 prefix of s[0..n). */
+/* Returns the length of the longest valid UTF-8 prefix of s[0..n) (as
+ * utf8_prefix, with the decoder jscan uses). */
 size_t	jscan_utf8_prefix(const char *s, size_t n);
 /* Returns "an object", "an array", "a string", ... for a JS_* kind. */
 const char *jscan_kind_name(int kind);

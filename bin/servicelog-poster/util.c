@@ -19,6 +19,7 @@
 #include "sig.h"
 #include "slp.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 #define LONGEST_WAIT_MS	(3600LL * 1000)
 
@@ -169,8 +170,7 @@ slp_excerpt(const char *s, size_t n, size_t max, char *out, size_t outsz)
 			continue;
 		}
 		if (u[i] >= 0x80) {
-			k = u[i] >= 0xf0 ? 4 : u[i] >= 0xe0 ? 3 : 2;
-			if (k > n - i || !utf8_valid(s + i, k)) {
+			if ((k = utf8_seq(u + i, n - i)) == 0) {
 				buf_putc(&b, '?');
 				k = 1;
 				continue;
