@@ -133,6 +133,17 @@ static size_t	jpath_push(struct jpath *, const char *);
 static const char *jtype_name(struct json_object *);
 static int	normalize(const struct gob_schema *, struct json_object *,
 		    struct jpath *, struct json_object **, char *, size_t);
+static int	normalize_at(const struct gob_schema *, struct json_object *,
+		    const char *, struct jpath *, struct json_object **, char *,
+		    size_t);
+static int	normalize_struct(const struct gob_schema *,
+		    struct json_object *, struct jpath *, struct json_object *,
+		    char *, size_t);
+static int	normalize_map(const struct gob_schema *, struct json_object *,
+		    struct jpath *, struct json_object *, char *, size_t);
+static int	normalize_slice(const struct gob_schema *,
+		    struct json_object *, struct jpath *, struct json_object *,
+		    char *, size_t);
 static int	json_budget(const char *, size_t, char *, size_t);
 static int	load_json(const char *, size_t, struct json_object **, char *,
 		    size_t);
@@ -196,11 +207,6 @@ jtype_name(struct json_object *o)
 	return "an unknown value";
 }
 
-/*
- * Converts the parsed JSON value in (NULL for an absent member or null)
- * into the normalised value of schema s, as Go's encoding/json would
- * decode it into the Go type and encode it again.
- */
 /* A json-c string of s[0..n), with bytes that are not UTF-8 replaced by
  * U+FFFD as the gob reader does: json-c lets overlong forms, surrogates
  * and code points past U+10FFFF through. */
@@ -219,6 +225,11 @@ new_utf8_string(const char *s, size_t n)
 	return o;
 }
 
+/*
+ * Converts the parsed JSON value in (NULL for an absent member or null)
+ * into the normalised value of schema s, as Go's encoding/json would
+ * decode it into the Go type and encode it again.
+ */
 static int
 normalize(const struct gob_schema *s, struct json_object *in,
     struct jpath *path, struct json_object **out, char *err, size_t errsz)
@@ -233,10 +244,10 @@ normalize(const struct gob_schema *s, struct json_object *in,
 		[GOB_STRING] = json_type_string, [GOB_STRUCT] = json_type_object,
 		[GOB_MAP] = json_type_object, [GOB_SLICE] = json_type_array
 	};
-	struct json_object *o, *v, *e;
-	size_t i, n, old;
+	struct json_object *o;
+	size_t n;
 	int64_t iv;
-	char idx[32];
+	int rc = 0;
 
 	*out = NULL;
 	n = in == NULL ? gob_zero_values(s) : 1;
@@ -275,79 +286,118 @@ normalize(const struct gob_schema *s, struct json_object *in,
 		    (size_t)json_object_get_string_len(in));
 		break;
 	case GOB_STRUCT:
-		if ((o = json_object_new_object()) == NULL)
-			break;
-		for (i = 0; i < s->nfields; i++) {
-			old = jpath_push(path, s->fields[i].json_name);
-			if (normalize(s->fields[i].schema,
-			    member(in, s->fields[i].json_name), path, &v, err,
-			    errsz) == -1) {
-				json_object_put(o);
-				return -1;
-			}
-			path->len = old;
-			path->s[old] = '\0';
-			if (json_object_object_add(o, s->fields[i].json_name,
-			    v) != 0)
-				log_fatal(EX_OSERR, "unable to add a member");
-		}
+		if ((o = json_object_new_object()) != NULL)
+			rc = normalize_struct(s, in, path, o, err, errsz);
 		break;
 	case GOB_MAP:
-		if ((o = json_object_new_object()) == NULL)
-			break;
-		json_object_object_foreach(in, key, val) {
-			old = jpath_push(path, key);
-			/* A null map value decodes to the zero value. */
-			if (normalize(s->elem, json_object_is_type(val,
-			    json_type_null) ? NULL : val, path, &v, err,
-			    errsz) == -1) {
-				json_object_put(o);
-				return -1;
-			}
-			path->len = old;
-			path->s[old] = '\0';
-			if (utf8_valid(key, strlen(key))) {
-				if (json_object_object_add(o, key, v) != 0)
-					log_fatal(EX_OSERR,
-					    "unable to add a member");
-			} else {
-				struct buf k;
-
-				buf_init(&k);
-				buf_utf8_repair(&k, key, strlen(key));
-				if (json_object_object_add(o, k.data, v) != 0)
-					log_fatal(EX_OSERR,
-					    "unable to add a member");
-				buf_free(&k);
-			}
-		}
+		if ((o = json_object_new_object()) != NULL)
+			rc = normalize_map(s, in, path, o, err, errsz);
 		break;
 	case GOB_SLICE:
-		if ((o = json_object_new_array()) == NULL)
-			break;
-		n = json_object_array_length(in);
-		for (i = 0; i < n; i++) {
-			snprintf(idx, sizeof(idx), "%zu", i);
-			old = jpath_push(path, idx);
-			e = json_object_array_get_idx(in, i);
-			if (normalize(s->elem, json_object_is_type(e,
-			    json_type_null) ? NULL : e, path, &v, err,
-			    errsz) == -1) {
-				json_object_put(o);
-				return -1;
-			}
-			path->len = old;
-			path->s[old] = '\0';
-			if (json_object_array_add(o, v) != 0)
-				log_fatal(EX_OSERR, "unable to grow an array");
-		}
+		if ((o = json_object_new_array()) != NULL)
+			rc = normalize_slice(s, in, path, o, err, errsz);
 		break;
 	default:
 		o = NULL;
 	}
+	if (rc == -1) {
+		json_object_put(o);
+		return -1;
+	}
 	if (o == NULL)
 		log_fatal(EX_OSERR, "unable to allocate a JSON value");
 	*out = o;
+	return 0;
+}
+
+/* normalize for the member or element name of the value at path. */
+static int
+normalize_at(const struct gob_schema *s, struct json_object *in,
+    const char *name, struct jpath *path, struct json_object **out,
+    char *err, size_t errsz)
+{
+	size_t old;
+	int rc;
+
+	old = jpath_push(path, name);
+	rc = normalize(s, in, path, out, err, errsz);
+	path->len = old;
+	path->s[old] = '\0';
+	return rc;
+}
+
+/* Adds to o the fields of the struct schema s, from the object in. */
+static int
+normalize_struct(const struct gob_schema *s, struct json_object *in,
+    struct jpath *path, struct json_object *o, char *err, size_t errsz)
+{
+	const struct gob_field *f;
+	struct json_object *v;
+	size_t i;
+
+	for (i = 0; i < s->nfields; i++) {
+		f = &s->fields[i];
+		if (normalize_at(f->schema, member(in, f->json_name),
+		    f->json_name, path, &v, err, errsz) == -1)
+			return -1;
+		if (json_object_object_add(o, f->json_name, v) != 0)
+			log_fatal(EX_OSERR, "unable to add a member");
+	}
+	return 0;
+}
+
+/*
+ * Adds to o the members of the object in, as values of the map schema s:
+ * a null value decodes to the zero value, and a key that is not UTF-8 is
+ * repaired as the gob reader does.
+ */
+static int
+normalize_map(const struct gob_schema *s, struct json_object *in,
+    struct jpath *path, struct json_object *o, char *err, size_t errsz)
+{
+	struct json_object *v;
+	struct buf k;
+
+	json_object_object_foreach(in, key, val) {
+		if (normalize_at(s->elem, json_object_is_type(val,
+		    json_type_null) ? NULL : val, key, path, &v, err,
+		    errsz) == -1)
+			return -1;
+		if (utf8_valid(key, strlen(key))) {
+			if (json_object_object_add(o, key, v) != 0)
+				log_fatal(EX_OSERR, "unable to add a member");
+			continue;
+		}
+		buf_init(&k);
+		buf_utf8_repair(&k, key, strlen(key));
+		if (json_object_object_add(o, k.data, v) != 0)
+			log_fatal(EX_OSERR, "unable to add a member");
+		buf_free(&k);
+	}
+	return 0;
+}
+
+/* Appends to o the elements of the array in, as elements of the slice
+ * schema s (a null one decodes to the zero value). */
+static int
+normalize_slice(const struct gob_schema *s, struct json_object *in,
+    struct jpath *path, struct json_object *o, char *err, size_t errsz)
+{
+	struct json_object *v, *e;
+	size_t i, n;
+	char idx[32];
+
+	n = json_object_array_length(in);
+	for (i = 0; i < n; i++) {
+		snprintf(idx, sizeof(idx), "%zu", i);
+		e = json_object_array_get_idx(in, i);
+		if (normalize_at(s->elem, json_object_is_type(e,
+		    json_type_null) ? NULL : e, idx, path, &v, err,
+		    errsz) == -1)
+			return -1;
+		if (json_object_array_add(o, v) != 0)
+			log_fatal(EX_OSERR, "unable to grow an array");
+	}
 	return 0;
 }
 
