@@ -7,104 +7,67 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
+#include "prog.h"
 #include "sig.h"
 #include "sup.h"
 
-static void	usage(void) __attribute__((noreturn));
-static int64_t	seconds(const char *, const char *, long long, long long);
-static void	parse_options(struct sup *, int, char **, int *);
+enum {
+	S_ONCE, S_CHECK, S_GRACE, S_READY_TIMEOUT, S_METRICS_FILE,
+	S_STATUS_FILE, S_NSETTINGS
+};
+
+static struct prog_setting settings[S_NSETTINGS] = {
+	[S_ONCE] = { .name = "once", .letter = '1', .type = PROG_BOOL,
+	    .help = "run the pipeline named after the file once, and exit "
+	    "with its status" },
+	[S_CHECK] = { .name = "check", .letter = 'c', .type = PROG_BOOL,
+	    .help = "check the file and print it as understood" },
+	[S_GRACE] = { .name = "grace", .letter = 'g', .def = "60",
+	    .type = PROG_DURATION, .min = 0, .max = 3600, .unit = 1000,
+	    .arg = "grace", .help = "how long members may drain after "
+	    "SIGTERM before they are killed" },
+	[S_READY_TIMEOUT] = { .name = "ready-timeout", .letter = 'r',
+	    .def = "60", .type = PROG_DURATION, .min = 1, .max = 3600,
+	    .unit = 1000, .arg = "ready-timeout",
+	    .help = "how long a stage may take to report readiness" },
+	[S_METRICS_FILE] = { .name = "metrics-file", .arg = "path",
+	    .help = "write the counters there (Prometheus text format)" },
+	[S_STATUS_FILE] = { .name = "status-file", .arg = "path",
+	    .help = "write the status table of the pipelines there" },
+};
+
+static const char *const usage[] = {
+	"[-qv] [-g grace] [-r ready-timeout] [--log-format text|json]",
+	"    [--metrics-file path] [--status-file path] file",
+	"[-qv] [-g grace] [-r ready-timeout] -1 file name",
+	"-c file",
+	NULL
+};
+
+static const enum exit_condition exits[] = {
+	EXITC_OK, EXITC_BAD_FLAG, EXITC_NOMEM, EXITC_POLL_FAILED,
+	EXITC_SYSTEM, EXITC_GRACE_EXCEEDED, EXITC_BAD_VALUE, EXITC_END
+};
+
+static struct prog P = {
+	.name = "supervisor",
+	.about = "Runs the pipelines of a pipeline file: restarts, "
+	    "schedules and drains them (supervisor(5)).",
+	.usage = usage, .settings = settings, .nsettings = S_NSETTINGS,
+	.operands = 2, .exits = exits,
+};
+
 static void	std_fds(void);
-
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: supervisor [-qv] [-g grace] [-r ready-timeout] "
-	    "[--log-format text|json]\n"
-	    "                  [--metrics-file path] [--status-file path] "
-	    "file\n"
-	    "       supervisor [-qv] [-g grace] [-r ready-timeout] -1 file "
-	    "name\n"
-	    "       supervisor -c file\n");
-	exit(EX_USAGE);
-}
-
-/* A number of seconds from the command line, in milliseconds. */
-static int64_t
-seconds(const char *s, const char *what, long long lo, long long hi)
-{
-	const char *err;
-	long long v = strtonum(s, lo, hi, &err);
-
-	if (err != NULL)
-		log_fatal(EX_USAGE, "%s \"%s\" is %s (%lld to %lld seconds)",
-		    what, s, err, lo, hi);
-	return (int64_t)v * 1000;
-}
-
-/* Sets *mode to '1' (-1), 'c' (-c) or 0. */
-static void
-parse_options(struct sup *s, int argc, char **argv, int *mode)
-{
-	static const struct option longopts[] = {
-		{ "log-format", required_argument, NULL, 'L' },
-		{ "metrics-file", required_argument, NULL, 'M' },
-		{ "status-file", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
-
-	while ((ch = getopt_long(argc, argv, "1cg:qr:v", longopts, NULL)) !=
-	    -1) {
-		switch (ch) {
-		case '1':
-		case 'c':
-			if (*mode != 0 && *mode != ch)
-				usage();
-			*mode = ch;
-			break;
-		case 'g':
-			s->grace_ms = seconds(optarg, "grace period", 0, 3600);
-			break;
-		case 'q':
-			log_quieter();
-			break;
-		case 'r':
-			s->ready_ms = seconds(optarg, "readiness timeout", 1,
-			    3600);
-			break;
-		case 'v':
-			log_louder();
-			break;
-		case 'L':
-			if (log_set_format_name(optarg) == -1)
-				log_fatal(EX_USAGE, "unknown log format \"%s\"",
-				    optarg);
-			s->json = strcmp(optarg, "json") == 0;
-			break;
-		case 'M':
-			s->metrics_file = optarg;
-			break;
-		case 'S':
-			s->status_file = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (argc - optind != (*mode == '1' ? 2 : 1))
-		usage();
-}
+static int	check(struct sup *);
+static int	once(struct sup *, const char *);
 
 /* Makes sure 0, 1 and 2 are open, so that no pipe gets one of them. */
 static void
@@ -115,13 +78,13 @@ std_fds(void)
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= STDERR_FILENO)
 		;
 	if (fd == -1)
-		log_fatal(EX_OSERR, "unable to open /dev/null: %s",
+		log_fatal(EXIT_SYSTEM, "unable to open /dev/null: %s",
 		    strerror(errno));
 	close(fd);
 }
 
 /*
- * Reads the options and the pipeline file, then checks it (-c), runs one
+ * Reads the settings and the pipeline file, then checks it (-c), runs one
  * pipeline once (-1), or runs them all until a signal stops them.
  */
 int
@@ -131,43 +94,63 @@ main(int argc, char **argv)
 	    0 };
 	struct sup s;
 	char err[1024];
-	size_t i;
-	int mode = 0, rc;
+	int first, rc;
 
-	log_init("supervisor");
 	std_fds();
+	first = prog_parse(&P, argc, argv);
+	if ((settings[S_ONCE].num && settings[S_CHECK].num) ||
+	    argc - first != (settings[S_ONCE].num ? 2 : 1))
+		prog_usage(&P);
+	argv += first;
 	memset(&s, 0, sizeof(s));
-	s.grace_ms = 60 * 1000;
-	s.ready_ms = 60 * 1000;
-	parse_options(&s, argc, argv, &mode);
-	argv += optind;
+	s.grace_ms = settings[S_GRACE].num;
+	s.ready_ms = settings[S_READY_TIMEOUT].num;
+	s.metrics_file = settings[S_METRICS_FILE].value;
+	s.status_file = settings[S_STATUS_FILE].value;
+	s.json = log_get_format() == LOG_JSON;
 	if (conf_load(&s, argv[0], err, sizeof(err)) == -1)
-		log_fatal(EX_CONFIG, "%s", err);
-	if (mode == 'c') {
-		conf_print(&s, &s.out);
-		fwrite(s.out.data, 1, s.out.len, stdout);
-		sup_free(&s);
-		if (fclose(stdout) == EOF)
-			log_fatal(EX_OSERR, "unable to write stdout: %s",
-			    strerror(errno));
-		return 0;
-	}
-	for (i = 0; mode == '1' && i < s.npipes; i++)
-		if (strcmp(s.pipes[i].name, argv[1]) == 0)
-			s.once = &s.pipes[i];
-	if (mode == '1' && s.once == NULL) {
-		log_error("%s: no pipeline %s", s.file, argv[1]);
-		sup_free(&s);
-		return EX_USAGE;
-	}
+		log_fatal(EXIT_BAD_VALUE, "%s", err);
+	if (settings[S_CHECK].num)
+		return check(&s);
+	if (settings[S_ONCE].num && once(&s, argv[1]) == -1)
+		return EXIT_BAD_FLAG;
 	if ((s.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
 	    sig_setup(sigs) == -1)
-		log_fatal(EX_OSERR, "unable to set up: %s", strerror(errno));
-
+		log_fatal(EXIT_SYSTEM, "unable to set up: %s", strerror(errno));
 	run_init(&s);
 	rc = run_loop(&s);
-
 	close(s.devnull);
 	sup_free(&s);
+	prog_free(&P);
 	return rc;
+}
+
+/* -1: the one pipeline to run; -1 (logged, s freed) when there is none. */
+static int
+once(struct sup *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->npipes; i++)
+		if (strcmp(s->pipes[i].name, name) == 0)
+			s->once = &s->pipes[i];
+	if (s->once != NULL)
+		return 0;
+	log_error("%s: no pipeline %s", s->file, name);
+	sup_free(s);
+	return -1;
+}
+
+/* -c: prints the file as understood. */
+static int
+check(struct sup *s)
+{
+	conf_print(s, &s->out);
+	fwrite(s->out.data, 1, s->out.len, stdout);
+	sup_free(s);
+	prog_free(&P);
+	if (fclose(stdout) == EOF)
+		log_fatal(EXIT_SYSTEM, "unable to write stdout: %s",
+		    strerror(errno));
+	return EXIT_OK;
 }

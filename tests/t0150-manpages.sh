@@ -15,14 +15,6 @@ page() {
 	esac
 }
 
-# sources PROG: the C files of PROG.
-sources() {
-	case $1 in
-	supervisor) ls "$SRC"/supervisor/*.c ;;
-	*) ls "$SRC/bin/$1"/*.c ;;
-	esac
-}
-
 # The formatter man(1) uses: groff here (man-db), else mandoc.
 if command -v groff >/dev/null 2>&1; then
 	test_set_prereq FORMATTER
@@ -42,29 +34,16 @@ options() {
 	"$1" --help </dev/null 2>/dev/null | grep -E '^  -'
 }
 
-# long_options PROG: the long options of PROG, one a line.  A program that
-# does not answer --help yet: its struct option rows and setting tables.
+# long_options PROG: the long options of PROG, one a line.
 long_options() {
-	if "$1" --help </dev/null >/dev/null 2>&1; then
-		options "$1" | grep -oE -- '--[a-z][a-z0-9-]*' |
-		sed 's/^--//' | sort -u
-		return
-	fi
-	sources "$1" | xargs cat | tr '\n\t' '  ' |
-	grep -oE '\{ *"[a-z][a-z0-9-]*", *([^,{}]*, *)?(required_argument|no_argument|optional_argument|"CCX_)' |
-	sed -E 's/^\{ *"([^"]*)".*/\1/' | sort -u
+	options "$1" | grep -oE -- '--[a-z][a-z0-9-]*' | sed 's/^--//' |
+	sort -u
 }
 
 # short_options PROG: the option letters of PROG, one a line.
 short_options() {
-	if "$1" --help </dev/null >/dev/null 2>&1; then
-		options "$1" | grep -oE -- '(^|[ ,])-[A-Za-z0-9]([ ,]|$)' |
-		tr -d ' ,-' | sort -u
-		return
-	fi
-	sources "$1" | xargs cat | tr '\n\t' '  ' |
-	grep -oE 'getopt_long\( *argc, *argv, *"[^"]*"' |
-	sed -E 's/.*"([^"]*)"$/\1/' | tr -d ':+' | fold -w1 | sort -u
+	options "$1" | grep -oE -- '(^|[ ,])-[A-Za-z0-9]([ ,]|$)' |
+	tr -d ' ,-' | sort -u
 }
 
 # usage_options PROG: the long options PROG's usage message names.
@@ -111,7 +90,9 @@ test_expect_success 'the option tables were found' '
 	done &&
 	test_grep -x claim-expiry long.differ &&
 	test_grep -x client-secret-file long.servicelog-poster &&
-	test_grep -x resubmit long.db-writer
+	test_grep -x resubmit long.db-writer &&
+	test_grep -x help long.supervisor &&
+	test_grep -x 1 short.supervisor
 '
 
 test_expect_success 'every long option of each program is in its man page' '

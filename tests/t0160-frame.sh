@@ -5,7 +5,7 @@ test_description='the program frame (common/prog.c): --help, --version, bad flag
 . ./test-lib.sh
 
 SRC=$TEST_DIRECTORY/..
-PROGS="db-writer differ kafka-emitter kafka-reader servicelog-poster"
+PROGS="db-writer differ kafka-emitter kafka-reader servicelog-poster supervisor"
 
 # page PROG, main PROG: the man page and the main source file of PROG.
 page() {
@@ -138,9 +138,12 @@ test_expect_success 'a flag value of the wrong type exits 64, with the usage' '
 '
 
 test_expect_success 'a required setting not given is a bad flag' '
-	test_expect_code 64 kafka-reader -b b -t t </dev/null 2>err &&
-	test_grep "no group: use -G (--group)" err &&
-	test_grep "^usage: kafka-reader" err
+	test_expect_code 64 kafka-emitter -b b </dev/null 2>err &&
+	test_grep "no topic: use -t (--topic)" err &&
+	test_grep "^usage: kafka-emitter" err &&
+	test_expect_code 64 env CCX_SERVICELOG_CLIENT_SECRET=s \
+		servicelog-poster --renderer-url http://r </dev/null 2>err &&
+	test_grep "no client id: use --client-id or set CCX_SERVICELOG_CLIENT_ID" err
 '
 
 test_expect_success 'a secret is never taken from the command line' '

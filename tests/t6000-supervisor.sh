@@ -42,7 +42,7 @@ test_expect_success 'usage errors exit 64' '
 	test_expect_code 64 supervisor a b &&
 	test_expect_code 64 supervisor -1 only-a-file &&
 	test_expect_code 64 supervisor -g x f 2>err &&
-	test_grep "grace period \"x\" is invalid" err &&
+	test_grep -- "-g \"x\": not a duration from 0 to 3600 seconds" err &&
 	test_expect_code 64 supervisor -r 0 f &&
 	test_expect_code 64 supervisor --log-format xml f &&
 	printf "pipeline p\n\trun true\n" >ok.conf &&

@@ -182,6 +182,7 @@ static int	above_high_water(const struct reader *);
 static int	below_low_water(const struct reader *);
 static void	run(struct reader *);
 static int	shutdown_reader(struct reader *);
+static void	reader_free(struct reader *);
 static void	open_acks(struct reader *);
 static void	metrics_flush(struct reader *, int);
 
@@ -891,7 +892,6 @@ main(int argc, char **argv)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
 	struct reader r;
-	size_t i;
 	int rc;
 
 	prog_parse(&P, argc, argv);
@@ -911,20 +911,28 @@ main(int argc, char **argv)
 	prog_ready(&P);
 	run(&r);
 	rc = shutdown_reader(&r);
-	close(r.qpipe[0]);
-	close(r.qpipe[1]);
-
 	metrics_flush(&r, 1);
-	for (i = 0; i < r.nparts; i++) {
-		free(r.parts[i].q);
-		free(r.parts[i].topic);
-	}
-	free(r.parts);
-	buf_free(&r.out);
-	if (r.ackfd >= 0) {
-		lineio_free(&r.acks);
-		close(r.ackfd);
-	}
+	reader_free(&r);
 	prog_free(&P);
 	return rc;
+}
+
+/* Releases what shutdown_reader left: pipes, partitions, buffers. */
+static void
+reader_free(struct reader *r)
+{
+	size_t i;
+
+	close(r->qpipe[0]);
+	close(r->qpipe[1]);
+	for (i = 0; i < r->nparts; i++) {
+		free(r->parts[i].q);
+		free(r->parts[i].topic);
+	}
+	free(r->parts);
+	buf_free(&r->out);
+	if (r->ackfd >= 0) {
+		lineio_free(&r->acks);
+		close(r->ackfd);
+	}
 }
