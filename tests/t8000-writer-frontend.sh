@@ -172,4 +172,59 @@ test_expect_success '-show-configuration: one record per section, no secret' '
 	! grep not-needed-here out
 '
 
+
+. "$TEST_DIRECTORY"/lib-kafka.sh
+. "$TEST_DIRECTORY"/lib-records.sh
+if mock_start -t ccx.ocp.results:1; then
+	test_set_prereq MOCK
+fi
+
+free_port() {
+	python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])"
+}
+scrape() {
+	python3 -c "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())" "$1"
+}
+has_metric() { scrape "$1" 2>/dev/null | grep -qx "$2"; }
+produce() { timeout 20 kcat -P -b "$BROKERS" -t "$1"; }
+
+test_expect_success MOCK '-check-kafka: the first broker that answers; none: exit 4' '
+	CCX_NOTIFICATION_WRITER__BROKER__ADDRESSES="127.0.0.1:1,$BROKERS" $W -check-kafka >out &&
+	msg out "Checking connection to Kafka" &&
+	msg out "Broker connection OK" &&
+	CCX_NOTIFICATION_WRITER__BROKER__ADDRESSES=127.0.0.1:1 test_expect_code 4 $W -check-kafka >out &&
+	msg out "Couldn'"'"'t connect to any of the provided brokers"
+'
+
+test_expect_success MOCK 'service mode: records stored, /metrics with the namespace, SIGTERM drains and exits 0' '
+	port=$(free_port) &&
+	{
+		CCX_NOTIFICATION_WRITER__BROKER__ADDRESSES=$BROKERS \
+		CCX_NOTIFICATION_WRITER__BROKER__TOPIC=ccx.ocp.results \
+		CCX_NOTIFICATION_WRITER__BROKER__GROUP=ccx_notification_app \
+		CCX_NOTIFICATION_WRITER__BROKER__ENABLED=true \
+		CCX_NOTIFICATION_WRITER__METRICS__ADDRESS=127.0.0.1:$port \
+		CCX_NOTIFICATION_WRITER__METRICS__NAMESPACE=ccx_notification_writer \
+		$W >svc.out 2>svc.err &
+	} &&
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	test_wait_for 20 has_metric http://127.0.0.1:$port/metrics "ccx_notification_writer_stored_messages 0" &&
+	test_wait_for 30 grep -q "assigned 1 partition" svc.out &&
+	for i in 1 2 3; do
+		sample_record $i 00000000-0000-4000-8000-00000000000$i || return 1
+		echo
+	done | produce ccx.ocp.results &&
+	test_wait_for 30 eval "test \"\$(sql \"SELECT count(*) FROM new_reports\")\" = 3" &&
+	test_wait_for 10 has_metric http://127.0.0.1:$port/metrics "ccx_notification_writer_stored_messages 3" &&
+	scrape http://127.0.0.1:$port/metrics >metrics &&
+	test "$(grep -c "^# TYPE ccx_notification_writer_[a-z_]* counter$" metrics)" = 9 &&
+	test_grep "^ccx_notification_writer_consumed_messages 3$" metrics &&
+	kill -TERM $pid &&
+	test_wait_for 60 eval "! kill -0 $pid 2>/dev/null" &&
+	wait $pid &&
+	grep "\"stage\":\"kafka-reader\"" svc.out &&
+	! grep not-needed-here svc.out svc.err
+'
+
 test_done

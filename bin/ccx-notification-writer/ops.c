@@ -57,6 +57,7 @@ static const struct maint maints[] = {
 /* What one db-writer run gave. */
 struct out {
 	struct writer	*w;
+	const char	*stage;		/* the filter */
 	struct buf	 text;		/* its stdout */
 	const struct maint *m;		/* print: rows become records */
 	long		 rows;		/* cleanup: rows of the table */
@@ -422,7 +423,8 @@ on_err(void *arg, const char *line, size_t len)
 {
 	struct out *o = arg;
 
-	fe_relay(&o->w->log, "db-writer", line, len);
+	fe_relay(&o->w->log, o->stage != NULL ? o->stage : "db-writer", line,
+	    len);
 }
 
 /* One row of print-for-cleanup as upstream logs it. */
@@ -459,7 +461,7 @@ op_check_kafka(struct writer *w)
 {
 	const char *addrs = config_str(w->cfg, "broker.addresses");
 	const char *argv[] = { "kafka-reader", "--log-format", "json",
-	    "--check-brokers", addrs, NULL };
+	    "--check-brokers", "-b", addrs, NULL };
 	struct out o;
 	char err[256];
 	struct zfield f;
@@ -468,6 +470,7 @@ op_check_kafka(struct writer *w)
 	zlog_write(&w->log, ZL_INFO, "Checking connection to Kafka", NULL, 0);
 	memset(&o, 0, sizeof(o));
 	o.w = w;
+	o.stage = "kafka-reader";
 	buf_init(&o.text);
 	r = fe_run((char *const *)argv, environ, on_out, on_err, &o, err,
 	    sizeof(err));

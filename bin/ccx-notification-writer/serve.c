@@ -173,10 +173,16 @@ write_files(struct serve *s, char *err, size_t errsize)
 		snprintf(err, errsize, "%s: %s", path, strerror(errno));
 		goto done;
 	}
-	/* Variables keep the configured values out of the file's syntax. */
+	/*
+	 * Variables keep the configured values out of the file's syntax.  A
+	 * group without committed offsets starts from the oldest record:
+	 * nothing produced before the first start is lost, and what is read
+	 * twice is stored once (consumed_records).
+	 */
 	buf_printf(&pipe, "pipeline results\n"
 	    "\trun kafka-reader -b $CCX_W_BROKERS -G $CCX_W_GROUP "
-	    "-t $CCX_W_TOPIC -F $CCX_W_PROPS --log-format json -a @ack\n"
+	    "-t $CCX_W_TOPIC -X auto.offset.reset=earliest -F $CCX_W_PROPS "
+	    "--log-format json -a @ack\n"
 	    "\trun db-writer --log-format json --metrics-file $CCX_W_METRICS "
 	    "-n @ready\n\tack\n");
 	snprintf(path, sizeof(path), "%s/pipeline", s->dir);

@@ -82,7 +82,7 @@ struct reader {
 enum {
 	S_ACK_PATH, S_BROKERS, S_DRAIN, S_PROPERTY_FILE, S_GROUP,
 	S_MAX_IN_FLIGHT, S_READY, S_TOPIC, S_PROPERTY, S_METRICS_FILE,
-	S_NSETTINGS
+	S_CHECK, S_NSETTINGS
 };
 
 static struct prog_setting settings[S_NSETTINGS] = {
@@ -98,7 +98,7 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	[S_PROPERTY_FILE] = { .name = "property-file", .letter = 'F',
 	    .type = PROG_LIST, .arg = "propfile",
 	    .help = "librdkafka properties, prop=val a line" },
-	[S_GROUP] = { .name = "group", .letter = 'G', .required = 1,
+	[S_GROUP] = { .name = "group", .letter = 'G',
 	    .arg = "group", .help = "the consumer group" },
 	[S_MAX_IN_FLIGHT] = { .name = "max-in-flight", .letter = 'm',
 	    .def = "10000", .type = PROG_INT, .min = 1, .max = 10000000,
@@ -107,13 +107,16 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	[S_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD,
 	    .arg = "fd", .help = "write a newline to fd once subscribed" },
 	[S_TOPIC] = { .name = "topic", .letter = 't', .type = PROG_LIST,
-	    .required = 1, .arg = "topic", .help = "a topic to subscribe to "
+	    .arg = "topic", .help = "a topic to subscribe to "
 	    "(^ starts a regular expression)" },
 	[S_PROPERTY] = { .name = "property", .letter = 'X', .type = PROG_LIST,
 	    .arg = "prop=val", .help = "a librdkafka property; -X and -F "
 	    "apply in the order given" },
 	[S_METRICS_FILE] = { .name = "metrics-file", .arg = "path",
 	    .help = "write the counters there (Prometheus text format)" },
+	[S_CHECK] = { .name = "check-brokers", .type = PROG_BOOL,
+	    .help = "only ask each broker of -b in turn for metadata (10 s "
+	    "each): exit 0 once one answers, 69 when none does" },
 };
 
 static const char *const usage[] = {
@@ -121,6 +124,7 @@ static const char *const usage[] = {
 	"    [-X prop=val ...] [-F propfile] [-a ackpath] [-m max-in-flight]",
 	"    [-D drain-seconds] [-n fd] [--log-format text|json] "
 	"[--metrics-file path]",
+	"[-qv] -b brokers --check-brokers [-X prop=val ...] [-F propfile]",
 	NULL
 };
 
@@ -160,6 +164,8 @@ static const struct metric metric_defs[M_NMETRICS] = {
 };
 
 static rd_kafka_conf_t *consumer_conf(void);
+static void	user_props(rd_kafka_conf_t *);
+static int	check_brokers(void);
 static void	consumer_open(struct reader *);
 static struct part *find_part(struct reader *, const char *, int32_t);
 static void	track(struct reader *, struct part *, int64_t);
@@ -807,22 +813,16 @@ metrics_flush(struct reader *r, int force)
 }
 
 /*
- * The consumer's configuration: our defaults, -X and -F in the order
- * given, then what cannot be changed.  A secret given with -X works, with
- * a warning: the process list shows it.
+ * -X and -F in the order given.  A secret given with -X works, with a
+ * warning: the process list shows it.
  */
-static rd_kafka_conf_t *
-consumer_conf(void)
+static void
+user_props(rd_kafka_conf_t *conf)
 {
-	rd_kafka_conf_t *conf;
 	const char *v;
 	char err[512], key[256];
 	size_t i, k;
 
-	if ((conf = rd_kafka_conf_new()) == NULL)
-		log_fatal(EXIT_NOMEM, "unable to allocate a configuration");
-	kconf_set(conf, "enable.auto.commit=true", err, sizeof(err));
-	kconf_set(conf, "auto.offset.reset=latest", err, sizeof(err));
 	for (i = 0; prog_item(&P, i, &k, &v); i++) {
 		if (k == S_PROPERTY_FILE && kconf_file(conf, v, err,
 		    sizeof(err)) == -1)
@@ -836,14 +836,76 @@ consumer_conf(void)
 			log_warn("-X %s: a secret on the command line shows in "
 			    "the process list; use -F", key);
 	}
+}
+
+/* A consumer's configuration: ours, then -X and -F, then the brokers. */
+static rd_kafka_conf_t *
+consumer_conf(void)
+{
+	rd_kafka_conf_t *conf;
+	char err[512];
+
+	if ((conf = rd_kafka_conf_new()) == NULL)
+		log_fatal(EXIT_NOMEM, "unable to allocate a configuration");
+	kconf_set(conf, "enable.auto.commit=true", err, sizeof(err));
+	kconf_set(conf, "auto.offset.reset=latest", err, sizeof(err));
+	user_props(conf);
 	if (kconf_set(conf, "enable.auto.offset.store=false", err,
 	    sizeof(err)) == -1 ||
 	    rd_kafka_conf_set(conf, "bootstrap.servers",
 	    settings[S_BROKERS].value, err, sizeof(err)) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "group.id", settings[S_GROUP].value, err,
-	    sizeof(err)) != RD_KAFKA_CONF_OK)
+	    (settings[S_GROUP].value != NULL && rd_kafka_conf_set(conf,
+	    "group.id", settings[S_GROUP].value, err, sizeof(err)) !=
+	    RD_KAFKA_CONF_OK))
 		log_fatal(EXIT_BAD_VALUE, "%s", err);
 	return conf;
+}
+
+/*
+ * --check-brokers: each broker of -b alone, with the properties of -X and
+ * -F, asked for metadata; the first that answers ends the check.
+ */
+static int
+check_brokers(void)
+{
+	rd_kafka_conf_t *conf;
+	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t e;
+	rd_kafka_t *rk;
+	char *list, *b, *save = NULL, err[512];
+	int ok = 0;
+
+	if ((list = strdup(settings[S_BROKERS].value)) == NULL)
+		log_fatal(EXIT_NOMEM, "out of memory");
+	for (b = strtok_r(list, ",", &save); b != NULL && !ok;
+	    b = strtok_r(NULL, ",", &save)) {
+		if ((conf = rd_kafka_conf_new()) == NULL)
+			log_fatal(EXIT_NOMEM, "out of memory");
+		/* Quiet: the outcome of each broker is logged below. */
+		kconf_set(conf, "log_level=0", err, sizeof(err));
+		user_props(conf);
+		if (rd_kafka_conf_set(conf, "bootstrap.servers", b, err,
+		    sizeof(err)) != RD_KAFKA_CONF_OK ||
+		    (rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
+		    sizeof(err))) == NULL) {
+			rd_kafka_conf_destroy(conf);
+			log_warn("broker %s: %s", b, err);
+			continue;
+		}
+		e = rd_kafka_metadata(rk, 0, NULL, &md, 10000);
+		if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			log_info("broker %s answered: %d broker(s) in the "
+			    "cluster", b, md->broker_cnt);
+			rd_kafka_metadata_destroy(md);
+			ok = 1;
+		} else
+			log_warn("broker %s: %s", b, rd_kafka_err2str(e));
+		rd_kafka_destroy(rk);
+	}
+	free(list);
+	if (!ok)
+		log_error("no broker of %s answered", settings[S_BROKERS].value);
+	return ok ? EXIT_OK : EXIT_SERVICE_DOWN;
 }
 
 /* Creates the consumer, its wake-up pipe, and subscribes to the topics. */
@@ -895,6 +957,12 @@ main(int argc, char **argv)
 	int rc;
 
 	prog_parse(&P, argc, argv);
+	if (settings[S_CHECK].num)
+		return check_brokers();
+	if (settings[S_GROUP].value == NULL || settings[S_TOPIC].count == 0) {
+		log_error("a group (-G) and a topic (-t) are required");
+		prog_usage(&P);
+	}
 	memset(&r, 0, sizeof(r));
 	r.max_inflight = (size_t)settings[S_MAX_IN_FLIGHT].num;
 	r.drain_ms = settings[S_DRAIN].num;
