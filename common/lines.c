@@ -1552,8 +1552,9 @@ outcome_drop(struct lines_outcome *o, struct json_object *v, char *err,
     size_t errlen)
 {
 	static const int64_t none[1];
+	struct json_object *e;
 	char name[48], x[EXCERPT_MAX + 8];
-	size_t n, i;
+	size_t n, i, k;
 	int64_t *d;
 	int rc;
 
@@ -1567,13 +1568,16 @@ outcome_drop(struct lines_outcome *o, struct json_object *v, char *err,
 		o->drop = d;
 		o->capdrop = n;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = k = 0; i < n; i++) {
+		e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_int))
+			continue;	/* as db-writer -r always did */
 		snprintf(name, sizeof(name), "drop_items[%zu]", i);
-		if ((rc = jc_int(json_object_array_get_idx(v, i), name, 0,
-		    INT32_MAX, &o->drop[i], err, errlen)) != LINES_OK)
+		if ((rc = jc_int(e, name, 0, INT32_MAX, &o->drop[k++], err,
+		    errlen)) != LINES_OK)
 			return rc;
 	}
-	o->drop_items = n > 0 ? o->drop : none;
-	o->ndrop = n;
+	o->drop_items = k > 0 ? o->drop : none;
+	o->ndrop = k;
 	return LINES_OK;
 }

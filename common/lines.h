@@ -293,8 +293,9 @@ enum { LINES_SENT = 1, LINES_SAME, LINES_ERROR, LINES_READ_ERROR,
  * required to be UTF-8; PostgreSQL judges them).  state is required: for
  * "invalid", line and error; otherwise target, org_id, account_number,
  * cluster (without NUL bytes), updated_at, and notified_at unless the
- * state is read_error.  drop_items, when present, is an array of indices
- * (0 to INT32_MAX).
+ * state is read_error.  drop_items, when present, is an array whose
+ * integers are indices (0 to INT32_MAX); its other elements are skipped,
+ * as db-writer -r always did.
  */
 struct lines_outcome {
 	const char	*target;

@@ -281,6 +281,13 @@ test_expect_success 'decision: what an outcome passes on, in the order it came' 
 	test_cmp expect out
 '
 
+test_expect_success 'outcome: drop_items elements that are not integers are skipped, as db-writer -r did' '
+	echo "{\"target\":\"service-log\",\"org_id\":1,\"account_number\":2,\"cluster\":\"c\",\"updated_at\":\"u\",\"notified_at\":\"n\",\"state\":\"sent\",\"drop_items\":[\"1}); DROP\",2,null,0]}" >in &&
+	helper lines outcome <in >out &&
+	echo "{\"target\":\"service-log\",\"org_id\":1,\"account_number\":2,\"cluster\":\"c\",\"updated_at\":\"u\",\"notified_at\":\"n\",\"state\":\"sent\",\"drop_items\":[2,0]}" >expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'outcome: out-of-range and mistyped members are refused, the member named' '
 	com="\"target\":\"service-log\",\"org_id\":1,\"account_number\":2,\"cluster\":\"c\",\"updated_at\":\"2026-11-30 10:00:00\"" &&
 	cat >in.all <<-EOF &&

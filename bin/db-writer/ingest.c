@@ -1,8 +1,8 @@
 /*
  * Default mode: result records from stdin into new_reports.
  *
- * Each record line (proto/record.schema.json) is validated and shrunk
- * (common/record.c, SPEC Contract A).  Accepted records go into new_reports
+ * Each record line (proto/record.schema.json, read by common/lines.c) is
+ * validated and shrunk (common/record.c, SPEC Contract A).  Accepted records go into new_reports
  * and consumed_records, rejected ones into dead_letters, in one transaction
  * per batch; the ack lines of a batch are written only after its COMMIT.
  * The fast path writes rows with binary COPY; if the database refuses a
@@ -11,8 +11,6 @@
  * dead-lettered (reason db:SQLSTATE).  Transient failures are retried with
  * backoff while nothing more is read or acknowledged.
  */
-#include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +18,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <json.h>
-
 #include "buf.h"
 #include "dbw.h"
 #include "lineio.h"
+#include "lines.h"
 #include "log.h"
 #include "pg.h"
 #include "record.h"
@@ -59,8 +56,8 @@ struct ingest {
 	struct buf	 copy;		/* COPY payload */
 	struct buf	 out;		/* ack lines */
 	struct record_out rec;
-	struct buf	 value;
-	struct json_tokener *tok;	/* for the record lines */
+	struct lines_record line;	/* the record line being taken */
+	struct buf	 value;		/* its unescaped strings */
 	int64_t		 first_ms;	/* when the batch got its first item */
 	int64_t		 noid_seq;	/* for records with no identity */
 	int		 term;
@@ -68,12 +65,7 @@ struct ingest {
 
 #define PG_EPOCH_US	INT64_C(946684800000000)
 
-static int	 parse_id_prefix(const char *, size_t, struct buf *, size_t *,
-		    size_t *, int32_t *, int64_t *);
 static struct item *new_item(struct ingest *);
-static const char *record_id(struct json_object *, int32_t *, int64_t *);
-static struct json_object *parse_line(struct ingest *, const char *, size_t,
-		    size_t *);
 static void	 take_line(struct ingest *, const char *, size_t, int, int,
 		    unsigned long);
 static void	 dead(struct ingest *, struct item *, const char *,
@@ -107,51 +99,6 @@ new_item(struct ingest *g)
 	it = &g->items[g->n++];
 	memset(it, 0, sizeof(*it));
 	return it;
-}
-
-/*
- * Reads the identity from the start of a record line, which kafka-reader
- * writes as {"topic":"T","partition":P,"offset":O, ...; used when the line
- * as a whole cannot be parsed (over-long or damaged).
- */
-static int
-parse_id_prefix(const char *s, size_t n, struct buf *arena, size_t *toff,
-    size_t *tlen, int32_t *part, int64_t *off)
-{
-	const char *p = s, *end = s + n, *t;
-	char *e;
-	long long v;
-
-	if (n < 12 || strncmp(p, "{\"topic\":\"", 10) != 0)
-		return -1;
-	p += 10;
-	for (t = p; p < end && *p != '"' && *p != '\\'; p++)
-		;
-	if (p >= end || *p != '"')
-		return -1;
-	if (!utf8_valid(t, (size_t)(p - t)))
-		return -1;
-	*toff = arena->len;
-	*tlen = (size_t)(p - t);
-	buf_add(arena, t, *tlen);
-	p++;
-	if (end - p < 13 || strncmp(p, ",\"partition\":", 13) != 0)
-		return -1;
-	p += 13;
-	v = strtoll(p, &e, 10);
-	if (e == p || v < 0 || v > INT32_MAX)
-		return -1;
-	*part = (int32_t)v;
-	p = e;
-	if (end - p < 10 || strncmp(p, ",\"offset\":", 10) != 0)
-		return -1;
-	p += 10;
-	errno = 0;
-	v = strtoll(p, &e, 10);
-	if (e == p || v < 0 || errno == ERANGE || v == INT64_MAX)
-		return -1;
-	*off = v;
-	return 0;
 }
 
 static void
@@ -188,70 +135,6 @@ dead(struct ingest *g, struct item *it, const char *code, const char *raw,
 }
 
 /*
- * The identity of a record line: its topic (valid UTF-8 without NUL),
- * partition (0 to INT32_MAX) and offset (0 to INT64_MAX - 1: json-c
- * clamps what is larger to INT64_MAX); NULL when any is missing or bad.
- */
-static const char *
-record_id(struct json_object *obj, int32_t *part, int64_t *off)
-{
-	struct json_object *v;
-	const char *topic;
-	int64_t n;
-
-	if (!json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, "topic", &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	topic = json_object_get_string(v);
-	if (strlen(topic) != (size_t)json_object_get_string_len(v) ||
-	    !utf8_valid(topic, strlen(topic)))
-		return NULL;
-	if (!json_object_object_get_ex(obj, "partition", &v) ||
-	    !json_object_is_type(v, json_type_int) ||
-	    (n = json_object_get_int64(v)) < 0 || n > INT32_MAX)
-		return NULL;
-	*part = (int32_t)n;
-	if (!json_object_object_get_ex(obj, "offset", &v) ||
-	    !json_object_is_type(v, json_type_int) ||
-	    (n = json_object_get_int64(v)) < 0 || n == INT64_MAX)
-		return NULL;
-	*off = n;
-	return topic;
-}
-
-/*
- * Parses line[0..len) as one JSON value; returns it (the caller puts it),
- * or NULL when the line does not begin with a complete one.  *trail is set
- * to the offset of the first byte after the value that is not JSON
- * whitespace, len when there is none.
- */
-static struct json_object *
-parse_line(struct ingest *g, const char *line, size_t len, size_t *trail)
-{
-	struct json_object *obj;
-	size_t off = 0, n, end;
-
-	json_tokener_reset(g->tok);
-	do {
-		/* json-c takes an int length: feed longer lines in parts. */
-		n = len - off > INT_MAX ? INT_MAX : len - off;
-		obj = json_tokener_parse_ex(g->tok, line + off, (int)n);
-		off += n;
-	} while (obj == NULL && off < len &&
-	    json_tokener_get_error(g->tok) == json_tokener_continue);
-	*trail = len;
-	if (obj == NULL)
-		return NULL;
-	end = off - n + json_tokener_get_parse_end(g->tok);
-	while (end < len && (line[end] == ' ' || line[end] == '\t' ||
-	    line[end] == '\r' || line[end] == '\n'))
-		end++;
-	*trail = end;
-	return obj;
-}
-
-/*
  * Takes one input line into the batch.  A partial line (the last one, with
  * no newline) that is not a complete JSON object is dropped with a warning:
  * its writer stopped in the middle of it (kafka-reader killed), so it is no
@@ -262,85 +145,51 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
     int partial, unsigned long lineno)
 {
 	struct dbw *d = g->d;
+	struct lines_record *r = &g->line;
 	struct item *it;
-	struct json_object *obj = NULL, *v;
-	const char *val = NULL, *topic;
-	size_t vlen = 0, trail = len;
-	int ok;
+	const char *val;
+	char why[512];
+	size_t vlen;
+	int rc = LINES_OK, ok;
 
-	if (!toolong) {
-		obj = parse_line(g, line, len, &trail);
-		if (partial && (obj == NULL || trail < len ||
-		    !json_object_is_type(obj, json_type_object))) {
-			log_warn("input line %lu (%zu bytes) has no newline "
-			    "and is not a complete JSON object: ignored as "
-			    "cut short, not stored nor acknowledged", lineno,
-			    len);
-			json_object_put(obj);
-			return;
-		}
+	if (toolong)
+		lines_record_id(line, len, r);
+	else if ((rc = lines_read_record(line, len, r, why, sizeof(why))) !=
+	    LINES_OK && rc != LINES_EMEMBER && partial) {
+		log_warn("input line %lu (%zu bytes) has no newline and is not "
+		    "a complete JSON object: ignored as cut short, not stored "
+		    "nor acknowledged", lineno, len);
+		return;
 	}
 	it = new_item(g);
 	d->metrics[M_CONSUMED].value++;
+	if ((it->has_id = r->has_id)) {
+		it->partition = r->partition;
+		it->offset = r->offset;
+		it->topic_off = g->arena.len;
+		it->topic_len = r->topic_len;
+		buf_add(&g->arena, r->topic, r->topic_len);
+		it->dl_id = r->dead_letter_id;
+	}
 	if (toolong) {
-		it->has_id = parse_id_prefix(line, len, &g->arena,
-		    &it->topic_off, &it->topic_len, &it->partition,
-		    &it->offset) == 0;
 		dead(g, it, "too_large", line, len, "input line %lu is longer "
 		    "than the limit of %zu bytes (record kept truncated)",
 		    lineno, len);
 		goto noid;
 	}
-	if (obj == NULL || (topic = record_id(obj, &it->partition,
-	    &it->offset)) == NULL) {
-		it->has_id = parse_id_prefix(line, len, &g->arena,
-		    &it->topic_off, &it->topic_len, &it->partition,
-		    &it->offset) == 0;
+	if (!r->has_id) {
 		dead(g, it, "bad_line", line, len, "input line %lu is not a "
-		    "record line (JSON object with topic, partition, offset)",
-		    lineno);
+		    "record line (JSON object with topic, partition, offset): "
+		    "%s", lineno, why);
 		goto noid;
 	}
-	it->has_id = 1;
-	if (json_object_object_get_ex(obj, "dead_letter_id", &v) &&
-	    json_object_is_type(v, json_type_int))
-		it->dl_id = json_object_get_int64(v);
-	it->topic_off = g->arena.len;
-	it->topic_len = strlen(topic);
-	buf_add(&g->arena, topic, it->topic_len);
-	if (trail < len) {
-		dead(g, it, "bad_line", line, len, "input line %lu: trailing "
-		    "data after the JSON object at byte %zu", lineno, trail);
-		goto out;
+	if (rc != LINES_OK) {
+		dead(g, it, "bad_line", line, len, "input line %lu: %s", lineno,
+		    why);
+		return;
 	}
-	buf_reset(&g->value);
-	if (json_object_object_get_ex(obj, "value", &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		val = json_object_get_string(v);
-		vlen = (size_t)json_object_get_string_len(v);
-	} else if (json_object_object_get_ex(obj, "value", &v) && v == NULL)
-		val = "";	/* tombstone */
-	else if (json_object_object_get_ex(obj, "value_b64", &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		if (buf_unbase64(&g->value, json_object_get_string(v),
-		    (size_t)json_object_get_string_len(v)) == -1) {
-			dead(g, it, "bad_line", line, len, "input line %lu: "
-			    "value_b64 is not base64", lineno);
-			goto out;
-		}
-		val = g->value.data ? g->value.data : "";
-		vlen = g->value.len;
-	} else if (json_object_object_get_ex(obj, "payload", &v) &&
-	    (v == NULL || json_object_is_type(v, json_type_string))) {
-		/* The envelope of kcat -C -J: null is a tombstone. */
-		val = v == NULL ? "" : json_object_get_string(v);
-		vlen = v == NULL ? 0 : (size_t)json_object_get_string_len(v);
-	} else {
-		dead(g, it, "bad_line", line, len, "input line %lu: the record "
-		    "line has no string or null \"value\" (or kcat's "
-		    "\"payload\") nor a \"value_b64\"", lineno);
-		goto out;
-	}
+	val = r->value != NULL ? r->value : "";	/* null: a tombstone */
+	vlen = r->value_len;
 	ok = record_check(val, vlen, d->max_record, time_now_us(), &g->rec);
 	if (ok || strcmp(g->rec.reason_code, "last_checked") == 0 ||
 	    strcmp(g->rec.reason_code, "future") == 0) {
@@ -350,12 +199,12 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 	if (!ok) {
 		dead(g, it, g->rec.reason_code, val, vlen, "%s",
 		    g->rec.reason);
-		goto out;
+		return;
 	}
 	if (g->rec.version_warn)
-		log_debug("record %s/%d/%lld has Version %d, expected 2",
-		    topic, it->partition, (long long)it->offset,
-		    g->rec.version);
+		log_debug("record %.*s/%d/%lld has Version %d, expected 2",
+		    (int)r->topic_len, r->topic, it->partition,
+		    (long long)it->offset, g->rec.version);
 	d->metrics[M_LAST_CHECKED].value++;
 	d->metrics[M_MARSHAL].value++;
 	d->metrics[M_SHRINK].value++;
@@ -370,7 +219,7 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 	it->raw_off = g->arena.len;
 	it->raw_len = vlen;
 	buf_add(&g->arena, val, vlen);
-	goto out;
+	return;
 noid:
 	if (!it->has_id) {
 		/* Unacknowledgeable: keep it under a unique negative offset. */
@@ -379,8 +228,6 @@ noid:
 		it->partition = -1;
 		it->offset = -(time_now_us() * 16 + (g->noid_seq++ % 16));
 	}
-out:
-	json_object_put(obj);
 }
 
 /* The next updated_at: now, but always after the previous one. */
@@ -861,7 +708,7 @@ flush(struct ingest *g)
 static void
 write_acks(struct ingest *g)
 {
-	static const char *names[] = { "stored", "duplicate", "dead_letter" };
+	struct lines_ack a;
 	struct item *it;
 	size_t i;
 
@@ -870,13 +717,14 @@ write_acks(struct ingest *g)
 		it = &g->items[i];
 		if (!it->has_id)
 			continue;
-		buf_puts(&g->out, "{\"topic\":");
-		buf_json_str(&g->out, g->arena.data + it->topic_off,
-		    it->topic_len);
-		buf_printf(&g->out, ",\"partition\":%d,\"offset\":%lld,"
-		    "\"status\":\"%s\"}\n", it->partition,
-		    (long long)it->offset,
-		    names[it->kind == IT_DEAD ? ST_DEAD : it->status]);
+		a.topic = g->arena.data + it->topic_off;
+		a.topic_len = it->topic_len;
+		a.partition = it->partition;
+		a.offset = it->offset;
+		a.status = it->kind == IT_DEAD || it->status == ST_DEAD ?
+		    LINES_DEAD_LETTER : it->status == ST_DUP ?
+		    LINES_DUPLICATE : LINES_STORED;
+		lines_write_ack(&g->out, &a);
 	}
 	if (g->out.len > 0) {
 		fwrite(g->out.data, 1, g->out.len, stdout);
@@ -900,8 +748,7 @@ dbw_ingest(struct dbw *d)
 	buf_init(&g.out);
 	buf_init(&g.value);
 	buf_init(&g.rec.report);
-	if ((g.tok = json_tokener_new()) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate a JSON tokener");
+	g.line.store = &g.value;
 	lineio_init(&in, 0, d->max_line);
 	d->need_schema = 1;
 	if (dbw_connect(d) == -1 && d->need_schema == -1) {
@@ -944,6 +791,5 @@ out:
 	buf_free(&g.out);
 	buf_free(&g.value);
 	buf_free(&g.rec.report);
-	json_tokener_free(g.tok);
 	return rc;
 }

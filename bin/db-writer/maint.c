@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "dbw.h"
+#include "lines.h"
 #include "log.h"
 #include "pg.h"
 #include "sig.h"
@@ -242,11 +243,11 @@ dbw_dead_letters(struct dbw *d)
 	    "AND kafka_partition >= 0 ORDER BY id";
 	const char *params[1] = { d->reason };
 	int fmts[1] = { 0 };
+	struct lines_deadletter dl;
+	struct lines_record rec;
 	struct buf line;
 	PGresult *res;
 	char err[1024], ts[64];
-	const char *raw;
-	size_t rawlen;
 	int r;
 
 	if (dbw_connect(d) == -1)
@@ -278,35 +279,30 @@ dbw_dead_letters(struct dbw *d)
 		for (us = 0, i = 0; i < 8; i++)
 			us = (us << 8) | p[i];
 		us += INT64_C(946684800000000);
-		raw = PQgetvalue(res, r, 4);
-		rawlen = (size_t)PQgetlength(res, r, 4);
 		buf_reset(&line);
-		buf_puts(&line, "{\"topic\":");
-		buf_json_str(&line, PQgetvalue(res, r, 1),
-		    (size_t)PQgetlength(res, r, 1));
-		buf_printf(&line, ",\"partition\":%d,\"offset\":%lld", part,
-		    (long long)off);
-		if (utf8_valid(raw, rawlen)) {
-			buf_puts(&line, ",\"value\":");
-			buf_json_str(&line, raw, rawlen);
+		if (d->resubmit) {
+			memset(&rec, 0, sizeof(rec));
+			rec.topic = PQgetvalue(res, r, 1);
+			rec.topic_len = (size_t)PQgetlength(res, r, 1);
+			rec.partition = part;
+			rec.offset = off;
+			rec.value = PQgetvalue(res, r, 4);
+			rec.value_len = (size_t)PQgetlength(res, r, 4);
+			rec.dead_letter_id = id;
+			lines_write_record(&line, &rec);
 		} else {
-			buf_puts(&line, ",\"value_b64\":\"");
-			buf_base64(&line, raw, rawlen);
-			buf_putc(&line, '"');
+			dl.id = id;
+			dl.topic = PQgetvalue(res, r, 1);
+			dl.topic_len = (size_t)PQgetlength(res, r, 1);
+			dl.partition = part;
+			dl.offset = off;
+			dl.reason_code = PQgetvalue(res, r, 5);
+			dl.reason = PQgetvalue(res, r, 6);
+			dl.received_at = time_fmt_pg(us, ts, sizeof(ts));
+			dl.value = PQgetvalue(res, r, 4);
+			dl.value_len = (size_t)PQgetlength(res, r, 4);
+			lines_write_deadletter(&line, &dl);
 		}
-		buf_printf(&line, ",\"%s\":%lld", d->resubmit ?
-		    "dead_letter_id" : "id", (long long)id);
-		if (!d->resubmit) {
-			buf_puts(&line, ",\"reason_code\":");
-			buf_json_str(&line, PQgetvalue(res, r, 5),
-			    (size_t)PQgetlength(res, r, 5));
-			buf_puts(&line, ",\"reason\":");
-			buf_json_str(&line, PQgetvalue(res, r, 6),
-			    (size_t)PQgetlength(res, r, 6));
-			buf_printf(&line, ",\"received_at\":\"%s\"",
-			    time_fmt_pg(us, ts, sizeof(ts)));
-		}
-		buf_puts(&line, "}\n");
 		fwrite(line.data, 1, line.len, stdout);
 	}
 	log_info("%d dead letters%s", PQntuples(res),

@@ -1,6 +1,6 @@
 /*
- * db-writer -r: outcome lines (proto/lines.md) into reported and
- * read_errors.
+ * db-writer -r: outcome lines (proto/lines.md, read by common/lines.c)
+ * into reported and read_errors.
  *
  * Each batch is one transaction of two set-based statements fed with
  * arrays: the reported rows take their report text from new_reports on the
@@ -30,11 +30,10 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include <json.h>
-
 #include "buf.h"
 #include "dbw.h"
 #include "lineio.h"
+#include "lines.h"
 #include "log.h"
 #include "pg.h"
 #include "sig.h"
@@ -136,132 +135,83 @@ cols_free(struct cols *c)
 		buf_free(&c->c[i]);
 }
 
-static const char *
-get_str(struct json_object *o, const char *k, size_t *len)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	if (len != NULL)
-		*len = (size_t)json_object_get_string_len(v);
-	return json_object_get_string(v);
-}
-
-static int
-get_int(struct json_object *o, const char *k, int64_t lo, int64_t hi,
-    int64_t *out)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_int))
-		return -1;
-	*out = json_object_get_int64(v);
-	return *out >= lo && *out <= hi ? 0 : -1;
-}
-
 /* Adds one outcome line to the batch; -1 if it cannot be recorded. */
 static int
 take(struct outcomes *g, struct cols *c, const char *line,
     unsigned long lineno)
 {
-	static const struct { const char *name; int id; } states[] = {
-		{ "sent", 1 }, { "same", 2 }, { "error", 4 },
+	static const int ids[] = {
+		[LINES_SENT] = 1, [LINES_SAME] = 2, [LINES_ERROR] = 4,
 	};
-	struct json_object *o = json_tokener_parse(line), *drop;
-	const char *target, *cluster, *upd, *notified, *state, *err;
-	int64_t org, acct, t = 0;
-	size_t elen = 0, clen = 0, i;
-	int st = 0, kind;
-	char num[32];
+	struct lines_outcome o;
+	char num[32], why[512];
+	struct buf b;
+	size_t i;
+	int kind, rc;
 
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		log_warn("outcome line %lu is not a JSON object", lineno);
+	lines_outcome_init(&o);
+	if ((rc = lines_read_outcome(line, strlen(line), &o, why,
+	    sizeof(why))) == LINES_ESYNTAX || rc == LINES_ETRAIL ||
+	    rc == LINES_ENOTOBJ) {
+		log_warn("outcome line %lu is not a JSON object: %s", lineno,
+		    why);
 		goto bad;
 	}
-	state = get_str(o, "state", NULL);
-	if (state != NULL && strcmp(state, "invalid") == 0) {
-		err = get_str(o, "error", NULL);
-		log_warn("outcome line %lu: an earlier stage could not read its "
-		    "input: %s", lineno, err ? err : "(no reason)");
-		goto bad;
-	}
-	target = get_str(o, "target", NULL);
-	cluster = get_str(o, "cluster", &clen);
-	upd = get_str(o, "updated_at", NULL);
-	notified = get_str(o, "notified_at", NULL);
-	if (target != NULL)
-		t = strcmp(target, "notifications-backend") == 0 ? 1 :
-		    strcmp(target, "service-log") == 0 ? 2 : 0;
-	kind = state != NULL && strcmp(state, "read_error") == 0;
-	for (i = 0; !kind && state != NULL && i < 3; i++)
-		if (strcmp(state, states[i].name) == 0)
-			st = states[i].id;
-	if (get_int(o, "org_id", 0, INT32_MAX, &org) == -1 ||
-	    get_int(o, "account_number", 0, INT32_MAX, &acct) == -1 ||
-	    cluster == NULL || upd == NULL || t == 0 || clen != strlen(cluster) ||
-	    (!kind && (st == 0 || notified == NULL))) {
+	if (rc != LINES_OK) {
 		log_warn("outcome line %lu lacks a valid target, org_id, "
-		    "account_number, cluster, updated_at, notified_at or state",
-		    lineno);
+		    "account_number, cluster, updated_at, notified_at or state: "
+		    "%s", lineno, why);
 		goto bad;
 	}
-	err = get_str(o, "error", &elen);
+	if (o.state_id == LINES_INVALID) {
+		log_warn("outcome line %lu: an earlier stage could not read its "
+		    "input: %s", lineno, o.error);
+		goto bad;
+	}
+	kind = o.state_id == LINES_READ_ERROR;
 	if (c == &g->cols) {
 		if (c->n == 0)
 			g->first_ms = time_mono_ms();
 		buf_add(&g->lines, line, strlen(line) + 1);
 	}
-	snprintf(num, sizeof(num), "%lld", (long long)org);
+	snprintf(num, sizeof(num), "%lld", (long long)o.org_id);
 	buf_arr_raw(&c->c[C_ORG], num);
-	snprintf(num, sizeof(num), "%lld", (long long)acct);
+	snprintf(num, sizeof(num), "%lld", (long long)o.account_number);
 	buf_arr_raw(&c->c[C_ACCT], num);
-	buf_arr_str(&c->c[C_CLUSTER], cluster, strlen(cluster));
-	snprintf(num, sizeof(num), "%d", kind ? 0 : st);
+	buf_arr_str(&c->c[C_CLUSTER], o.cluster, o.cluster_len);
+	snprintf(num, sizeof(num), "%d", kind ? 0 : ids[o.state_id]);
 	buf_arr_raw(&c->c[C_STATE], num);
-	buf_arr_str(&c->c[C_UPD], upd, strlen(upd));
-	if (notified != NULL)
-		buf_arr_str(&c->c[C_NOTIFIED], notified, strlen(notified));
+	buf_arr_str(&c->c[C_UPD], o.updated_at, strlen(o.updated_at));
+	if (o.notified_at != NULL)
+		buf_arr_str(&c->c[C_NOTIFIED], o.notified_at,
+		    strlen(o.notified_at));
 	else
 		buf_arr_null(&c->c[C_NOTIFIED]);
 	/* error_log is '' for sent and same, the reason for error. */
-	if (st == 4 || kind)
-		buf_arr_str(&c->c[C_ERR], err ? err : "unknown error",
-		    err ? elen : 13);
+	if (o.state_id == LINES_ERROR || kind)
+		buf_arr_str(&c->c[C_ERR], o.error ? o.error : "unknown error",
+		    o.error ? o.error_len : 13);
 	else
 		buf_arr_str(&c->c[C_ERR], "", 0);
-	snprintf(num, sizeof(num), "%lld", (long long)t);
+	snprintf(num, sizeof(num), "%d", o.target_id);
 	buf_arr_raw(&c->c[C_TARGET], num);
-	if (json_object_object_get_ex(o, "drop_items", &drop) &&
-	    json_object_is_type(drop, json_type_array) &&
-	    json_object_array_length(drop) > 0) {
-		struct buf b;
-
+	if (o.ndrop > 0) {
 		buf_init(&b);
-		for (i = 0; i < json_object_array_length(drop); i++) {
-			struct json_object *e = json_object_array_get_idx(drop,
-			    i);
-
-			if (!json_object_is_type(e, json_type_int))
-				continue;
-			buf_putc(&b, b.len == 0 ? '{' : ',');
-			buf_put_i64(&b, json_object_get_int64(e));
+		for (i = 0; i < o.ndrop; i++) {
+			buf_putc(&b, i == 0 ? '{' : ',');
+			buf_put_i64(&b, o.drop_items[i]);
 		}
-		buf_putc(&b, b.len == 0 ? '{' : '}');
-		if (b.len == 1)
-			buf_putc(&b, '}');
+		buf_putc(&b, '}');
 		buf_arr_str(&c->c[C_DROP], b.data, b.len);
 		buf_free(&b);
 	} else
 		buf_arr_null(&c->c[C_DROP]);
 	buf_arr_raw(&c->c[C_KIND], kind ? "1" : "0");
 	c->n++;
-	json_object_put(o);
+	lines_outcome_free(&o);
 	return 0;
 bad:
-	json_object_put(o);
+	lines_outcome_free(&o);
 	g->invalid++;
 	return -1;
 }
