@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "kconf.h"
 #include "lineio.h"
+#include "lines.h"
 #include "log.h"
 #include "metrics.h"
 #include "prog.h"
@@ -385,8 +386,8 @@ handle_message(struct reader *r, rd_kafka_message_t *m)
 {
 	const char *topic;
 	struct part *p;
+	struct lines_record rec;
 	rd_kafka_timestamp_type_t tstype;
-	int64_t ts;
 
 	if (m->err) {
 		handle_error(r, m);
@@ -396,24 +397,16 @@ handle_message(struct reader *r, rd_kafka_message_t *m)
 	if ((p = find_part(r, topic, m->partition)) == NULL)
 		p = add_part(r, topic, m->partition);
 	check_gap(r, p, m->offset);
-	buf_puts(&r->out, "{\"topic\":");
-	buf_json_str(&r->out, topic, strlen(topic));
-	buf_printf(&r->out, ",\"partition\":%d,\"offset\":%lld", m->partition,
-	    (long long)m->offset);
-	ts = rd_kafka_message_timestamp(m, &tstype);
-	if (tstype != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
-		buf_printf(&r->out, ",\"timestamp\":%lld", (long long)ts);
-	if (m->payload == NULL)
-		buf_puts(&r->out, ",\"value\":null}\n");
-	else if (utf8_valid(m->payload, m->len)) {
-		buf_puts(&r->out, ",\"value\":");
-		buf_json_str(&r->out, m->payload, m->len);
-		buf_puts(&r->out, "}\n");
-	} else {
-		buf_puts(&r->out, ",\"value_b64\":\"");
-		buf_base64(&r->out, m->payload, m->len);
-		buf_puts(&r->out, "\"}\n");
-	}
+	memset(&rec, 0, sizeof(rec));
+	rec.topic = topic;
+	rec.topic_len = strlen(topic);
+	rec.partition = m->partition;
+	rec.offset = m->offset;
+	rec.timestamp = rd_kafka_message_timestamp(m, &tstype);
+	rec.has_timestamp = tstype != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+	rec.value = m->payload;		/* NULL: a tombstone */
+	rec.value_len = m->len;
+	lines_write_record(&r->out, &rec);
 	r->queued = r->written + r->out.len;
 	track(r, p, m->offset);
 	r->metrics[M_RECORDS].value++;
