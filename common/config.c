@@ -652,9 +652,13 @@ config_parse_int(const char *s0, int64_t *out, char *err, size_t errsize)
 		 * prefix). */
 		p = s0 + (*s0 == '+' || *s0 == '-');
 		saw = '^';
-		if (base != 10 && s - p == 2)
+		if (s - p == 2) {
+			/* A base prefix counts as a digit; a leading 0 is
+			 * one. */
 			saw = '0';
-		for (p = s; *p != '\0'; p++) {
+			p = s;
+		}
+		for (; *p != '\0'; p++) {
 			if (*p == '_') {
 				if (saw != '0')
 					goto syntax;

@@ -472,7 +472,7 @@ test_expect_success 'value conversion from a variable (3.2)' '
 	for v in 1 t T TRUE true True 0 f F FALSE false False maybe yes tRUE " true"; do
 		echo "[$v] $(conv broker.enabled "$v")" || return 1
 	done >../actual &&
-	for v in 5433 +12 -7 0x1F 0X1f 0o17 017 0b101 08 0x 1_000 0x_1F 1__0 _1 \
+	for v in 5433 +12 -7 0x1F 0X1f 0o17 017 0b101 08 0x 1_000 0x_1F 0_17 1__0 _1 1_ \
 		9223372036854775807 9223372036854775808 -9223372036854775808 " 12" 12a; do
 		echo "[$v] $(conv storage.pg_port "$v")" || return 1
 	done >>../actual &&
@@ -509,8 +509,10 @@ test_expect_success 'value conversion from a variable (3.2)' '
 	[0x] error: CCX_NOTIFICATION_WRITER__STORAGE__PG_PORT: "0x" is not an integer: invalid syntax
 	[1_000] storage.pg_port=1000
 	[0x_1F] storage.pg_port=31
+	[0_17] storage.pg_port=15
 	[1__0] error: CCX_NOTIFICATION_WRITER__STORAGE__PG_PORT: "1__0" is not an integer: invalid syntax
 	[_1] error: CCX_NOTIFICATION_WRITER__STORAGE__PG_PORT: "_1" is not an integer: invalid syntax
+	[1_] error: CCX_NOTIFICATION_WRITER__STORAGE__PG_PORT: "1_" is not an integer: invalid syntax
 	[9223372036854775807] storage.pg_port=9223372036854775807
 	[9223372036854775808] error: CCX_NOTIFICATION_WRITER__STORAGE__PG_PORT: "9223372036854775808" is not an integer: value out of range
 	[-9223372036854775808] storage.pg_port=-9223372036854775808

@@ -18,7 +18,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 cd "$top" || exit 1
 
-TARGETS="lineio record evfilter gob content-json lines"
+TARGETS="lineio record evfilter gob content-json lines toml config"
 PKGS="rdkafka libpq libcurl json-c libbsd-overlay"
 # As in the GNUmakefile.
 WARN="-Wall -Wextra -Werror -Wvla -Wshadow -Wstrict-prototypes -Wmissing-prototypes"

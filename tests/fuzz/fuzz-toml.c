@@ -1,0 +1,320 @@
+/*
+ * fuzz-toml: toml_parse (common/toml.c) on any bytes.
+ *
+ * Checked: an error leaves the tree NULL and a message "line L, column C:
+ * what" whose position is inside the text (or just after it); success
+ * leaves the message empty and gives a tree of tables, strings, int64s,
+ * doubles, booleans and arrays of scalars, no deeper than two key limits,
+ * with valid UTF-8 in every key and string and no NUL in a key.  Then the
+ * tree is written back as TOML (every key and string quoted, every float
+ * with a point) and parsed again: the second tree equals the first.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "buf.h"
+#include "fuzz.h"
+#include "toml.h"
+
+static void	check_tree(struct json_object *, int);
+static void	put_string(struct buf *, const char *, size_t);
+static void	put_scalar(struct buf *, struct json_object *);
+static void	put_table(struct buf *, struct json_object *, struct buf *);
+static int	equal(struct json_object *, struct json_object *);
+static int	depth_of(struct json_object *);
+static void	check_position(const char *, const uint8_t *, size_t);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+/* The invariants of a tree toml_parse returned. */
+static void
+check_tree(struct json_object *o, int depth)
+{
+	struct json_object_iterator it, end;
+	size_t j, n;
+
+	FUZZ_ASSERT(depth <= 2 * TOML_MAX_DEPTH + 1, "depth %d", depth);
+	switch (json_object_get_type(o)) {
+	case json_type_object:
+		it = json_object_iter_begin(o);
+		end = json_object_iter_end(o);
+		for (; !json_object_iter_equal(&it, &end);
+		    json_object_iter_next(&it)) {
+			const char *k = json_object_iter_peek_name(&it);
+
+			FUZZ_ASSERT(fuzz_utf8_ok((const unsigned char *)k,
+			    strlen(k)), "key is not UTF-8");
+			check_tree(json_object_iter_peek_value(&it), depth + 1);
+		}
+		FUZZ_ASSERT(json_object_get_userdata(o) == NULL,
+		    "a table keeps the parse's userdata");
+		break;
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (j = 0; j < n; j++) {
+			struct json_object *e = json_object_array_get_idx(o, j);
+
+			FUZZ_ASSERT(e != NULL, "null in an array");
+			FUZZ_ASSERT(!json_object_is_type(e, json_type_array) &&
+			    !json_object_is_type(e, json_type_object),
+			    "an array holds an array or a table");
+			check_tree(e, depth + 1);
+		}
+		break;
+	case json_type_string:
+		FUZZ_ASSERT(fuzz_utf8_ok((const unsigned char *)
+		    json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o)),
+		    "string is not UTF-8");
+		break;
+	case json_type_int:
+	case json_type_double:
+	case json_type_boolean:
+		break;
+	case json_type_null:
+		FUZZ_ASSERT(0, "null in the tree");
+	}
+}
+
+/* A basic string, everything below 0x20 and 0x7f escaped. */
+static void
+put_string(struct buf *b, const char *s, size_t n)
+{
+	size_t j;
+
+	buf_putc(b, '"');
+	for (j = 0; j < n; j++) {
+		unsigned char c = (unsigned char)s[j];
+
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_putc(b, (char)c);
+	}
+	buf_putc(b, '"');
+}
+
+static void
+put_scalar(struct buf *b, struct json_object *o)
+{
+	char tmp[64];
+	double d;
+	size_t j, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		put_string(b, json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_int:
+		buf_printf(b, "%" PRId64, json_object_get_int64(o));
+		break;
+	case json_type_double:
+		d = json_object_get_double(o);
+		if (isnan(d))
+			buf_puts(b, "nan");
+		else if (isinf(d))
+			buf_puts(b, d > 0 ? "inf" : "-inf");
+		else {
+			snprintf(tmp, sizeof(tmp), "%.17g", d);
+			buf_puts(b, tmp);
+			if (strpbrk(tmp, ".e") == NULL)
+				buf_puts(b, ".0");
+		}
+		break;
+	case json_type_boolean:
+		buf_puts(b, json_object_get_boolean(o) ? "true" : "false");
+		break;
+	case json_type_array:
+		buf_putc(b, '[');
+		n = json_object_array_length(o);
+		for (j = 0; j < n; j++) {
+			if (j > 0)
+				buf_puts(b, ", ");
+			put_scalar(b, json_object_array_get_idx(o, j));
+		}
+		buf_putc(b, ']');
+		break;
+	default:
+		FUZZ_ASSERT(0, "not a scalar");
+	}
+}
+
+/* The values of a table, then each subtable under its own header. */
+static void
+put_table(struct buf *b, struct json_object *t, struct buf *path)
+{
+	struct json_object_iterator it, end;
+	size_t len = path->len;
+
+	it = json_object_iter_begin(t);
+	end = json_object_iter_end(t);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *k = json_object_iter_peek_name(&it);
+		struct json_object *v = json_object_iter_peek_value(&it);
+
+		if (json_object_is_type(v, json_type_object))
+			continue;
+		put_string(b, k, strlen(k));
+		buf_puts(b, " = ");
+		put_scalar(b, v);
+		buf_putc(b, '\n');
+	}
+	it = json_object_iter_begin(t);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *k = json_object_iter_peek_name(&it);
+		struct json_object *v = json_object_iter_peek_value(&it);
+
+		if (!json_object_is_type(v, json_type_object))
+			continue;
+		if (path->len > 0)
+			buf_putc(path, '.');
+		put_string(path, k, strlen(k));
+		buf_printf(b, "[%s]\n", path->data);
+		put_table(b, v, path);
+		path->len = len;
+		if (path->data != NULL)
+			path->data[len] = '\0';
+	}
+}
+
+/* Deep equality; NaN equals NaN, -0.0 does not equal 0.0. */
+static int
+equal(struct json_object *a, struct json_object *b)
+{
+	struct json_object_iterator it, end;
+	struct json_object *v;
+	size_t j, n;
+	double x, y;
+
+	if (json_object_get_type(a) != json_object_get_type(b))
+		return 0;
+	switch (json_object_get_type(a)) {
+	case json_type_object:
+		if (json_object_object_length(a) !=
+		    json_object_object_length(b))
+			return 0;
+		it = json_object_iter_begin(a);
+		end = json_object_iter_end(a);
+		for (; !json_object_iter_equal(&it, &end);
+		    json_object_iter_next(&it))
+			if (!json_object_object_get_ex(b,
+			    json_object_iter_peek_name(&it), &v) ||
+			    !equal(json_object_iter_peek_value(&it), v))
+				return 0;
+		return 1;
+	case json_type_array:
+		n = json_object_array_length(a);
+		if (n != json_object_array_length(b))
+			return 0;
+		for (j = 0; j < n; j++)
+			if (!equal(json_object_array_get_idx(a, j),
+			    json_object_array_get_idx(b, j)))
+				return 0;
+		return 1;
+	case json_type_string:
+		return json_object_get_string_len(a) ==
+		    json_object_get_string_len(b) &&
+		    memcmp(json_object_get_string(a), json_object_get_string(b),
+		    (size_t)json_object_get_string_len(a)) == 0;
+	case json_type_int:
+		return json_object_get_int64(a) == json_object_get_int64(b);
+	case json_type_double:
+		x = json_object_get_double(a);
+		y = json_object_get_double(b);
+		if (isnan(x) || isnan(y))
+			return isnan(x) && isnan(y);
+		return x == y && signbit(x) == signbit(y);
+	case json_type_boolean:
+		return json_object_get_boolean(a) == json_object_get_boolean(b);
+	default:
+		return 1;
+	}
+}
+
+/* How many tables deep the tree goes. */
+static int
+depth_of(struct json_object *o)
+{
+	struct json_object_iterator it, end;
+	int d = 0, x;
+
+	if (!json_object_is_type(o, json_type_object))
+		return 0;
+	it = json_object_iter_begin(o);
+	end = json_object_iter_end(o);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+		if ((x = depth_of(json_object_iter_peek_value(&it))) > d)
+			d = x;
+	return d + 1;
+}
+
+/* "line L, column C: what", the position inside data or just past it. */
+static void
+check_position(const char *err, const uint8_t *data, size_t size)
+{
+	unsigned long line, col, l = 1;
+	size_t j, bol = 0, len;
+	int used = 0;
+
+	FUZZ_ASSERT(sscanf(err, "line %lu, column %lu: %n", &line, &col,
+	    &used) == 2 && used > 0, "message \"%s\"", err);
+	FUZZ_ASSERT(err[used] != '\0', "message \"%s\" says nothing", err);
+	for (j = 0; j < size && l < line; j++)
+		if (data[j] == '\n') {
+			l++;
+			bol = j + 1;
+		}
+	FUZZ_ASSERT(l == line && line >= 1, "message \"%s\": only %lu lines",
+	    err, l);
+	for (len = 0; bol + len < size && data[bol + len] != '\n'; len++)
+		;
+	FUZZ_ASSERT(col >= 1 && col <= len + 1, "message \"%s\": the line "
+	    "has %zu bytes", err, len);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct json_object *root, *again;
+	struct buf text, path;
+	char err[512], err2[512];
+
+	memset(err, 'x', sizeof(err));
+	root = toml_parse((const char *)data, size, err, sizeof(err));
+	FUZZ_ASSERT(memchr(err, '\0', sizeof(err)) != NULL, "unterminated");
+	if (root == NULL) {
+		check_position(err, data, size);
+		return 0;
+	}
+	FUZZ_ASSERT(err[0] == '\0', "message \"%s\" after success", err);
+	FUZZ_ASSERT(json_object_is_type(root, json_type_object), "root");
+	check_tree(root, 0);
+	if (depth_of(root) <= TOML_MAX_DEPTH) {
+		buf_init(&text);
+		buf_init(&path);
+		buf_reserve(&text, 64);
+		put_table(&text, root, &path);
+		again = toml_parse(text.data, text.len, err2, sizeof(err2));
+		FUZZ_ASSERT(again != NULL, "written back, it fails: %s\n%s",
+		    err2, text.data);
+		FUZZ_ASSERT(equal(root, again), "written back, it differs:\n%s",
+		    text.data);
+		json_object_put(again);
+		buf_free(&text);
+		buf_free(&path);
+	}
+	json_object_put(root);
+	return 0;
+}
