@@ -34,6 +34,10 @@ static const struct {
 #undef EXIT_ROW_
 };
 
+/* getopt_long's tables while prog_args runs (reachable when it exits). */
+static struct option *longopts;
+static char *shorts;
+
 static const struct prog_setting logfmt_template = {
 	.name = "log-format", .def = "text", .type = PROG_CHOICE,
 	.arg = "text|json",
@@ -72,14 +76,14 @@ prog_args(struct prog *p, int argc, char **argv)
 {
 	struct option *lo;
 	struct prog_setting *s;
-	char *shorts, *sp;
+	char *sp;
 	size_t i, n = p->nsettings;
 	int ch, order = 0;
 
 	log_init(p->name);
 	p->logfmt = logfmt_template;
 	p->logfmt.env = p->log_env;
-	if ((lo = calloc(n + 2 + F_NOPTS, sizeof(*lo))) == NULL ||
+	if ((longopts = lo = calloc(n + 2 + F_NOPTS, sizeof(*lo))) == NULL ||
 	    (shorts = malloc(2 * n + 6)) == NULL)
 		log_fatal(EXIT_NOMEM, "unable to allocate the options");
 	sp = shorts;
@@ -145,8 +149,10 @@ prog_args(struct prog *p, int argc, char **argv)
 			;
 		take(p, i, ch, optarg, order);
 	}
-	free(lo);
+	free(longopts);
 	free(shorts);
+	longopts = NULL;
+	shorts = NULL;
 	if (p->operands >= 0 && argc - optind > p->operands) {
 		log_error("unexpected argument \"%s\"",
 		    argv[optind + p->operands]);
