@@ -1,6 +1,6 @@
 /*
  * decide: one candidate in, at most one decision line out (SPEC 4.3 to
- * 4.7, proto/lines.md).
+ * 4.7, proto/lines.md; the line is written by common/lines.c).
  *
  * Reports are read with jscan, straight from the text the database (or the
  * candidate line) gave: nothing is converted, "details" is copied
@@ -19,6 +19,7 @@
 
 #include "differ.h"
 #include "jscan.h"
+#include "lines.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -47,8 +48,8 @@ static int	in_baseline(const struct differ *, const struct item *);
 static void	add_issue(struct differ *, size_t, int64_t,
 		    const struct content_key *, struct json_object *);
 static void	rule_span(const char *, size_t, size_t *, size_t *);
-static void	put_head(struct differ *, const struct cand *, int64_t);
-static void	put_read_error(struct differ *, const char *);
+static void	put_decision(struct differ *, const struct cand *, int64_t,
+		    struct lines_decision *);
 static void	put_payload(struct differ *, const struct cand *, int64_t);
 static void	put_event(struct differ *, const struct cand *,
 		    const struct issue *, const char *);
@@ -76,9 +77,8 @@ differ_init(struct differ *d)
 	buf_init(&d->line);
 	buf_init(&d->tmp);
 	buf_init(&d->rule);
-	buf_init(&d->in_report);
-	buf_init(&d->in_baseline);
 	buf_init(&d->in_str);
+	buf_init(&d->body);
 }
 
 void
@@ -95,9 +95,8 @@ differ_free(struct differ *d)
 	buf_free(&d->line);
 	buf_free(&d->tmp);
 	buf_free(&d->rule);
-	buf_free(&d->in_report);
-	buf_free(&d->in_baseline);
 	buf_free(&d->in_str);
+	buf_free(&d->body);
 	content_free(&d->content);
 	strlist_free(&d->conf.tags);
 	strlist_free(&d->conf.allowed);
@@ -110,9 +109,12 @@ int
 differ_candidate(struct differ *d, const struct cand *c)
 {
 	const struct differ_conf *cf = &d->conf;
+	struct lines_decision dec;
 	int64_t now;
+	size_t n;
 	int r;
 
+	memset(&dec, 0, sizeof(dec));
 	d->nread++;
 	d->m[M_CANDIDATES].value++;
 	if (!keep_cluster(d, c)) {
@@ -130,8 +132,11 @@ differ_candidate(struct differ *d, const struct cand *c)
 		log_warn("cluster %.*s, org %lld, updated_at %s: %s",
 		    (int)c->cluster_len, c->cluster, (long long)c->org_id,
 		    c->updated_at, d->error);
-		put_head(d, c, now);
-		put_read_error(d, d->error);
+		dec.state = "read_error";
+		dec.error = d->error;
+		dec.error_len = utf8_cut(d->error, strlen(d->error),
+		    ERROR_TEXT_MAX);
+		put_decision(d, c, now, &dec);
 		return emit(d, c, now, 0);
 	}
 	if (r == 0)
@@ -152,20 +157,27 @@ differ_candidate(struct differ *d, const struct cand *c)
 		d->m[M_SAME].value++;
 		if (cf->no_same)
 			return 0;
-		put_head(d, c, now);
-		buf_puts(&d->line, ",\"state\":\"same\"}\n");
+		dec.state = "same";
+		put_decision(d, c, now, &dec);
 		return emit(d, c, now, 0);
 	}
 	d->nnew++;
 	d->m[M_HIGH_IMPACT].value += d->niss;
-	put_head(d, c, now);
-	if (cf->target == TARGET_NB)
+	buf_reset(&d->body);
+	if (cf->target == TARGET_NB) {
 		put_payload(d, c, now);
-	else {
+		dec.payload = d->body.data;
+		dec.payload_len = d->body.len;
+	} else {
 		put_issues(d);
+		n = d->body.len;
 		put_content(d);
+		dec.issues = d->body.data;
+		dec.issues_len = n;
+		dec.content = d->body.data + n;
+		dec.content_len = d->body.len - n;
 	}
-	buf_puts(&d->line, "}\n");
+	put_decision(d, c, now, &dec);
 	return emit(d, c, now, 1);
 }
 
@@ -619,51 +631,39 @@ rule_span(const char *comp, size_t len, size_t *start, size_t *n)
 	*n = len - i;
 }
 
-/* The members every decision line starts with. */
+/*
+ * The decision line of c in d->line: the common members, then what dec
+ * holds (its body, or its state).
+ */
 static void
-put_head(struct differ *d, const struct cand *c, int64_t now)
+put_decision(struct differ *d, const struct cand *c, int64_t now,
+    struct lines_decision *dec)
 {
-	struct buf *b = &d->line;
 	char ts[40];
 
-	buf_reset(b);
-	buf_puts(b, "{\"target\":\"");
-	buf_puts(b, d->conf.target_name);
-	buf_puts(b, "\",\"org_id\":");
-	buf_put_i64(b, c->org_id);
-	buf_puts(b, ",\"account_number\":");
-	buf_put_i64(b, c->account_number);
-	buf_puts(b, ",\"cluster\":");
-	buf_json_str(b, c->cluster, c->cluster_len);
-	buf_puts(b, ",\"updated_at\":");
-	buf_json_str(b, c->updated_at, strlen(c->updated_at));
-	buf_puts(b, ",\"notified_at\":\"");
-	buf_puts(b, time_fmt_pg(now, ts, sizeof(ts)));
-	buf_putc(b, '"');
+	dec->target = d->conf.target_name;
+	dec->org_id = c->org_id;
+	dec->account_number = c->account_number;
+	dec->cluster = c->cluster;
+	dec->cluster_len = c->cluster_len;
+	dec->updated_at = c->updated_at;
+	dec->notified_at = time_fmt_pg(now, ts, sizeof(ts));
+	buf_reset(&d->line);
+	lines_write_decision(&d->line, dec);
 }
 
-static void
-put_read_error(struct differ *d, const char *why)
-{
-	size_t n = strlen(why);
-
-	buf_puts(&d->line, ",\"state\":\"read_error\",\"error\":");
-	buf_json_str(&d->line, why, utf8_cut(why, n, ERROR_TEXT_MAX));
-	buf_puts(&d->line, "}\n");
-}
-
-/* Contract E, member by member (SPEC 6). */
+/* Contract E, member by member (SPEC 6), in d->body. */
 static void
 put_payload(struct differ *d, const struct cand *c, int64_t now)
 {
-	struct buf *b = &d->line;
+	struct buf *b = &d->body;
 	char ts[48], pub[64];
 	struct buf pb;
 	size_t i;
 
 	buf_init_fixed(&pb, pub, sizeof(pub));
 	publish_date(&pb, c->updated_at);
-	buf_puts(b, ",\"payload\":{\"bundle\":\"openshift\","
+	buf_puts(b, "{\"bundle\":\"openshift\","
 	    "\"application\":\"advisor\",\"event_type\":"
 	    "\"new-recommendation\",\"timestamp\":\"");
 	buf_puts(b, time_fmt_rfc3339(now, ts, sizeof(ts)));
@@ -690,7 +690,7 @@ put_event(struct differ *d, const struct cand *c, const struct issue *is,
     const char *pub)
 {
 	const struct item *it = &d->cur.v[is->item];
-	struct buf *b = &d->line;
+	struct buf *b = &d->body;
 	const char *desc = is->ck != NULL && is->ck->description != NULL ?
 	    is->ck->description : "";
 
@@ -706,40 +706,34 @@ put_event(struct differ *d, const struct cand *c, const struct issue *is,
 	buf_puts(b, "\"}}");
 }
 
-/* Target service-log: the new issues, as proto/lines.md says. */
+/* Target service-log: the new issues, as proto/lines.md says, in d->body. */
 static void
 put_issues(struct differ *d)
 {
 	const struct item *it;
-	struct buf *b = &d->line;
-	struct jspan v;
+	struct buf *b = &d->body;
+	struct lines_issue is;
 	size_t i;
 
-	buf_puts(b, ",\"issues\":[");
+	buf_putc(b, '[');
 	for (i = 0; i < d->niss; i++) {
 		it = &d->cur.v[d->iss[i].item];
 		if (i > 0)
 			buf_putc(b, ',');
-		buf_puts(b, "{\"item\":");
-		buf_put_i64(b, (int64_t)d->iss[i].item);
-		buf_puts(b, ",\"type\":");
-		buf_json_str(b, ARENA(&d->cur, it->type), it->type_len);
-		buf_puts(b, ",\"component\":");
-		buf_json_str(b, ARENA(&d->cur, it->comp), it->comp_len);
-		buf_puts(b, ",\"key\":");
-		buf_json_str(b, ARENA(&d->cur, it->key), it->key_len);
-		buf_puts(b, ",\"details\":");
-		if (it->details != NULL) {
-			v.p = it->details;
-			v.len = it->details_len;
-			v.flags = it->details_flags;
-			v.kind = it->details_kind;
-			jscan_minify(b, &v);
-		} else
-			buf_puts(b, "null");
-		buf_puts(b, ",\"total_risk\":");
-		buf_put_i64(b, d->iss[i].total_risk);
-		buf_putc(b, '}');
+		memset(&is, 0, sizeof(is));
+		is.item = (int64_t)d->iss[i].item;
+		is.type = ARENA(&d->cur, it->type);
+		is.type_len = it->type_len;
+		is.component = ARENA(&d->cur, it->comp);
+		is.component_len = it->comp_len;
+		is.key = ARENA(&d->cur, it->key);
+		is.key_len = it->key_len;
+		is.details.p = it->details;	/* NULL: null */
+		is.details.len = it->details_len;
+		is.details.flags = it->details_flags;
+		is.details.kind = it->details_kind;
+		is.total_risk = d->iss[i].total_risk;
+		lines_write_issue(b, &is);
 	}
 	buf_putc(b, ']');
 }
@@ -751,7 +745,7 @@ put_content(struct differ *d)
 	const struct rulejson *rj;
 	size_t i, j, n = 0;
 
-	buf_puts(&d->line, ",\"content\":[");
+	buf_putc(&d->body, '[');
 	for (i = 0; i < d->niss; i++) {
 		if (d->iss[i].rule == NULL)
 			continue;
@@ -762,10 +756,10 @@ put_content(struct differ *d)
 			continue;
 		rj = rule_json(d, d->iss[i].rule);
 		if (n++ > 0)
-			buf_putc(&d->line, ',');
-		buf_add(&d->line, rj->text, rj->len);
+			buf_putc(&d->body, ',');
+		buf_add(&d->body, rj->text, rj->len);
 	}
-	buf_putc(&d->line, ']');
+	buf_putc(&d->body, ']');
 }
 
 /* The serialised RuleContent obj, made on first use. */

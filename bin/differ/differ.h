@@ -163,7 +163,8 @@ struct differ {
 	struct rulejson		*rj;
 	size_t			 nrj, caprj;
 	struct buf		 line, tmp, rule;
-	struct buf		 in_report, in_baseline, in_str;
+	struct buf		 in_str;	/* a candidate line's strings */
+	struct buf		 body;		/* payload, or issues and content */
 	char			 error[ERROR_TEXT_MAX + 256];
 	int64_t			 last_notified_us;
 	int64_t			 next_progress_ms;

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +17,12 @@
 #include <unistd.h>
 
 #include "differ.h"
-#include "jscan.h"
 #include "lineio.h"
+#include "lines.h"
 #include "log.h"
 #include "pg.h"
 #include "sig.h"
 #include "timeutil.h"
-
-/* Members of a candidate line seen so far. */
-enum {
-	H_ORG = 1, H_ACC = 2, H_CLUSTER = 4, H_UPD = 8, H_REP = 16,
-	H_BASE = 32, H_BASE_AT = 64
-};
 
 /* Columns of the candidates query. */
 enum {
@@ -51,8 +44,6 @@ static int	wait_input(struct differ *, int);
 static int	flush_out(struct differ *);
 static int	parse_cand(struct differ *, const char *, size_t,
 		    struct cand *, char *, size_t);
-static int	get_int(const struct jspan *, int64_t *);
-static int	get_str(struct buf *, const struct jspan *, size_t *);
 
 int
 differ_db_open(struct differ *d)
@@ -379,31 +370,23 @@ static int
 dump(struct differ *d, const struct cand *c)
 {
 	struct buf *b = &d->line;
+	struct lines_candidate lc;
 
 	d->nread++;
 	d->m[M_CANDIDATES].value++;
+	lc.org_id = c->org_id;
+	lc.account_number = c->account_number;
+	lc.cluster = c->cluster;
+	lc.cluster_len = c->cluster_len;
+	lc.updated_at = c->updated_at;
+	lc.kafka_offset = c->kafka_offset;
+	lc.report = c->report;
+	lc.report_len = c->report_len;
+	lc.baseline = c->baseline;
+	lc.baseline_len = c->baseline_len;
+	lc.baseline_notified_at = c->baseline_notified_at;
 	buf_reset(b);
-	buf_puts(b, "{\"org_id\":");
-	buf_put_i64(b, c->org_id);
-	buf_puts(b, ",\"account_number\":");
-	buf_put_i64(b, c->account_number);
-	buf_puts(b, ",\"cluster\":");
-	buf_json_str(b, c->cluster, c->cluster_len);
-	buf_puts(b, ",\"updated_at\":");
-	buf_json_str(b, c->updated_at, strlen(c->updated_at));
-	buf_puts(b, ",\"kafka_offset\":");
-	buf_put_i64(b, c->kafka_offset);
-	buf_puts(b, ",\"report\":");
-	buf_json_str(b, c->report, c->report_len);
-	buf_puts(b, ",\"baseline\":");
-	if (c->baseline != NULL) {
-		buf_json_str(b, c->baseline, c->baseline_len);
-		buf_puts(b, ",\"baseline_notified_at\":");
-		buf_json_str(b, c->baseline_notified_at,
-		    strlen(c->baseline_notified_at));
-	} else
-		buf_puts(b, "null,\"baseline_notified_at\":null");
-	buf_puts(b, "}\n");
+	lines_write_candidate(b, &lc);
 	return differ_write(d, b->data, b->len);
 }
 
@@ -507,148 +490,30 @@ wait_input(struct differ *d, int fd)
 }
 
 /*
- * Reads one candidate line (proto/lines.md) into c, whose strings point
- * into d's input buffers.  Returns 0, or -1 with the reason in why.
+ * Reads one candidate line (proto/lines.md, common/lines.c) into c, whose
+ * strings point into d->in_str.  Returns 0, or -1 with the reason in why.
  */
 static int
 parse_cand(struct differ *d, const char *line, size_t len, struct cand *c,
     char *why, size_t whysz)
 {
-	struct jscan js;
-	struct jspan key, v;
-	size_t cl = 0, cll = 0, up = 0, bn = 0, rl = 0, bl = 0;
-	int64_t us;
-	int kind, have = 0, ok;
+	struct lines_candidate lc;
 
 	memset(c, 0, sizeof(c[0]));
-	buf_reset(&d->in_str);
-	buf_putc(&d->in_str, '\0');
-	buf_reset(&d->in_report);
-	buf_reset(&d->in_baseline);
-	jscan_init(&js, line, len, 0);
-	if ((kind = jscan_begin(&js)) != JS_OBJECT) {
-		if (kind == -1)
-			goto syntax;
-		snprintf(why, whysz, "%s, not an object",
-		    jscan_kind_name(kind));
+	lc.store = &d->in_str;
+	if (lines_read_candidate(line, len, &lc, why, whysz) != LINES_OK)
 		return -1;
-	}
-	if (jscan_open(&js) == -1)
-		goto syntax;
-	while ((kind = jscan_member(&js, &key)) > 0) {
-		if (jscan_skip(&js, &v) == -1)
-			goto syntax;
-		ok = 1;
-		if (jscan_str_eq(&key, "org_id", 6)) {
-			ok = get_int(&v, &c->org_id) == 0;
-			have |= H_ORG;
-		} else if (jscan_str_eq(&key, "account_number", 14)) {
-			ok = get_int(&v, &c->account_number) == 0;
-			have |= H_ACC;
-		} else if (jscan_str_eq(&key, "kafka_offset", 12))
-			ok = get_int(&v, &c->kafka_offset) == 0;
-		else if (jscan_str_eq(&key, "cluster", 7)) {
-			ok = get_str(&d->in_str, &v, &cl) == 0;
-			cll = d->in_str.len - cl - 1;
-			have |= H_CLUSTER;
-		} else if (jscan_str_eq(&key, "updated_at", 10)) {
-			ok = get_str(&d->in_str, &v, &up) == 0;
-			have |= H_UPD;
-		} else if (jscan_str_eq(&key, "report", 6)) {
-			buf_reset(&d->in_report);
-			ok = get_str(&d->in_report, &v, NULL) == 0;
-			rl = d->in_report.len;
-			have |= H_REP;
-		} else if (jscan_str_eq(&key, "baseline", 8)) {
-			buf_reset(&d->in_baseline);
-			have &= ~H_BASE;
-			if (v.kind != JS_NULL) {
-				ok = get_str(&d->in_baseline, &v, NULL) == 0;
-				bl = d->in_baseline.len;
-				have |= H_BASE;
-			}
-		} else if (jscan_str_eq(&key, "baseline_notified_at", 20)) {
-			have &= ~H_BASE_AT;
-			if (v.kind != JS_NULL) {
-				ok = get_str(&d->in_str, &v, &bn) == 0;
-				have |= H_BASE_AT;
-			}
-		} else
-			continue;
-		if (!ok) {
-			snprintf(why, whysz, "member %.*s has the wrong type "
-			    "(%s)", (int)key.len, key.p,
-			    jscan_kind_name(v.kind));
-			return -1;
-		}
-	}
-	if (kind == -1 || jscan_finish(&js) == -1)
-		goto syntax;
-	if ((have & (H_ORG | H_ACC | H_CLUSTER | H_UPD | H_REP)) !=
-	    (H_ORG | H_ACC | H_CLUSTER | H_UPD | H_REP)) {
-		snprintf(why, whysz, "org_id, account_number, cluster, "
-		    "updated_at and report are required");
-		return -1;
-	}
-	c->cluster = d->in_str.data + cl;
-	c->cluster_len = cll;
-	c->updated_at = d->in_str.data + up;
-	c->report = d->in_report.data != NULL ? d->in_report.data : "";
-	c->report_len = rl;
-	if (have & H_BASE) {
-		c->baseline = d->in_baseline.data != NULL ?
-		    d->in_baseline.data : "";
-		c->baseline_len = bl;
-		c->baseline_notified_at = have & H_BASE_AT ?
-		    d->in_str.data + bn : NULL;
-	}
-	if (time_parse_pg(c->updated_at, &us) == -1) {
-		snprintf(why, whysz, "updated_at \"%.64s\" is not a "
-		    "timestamp", c->updated_at);
-		return -1;
-	}
-	return 0;
-
-syntax:
-	snprintf(why, whysz, "not JSON: %s at byte %zu", js.err_msg,
-	    js.err_off);
-	return -1;
-}
-
-/* An integer member (decimal digits, maybe a '-'); returns 0 or -1. */
-static int
-get_int(const struct jspan *v, int64_t *out)
-{
-	char tmp[32];
-	const char *err;
-	size_t i;
-
-	if (v->kind != JS_NUMBER || v->len >= sizeof(tmp))
-		return -1;
-	for (i = 0; i < v->len; i++)
-		if (!(v->p[i] >= '0' && v->p[i] <= '9') &&
-		    !(i == 0 && v->p[i] == '-'))
-			return -1;
-	memcpy(tmp, v->p, v->len);
-	tmp[v->len] = '\0';
-	*out = strtonum(tmp, LLONG_MIN, LLONG_MAX, &err);
-	return err == NULL ? 0 : -1;
-}
-
-/*
- * Appends the unescaped string v and a NUL to b; *off (if not NULL) gets
- * where it starts.  Returns 0, or -1 when v is not a string.
- */
-static int
-get_str(struct buf *b, const struct jspan *v, size_t *off)
-{
-	if (v->kind != JS_STRING)
-		return -1;
-	if (off != NULL)
-		*off = b->len;
-	jscan_unescape(b, v);
-	if (off != NULL)
-		buf_putc(b, '\0');
+	c->org_id = lc.org_id;
+	c->account_number = lc.account_number;
+	c->kafka_offset = lc.kafka_offset;
+	c->cluster = lc.cluster;
+	c->cluster_len = lc.cluster_len;
+	c->updated_at = lc.updated_at;
+	c->report = lc.report;
+	c->report_len = lc.report_len;
+	c->baseline = lc.baseline;
+	c->baseline_len = lc.baseline_len;
+	c->baseline_notified_at = lc.baseline_notified_at;
 	return 0;
 }
 
