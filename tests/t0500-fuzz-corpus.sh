@@ -11,7 +11,11 @@ command -v "$cc" >/dev/null 2>&1 || skip_all "no C compiler ($cc) to build the r
 [ -f "$CCX_BUILD/libccx.a" ] || skip_all "no $CCX_BUILD/libccx.a (run make first)"
 FUZZ=$TEST_DIRECTORY/fuzz
 R=$CCX_BUILD/fuzz-replay
-TARGETS="lineio record evfilter gob content-json"
+# Every target of run.sh that has a corpus.
+TARGETS=
+for t in $(sed -n 's/^TARGETS="\(.*\)"$/\1/p' "$FUZZ/run.sh"); do
+	[ -d "$FUZZ/corpus/$t" ] && TARGETS="$TARGETS $t"
+done
 
 test_expect_success 'build the replay drivers' '
 	sh "$FUZZ/run.sh" --replay "$R" >build.log 2>&1 ||
