@@ -19,12 +19,11 @@
 
 #include "buf.h"
 #include "emit.h"
+#include "lines.h"
 #include "log.h"
 #include "sig.h"
 #include "timeutil.h"
 
-#define JSON_OUT	(JSON_C_TO_STRING_PLAIN | \
-			    JSON_C_TO_STRING_NOSLASHESCAPE)
 #define DRAIN_MARGIN_MS	5000	/* added to message.timeout.ms at exit */
 #define PURGE_WAIT_MS	2000	/* for the reports of purged messages */
 #define METRICS_MS	2000	/* least time between two metrics writes */
@@ -36,11 +35,8 @@ static void	on_error(rd_kafka_t *, int, const char *, void *);
 static void	on_log(const rd_kafka_t *, int, const char *, const char *);
 static void	read_lines(struct emitter *);
 static void	handle_line(struct emitter *, const char *, size_t, int);
-static struct json_object *parse_line(struct emitter *, const char *, size_t,
-		    char *, size_t);
-static long	int_overflow(const char *, size_t);
 static void	pass_line(struct emitter *, struct slot *,
-		    struct json_object *);
+		    const struct lines_decision *);
 static void	invalid_line(struct emitter *, struct slot *, const char *,
 		    const char *, size_t);
 static void	produce(struct emitter *, struct slot *, const char *, size_t);
@@ -56,7 +52,6 @@ static void	stop_reading(struct emitter *);
 static void	wake_drain(struct emitter *);
 static void	metrics_tick(struct emitter *, int);
 static void	give_up(struct emitter *);
-static struct json_object *jstr(const char *);
 
 /* The counters last written to the metrics file (one file a process). */
 static uint64_t metrics_written[M_NMETRICS];
@@ -227,7 +222,6 @@ emit_close(struct emitter *e)
 	close(e->evfd[0]);
 	close(e->evfd[1]);
 	for (i = 0; i < EMIT_RING; i++) {
-		json_object_put(e->ring[i].obj);
 		free(e->ring[i].text);
 	}
 	free(e->ring);
@@ -326,14 +320,18 @@ read_lines(struct emitter *e)
 	}
 }
 
+/*
+ * A decision line (common/lines.c): its payload is produced, and its
+ * outcome waits for the delivery report; without a payload its outcome is
+ * ready now.
+ */
 static void
 handle_line(struct emitter *e, const char *line, size_t len, int toolong)
 {
-	struct json_object *o, *p;
+	struct lines_decision d;
 	struct slot *s;
-	const char *val;
-	char why[256];
-	size_t vlen;
+	char why[256], msg[300];
+	int rc;
 
 	s = new_slot(e);
 	if (toolong) {
@@ -342,120 +340,43 @@ handle_line(struct emitter *e, const char *line, size_t len, int toolong)
 		invalid_line(e, s, why, line, len);
 		return;
 	}
-	if ((o = parse_line(e, line, len, why, sizeof(why))) == NULL) {
-		invalid_line(e, s, why, line, len);
-		return;
-	}
-	if (!json_object_object_get_ex(o, "payload", &p) || p == NULL) {
-		pass_line(e, s, o);
-		return;
-	}
-	if (!json_object_is_type(p, json_type_object)) {
-		json_object_put(o);
+	/* The members it passes on are not checked, the payload is. */
+	lines_decision_init(&d, e->tok, 0);
+	if ((rc = lines_read_decision(line, len, &d, why, sizeof(why))) !=
+	    LINES_OK) {
+		snprintf(msg, sizeof(msg), "%s%s", rc == LINES_EMEMBER ? "" :
+		    "not a JSON object: ", why);
+		invalid_line(e, s, msg, line, len);
+	} else if (!(d.have & LD_PAYLOAD))
+		pass_line(e, s, &d);
+	else if (d.payload == NULL)
 		invalid_line(e, s, "payload is not a JSON object", line, len);
-		return;
+	else {
+		/* The outcome is the line without its payload. */
+		if ((s->text = strndup(d.pass, d.pass_len)) == NULL)
+			log_fatal(EX_OSERR, "unable to allocate an outcome");
+		s->kafka = 1;
+		produce(e, s, d.payload, d.payload_len);
 	}
-	/* The outcome is the input without its payload. */
-	json_object_get(p);
-	json_object_object_del(o, "payload");
-	s->obj = o;
-	s->kafka = 1;
-	val = json_object_to_json_string_length(p, JSON_OUT, &vlen);
-	produce(e, s, val, vlen);
-	json_object_put(p);
-}
-
-/*
- * Returns the line as a JSON object (the caller owns it), or NULL with the
- * reason in why.
- */
-static struct json_object *
-parse_line(struct emitter *e, const char *line, size_t len, char *why,
-    size_t whysz)
-{
-	struct json_object *o;
-	enum json_tokener_error jerr;
-	long off;
-
-	json_tokener_reset(e->tok);
-	o = json_tokener_parse_ex(e->tok, line, (int)len);
-	jerr = json_tokener_get_error(e->tok);
-	if (o == NULL && jerr == json_tokener_success)
-		jerr = json_tokener_error_parse_null;	/* "null" */
-	if (jerr == json_tokener_continue)
-		snprintf(why, whysz, "not a JSON object: unexpected end of "
-		    "line");
-	else if (jerr != json_tokener_success)
-		snprintf(why, whysz, "not a JSON object: %s at offset %zu",
-		    json_tokener_error_desc(jerr),
-		    json_tokener_get_parse_end(e->tok));
-	else if (!json_object_is_type(o, json_type_object))
-		snprintf(why, whysz, "not a JSON object: a JSON %s",
-		    json_type_to_name(json_object_get_type(o)));
-	else if ((off = int_overflow(line, len)) >= 0)
-		snprintf(why, whysz, "integer out of range at offset %ld", off);
-	else
-		return o;
-	json_object_put(o);
-	return NULL;
-}
-
-/*
- * json-c silently saturates integers outside the int64 and uint64 ranges;
- * returns the offset of the first such integer in a line that parsed (so
- * that the line is refused rather than altered), or -1.  Numbers with a
- * fraction or an exponent keep their text in json-c, and are fine.
- */
-static long
-int_overflow(const char *s, size_t len)
-{
-	static const char maxneg[] = "9223372036854775808";
-	static const char maxpos[] = "18446744073709551615";
-	const char *max;
-	size_t i = 0, d, k, n, maxlen;
-
-	while (i < len) {
-		if (s[i] == '"') {
-			for (i++; i < len && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
-			i++;
-			continue;
-		}
-		if (s[i] != '-' && (s[i] < '0' || s[i] > '9')) {
-			i++;
-			continue;
-		}
-		d = s[i] == '-' ? i + 1 : i;
-		for (k = d; k < len && s[k] >= '0' && s[k] <= '9'; k++)
-			;
-		if (k < len && (s[k] == '.' || s[k] == 'e' || s[k] == 'E')) {
-			while (k < len && strchr("0123456789.eE+-", s[k]) != NULL)
-				k++;
-			i = k;
-			continue;
-		}
-		n = k - d;
-		max = s[i] == '-' ? maxneg : maxpos;
-		maxlen = strlen(max);
-		if (n > maxlen || (n == maxlen && memcmp(s + d, max, n) > 0))
-			return (long)i;
-		i = k;
-	}
-	return -1;
+	lines_decision_free(&d);
 }
 
 /* A line without a payload: its outcome is ready now. */
 static void
-pass_line(struct emitter *e, struct slot *s, struct json_object *o)
+pass_line(struct emitter *e, struct slot *s, const struct lines_decision *d)
 {
-	struct json_object *st;
+	struct lines_outcome o;
+	struct buf b;
 
-	json_object_object_del(o, "payload");
-	if (!json_object_object_get_ex(o, "state", &st) ||
-	    !json_object_is_type(st, json_type_string))
-		json_object_object_add(o, "state", jstr("same"));
-	s->obj = o;
+	memset(&o, 0, sizeof(o));
+	o.pass = d->pass;
+	o.pass_len = d->pass_len;
+	o.state = d->state != NULL ? d->state : "same";
+	o.error = d->error;
+	o.error_len = d->error_len;
+	buf_init(&b);
+	lines_write_outcome(&b, &o);
+	s->text = b.data;	/* the buffer's storage, now the slot's */
 	s->done = 1;
 	e->m[M_PASSED].value++;
 }
@@ -469,17 +390,19 @@ static void
 invalid_line(struct emitter *e, struct slot *s, const char *why,
     const char *line, size_t len)
 {
+	struct lines_outcome o;
 	struct buf b;
 
 	log_warn("line %lu: %s", s->lineno, why);
+	memset(&o, 0, sizeof(o));
+	o.state = "invalid";
+	o.line = (int64_t)s->lineno;
+	o.error = why;
+	o.error_len = strlen(why);
+	o.input = line;
+	o.input_len = utf8_cut(line, len, EMIT_ECHO_MAX);
 	buf_init(&b);
-	buf_puts(&b, "{\"state\":\"invalid\",\"line\":");
-	buf_put_i64(&b, (int64_t)s->lineno);
-	buf_puts(&b, ",\"error\":");
-	buf_json_str(&b, why, strlen(why));
-	buf_puts(&b, ",\"input\":");
-	buf_json_str(&b, line, utf8_cut(line, len, EMIT_ECHO_MAX));
-	buf_putc(&b, '}');
+	lines_write_outcome(&b, &o);
 	s->text = b.data;	/* the buffer's storage, now the slot's */
 	s->done = 1;
 	e->m[M_INVALID].value++;
@@ -567,38 +490,45 @@ drain_head(struct emitter *e)
 
 	while (e->count > 0 && (s = &e->ring[e->head])->done) {
 		write_slot(e, s);
-		json_object_put(s->obj);
 		free(s->text);
-		s->obj = NULL;
 		s->text = NULL;
 		e->head = (e->head + 1) % EMIT_RING;
 		e->count--;
 	}
 }
 
+/*
+ * Writes the outcome of a slot: ready in its text, or, for a produced
+ * message, its pass text then state sent or error (with the reason).
+ */
 static void
 write_slot(struct emitter *e, struct slot *s)
 {
-	const char *out;
+	struct lines_outcome o;
+	struct buf b;
+	const char *out = s->text;
 	size_t len;
 
 	if (e->out_dead)
 		return;
-	if (s->text != NULL) {
-		out = s->text;
-		len = strlen(out);
-	} else {
-		if (s->kafka && s->err == RD_KAFKA_RESP_ERR_NO_ERROR)
-			json_object_object_add(s->obj, "state", jstr("sent"));
-		else if (s->kafka) {
-			json_object_object_add(s->obj, "state", jstr("error"));
-			json_object_object_add(s->obj, "error",
-			    jstr(rd_kafka_err2str(s->err)));
+	buf_init(&b);
+	if (s->kafka) {
+		memset(&o, 0, sizeof(o));
+		o.pass = s->text;
+		o.pass_len = strlen(s->text);
+		o.state = s->err == RD_KAFKA_RESP_ERR_NO_ERROR ? "sent" :
+		    "error";
+		if (s->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			o.error = rd_kafka_err2str(s->err);
+			o.error_len = strlen(o.error);
 		}
-		out = json_object_to_json_string_length(s->obj, JSON_OUT, &len);
+		lines_write_outcome(&b, &o);
+		out = b.data;
 	}
-	if (fwrite(out, 1, len, stdout) != len || putchar('\n') == EOF)
+	len = strlen(out);
+	if (fwrite(out, 1, len, stdout) != len)
 		out_failed(e);
+	buf_free(&b);
 }
 
 static void
@@ -719,14 +649,4 @@ give_up(struct emitter *e)
 			complete(e, s, RD_KAFKA_RESP_ERR__TIMED_OUT);
 	}
 	drain_head(e);
-}
-
-static struct json_object *
-jstr(const char *str)
-{
-	struct json_object *o;
-
-	if ((o = json_object_new_string(str)) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate a JSON string");
-	return o;
 }

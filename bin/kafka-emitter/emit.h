@@ -38,14 +38,13 @@ enum {
 };
 
 /*
- * One input line.  A produced line holds its outcome object (the input
- * without "payload") until its delivery report; a complete line without a
- * message holds its outcome object or its finished outcome text.
+ * One input line.  A produced line holds the members its outcome passes
+ * on (lines_decision's pass text) until its delivery report; a complete
+ * line without a message holds its finished outcome line.
  */
 struct slot {
 	uint64_t		 seq;		/* serial number of the line */
 	unsigned long		 lineno;
-	struct json_object	*obj;		/* owned */
 	char			*text;		/* owned; NUL-terminated */
 	rd_kafka_resp_err_t	 err;		/* of the delivery */
 	int			 kafka;		/* has a message to produce */
