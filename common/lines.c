@@ -1410,6 +1410,30 @@ lines_write_outcome(struct buf *b, const struct lines_outcome *o)
 }
 
 void
+lines_outcome_of(struct lines_outcome *o, const struct lines_decision *d)
+{
+	memset(o, 0, sizeof(*o));
+	o->pass = d->pass;
+	o->pass_len = d->pass_len;
+	o->state = d->state != NULL ? d->state : states[LINES_SAME];
+	o->error = d->error;
+	o->error_len = d->error_len;
+}
+
+void
+lines_outcome_invalid(struct lines_outcome *o, unsigned long lineno,
+    const char *why, const char *line, size_t len, size_t max)
+{
+	memset(o, 0, sizeof(*o));
+	o->state = states[LINES_INVALID];
+	o->line = (int64_t)lineno;
+	o->error = why;
+	o->error_len = strlen(why);
+	o->input = line;
+	o->input_len = utf8_cut(line, len, max);
+}
+
+void
 lines_outcome_init(struct lines_outcome *o)
 {
 	memset(o, 0, sizeof(*o));

@@ -328,6 +328,13 @@ struct lines_outcome {
 };
 
 void	lines_write_outcome(struct buf *, const struct lines_outcome *);
+/* The outcome of d as a stage passes it on: its pass text, its state (or
+ * "same" when it has none) and its error; d must outlive o. */
+void	lines_outcome_of(struct lines_outcome *, const struct lines_decision *);
+/* The invalid outcome of input line lineno, refused for why, with the
+ * start of its text (at most max bytes, cut on a character boundary). */
+void	lines_outcome_invalid(struct lines_outcome *, unsigned long lineno,
+	    const char *why, const char *line, size_t len, size_t max);
 void	lines_outcome_init(struct lines_outcome *);
 void	lines_outcome_free(struct lines_outcome *);
 int	lines_read_outcome(const char *, size_t, struct lines_outcome *,

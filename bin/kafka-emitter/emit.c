@@ -368,12 +368,7 @@ pass_line(struct emitter *e, struct slot *s, const struct lines_decision *d)
 	struct lines_outcome o;
 	struct buf b;
 
-	memset(&o, 0, sizeof(o));
-	o.pass = d->pass;
-	o.pass_len = d->pass_len;
-	o.state = d->state != NULL ? d->state : "same";
-	o.error = d->error;
-	o.error_len = d->error_len;
+	lines_outcome_of(&o, d);
 	buf_init(&b);
 	lines_write_outcome(&b, &o);
 	s->text = b.data;	/* the buffer's storage, now the slot's */
@@ -394,13 +389,7 @@ invalid_line(struct emitter *e, struct slot *s, const char *why,
 	struct buf b;
 
 	log_warn("line %lu: %s", s->lineno, why);
-	memset(&o, 0, sizeof(o));
-	o.state = "invalid";
-	o.line = (int64_t)s->lineno;
-	o.error = why;
-	o.error_len = strlen(why);
-	o.input = line;
-	o.input_len = utf8_cut(line, len, EMIT_ECHO_MAX);
+	lines_outcome_invalid(&o, s->lineno, why, line, len, EMIT_ECHO_MAX);
 	buf_init(&b);
 	lines_write_outcome(&b, &o);
 	s->text = b.data;	/* the buffer's storage, now the slot's */

@@ -4,7 +4,7 @@
  * One line at a time: a decision line with issues is rendered and posted
  * before the next line is read, and its outcome is written and flushed at
  * once, so that an outcome on stdout always means the entries are posted.
- * stdin and the signal pipe are watched with poll(2), so that a
+ * The lines are read and written by common/lines.c.  stdin and the signal pipe are watched with poll(2), so that a
  * termination signal is seen while waiting for input.
  */
 #include <errno.h>
@@ -17,31 +17,24 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "lines.h"
 #include "log.h"
 #include "sig.h"
 #include "slp.h"
 #include "timeutil.h"
 
-#define JSON_OUT	(JSON_C_TO_STRING_PLAIN | \
-			    JSON_C_TO_STRING_NOSLASHESCAPE)
-
 static int	wait_input(struct poster *);
 static void	handle_line(struct poster *, const char *, size_t, int);
-static void	pass_line(struct poster *, struct json_object *);
+static void	pass_line(struct poster *, const struct lines_decision *);
 static void	invalid_line(struct poster *, const char *, const char *,
 		    size_t);
-static int	read_cluster(struct cluster *, struct json_object *, char *,
-		    size_t);
-static int	read_issue(struct issue *, struct json_object *, size_t,
+static int	read_cluster(struct cluster *, const struct lines_decision *,
 		    char *, size_t);
-static const char *member_str(struct json_object *, const char *);
 static void	handle_cluster(struct poster *, struct cluster *,
-		    struct json_object *);
+		    const struct lines_decision *);
 static void	post_issues(struct poster *, struct cluster *);
 static void	set_outcome(struct poster *, struct cluster *,
-		    struct json_object *);
-static void	strip_line(struct json_object *);
-static void	add_str(struct json_object *, const char *, const char *);
+		    const struct lines_decision *);
 static void	write_text(struct poster *, const char *, size_t);
 static void	out_failed(struct poster *);
 
@@ -178,9 +171,10 @@ wait_input(struct poster *p)
 static void
 handle_line(struct poster *p, const char *line, size_t len, int toolong)
 {
-	struct json_object *o, *issues;
+	struct lines_decision d;
 	struct cluster c;
-	char why[512];
+	char why[512], msg[600];
+	int rc;
 
 	p->m[M_LINES_READ].value++;
 	if (toolong) {
@@ -189,59 +183,42 @@ handle_line(struct poster *p, const char *line, size_t len, int toolong)
 		invalid_line(p, why, line, len);
 		return;
 	}
-	if ((o = slp_parse(p, line, len, why, sizeof(why))) == NULL) {
-		invalid_line(p, why, line, len);
-		return;
-	}
-	if (!json_object_is_type(o, json_type_object)) {
-		snprintf(why, sizeof(why), "not a JSON object: a JSON %s",
-		    json_type_to_name(json_object_get_type(o)));
-		json_object_put(o);
-		invalid_line(p, why, line, len);
-		return;
-	}
-	if (!json_object_object_get_ex(o, "issues", &issues) ||
-	    issues == NULL) {
-		pass_line(p, o);
-		return;
-	}
-	memset(&c, 0, sizeof(c));
-	c.lineno = p->in.lineno;
-	if (read_cluster(&c, o, why, sizeof(why)) == -1) {
+	lines_decision_init(&d, p->tokener, LD_ALL);
+	if ((rc = lines_read_decision(line, len, &d, why, sizeof(why))) !=
+	    LINES_OK) {
+		snprintf(msg, sizeof(msg), "%s%s", rc == LINES_ENOTOBJ ?
+		    "not a JSON object: " : rc == LINES_EMEMBER ? "" :
+		    "not JSON: ", why);
+		invalid_line(p, msg, line, len);
+	} else if (!(d.have & LD_ISSUES))
+		pass_line(p, &d);
+	else {
+		memset(&c, 0, sizeof(c));
+		c.lineno = p->in.lineno;
+		if (read_cluster(&c, &d, why, sizeof(why)) == -1)
+			invalid_line(p, why, line, len);
+		else
+			handle_cluster(p, &c, &d);
 		free(c.issues);
-		json_object_put(o);
-		invalid_line(p, why, line, len);
-		return;
+		json_object_put(c.response);
 	}
-	handle_cluster(p, &c, o);
-	free(c.issues);
-	json_object_put(c.response);
-	json_object_put(o);
+	lines_decision_free(&d);
 }
 
 /* A line without issues keeps its state ("same" when it has none). */
 static void
-pass_line(struct poster *p, struct json_object *o)
+pass_line(struct poster *p, const struct lines_decision *d)
 {
-	struct json_object *st = NULL;
-	const char *out;
-	size_t len;
+	struct lines_outcome o;
+	struct buf b;
 
-	if (json_object_object_get_ex(o, "state", &st) && st != NULL &&
-	    !json_object_is_type(st, json_type_string)) {
-		json_object_put(o);
-		invalid_line(p, "state is not a string", NULL, 0);
-		return;
-	}
-	strip_line(o);
-	if (st == NULL)
-		add_str(o, "state", "same");
-	if (strcmp(json_object_get_string(json_object_object_get(o,
-	    "state")), "same") == 0)
+	lines_outcome_of(&o, d);
+	if (strcmp(o.state, "same") == 0)
 		p->m[M_SAME_STATE].value++;
-	out = json_object_to_json_string_length(o, JSON_OUT, &len);
-	write_text(p, out, len);
-	json_object_put(o);
+	buf_init(&b);
+	lines_write_outcome(&b, &o);
+	write_text(p, b.data, b.len);
+	buf_free(&b);
 }
 
 /*
@@ -252,130 +229,70 @@ static void
 invalid_line(struct poster *p, const char *why, const char *line,
     size_t len)
 {
+	struct lines_outcome o;
 	struct buf b;
 
 	log_warn("line %lu: %s", p->in.lineno, why);
 	p->m[M_INVALID].value++;
+	lines_outcome_invalid(&o, p->in.lineno, why, line, len, SLP_ECHO_MAX);
 	buf_init(&b);
-	buf_puts(&b, "{\"state\":\"invalid\",\"line\":");
-	buf_put_i64(&b, (int64_t)p->in.lineno);
-	buf_puts(&b, ",\"error\":");
-	buf_json_str(&b, why, strlen(why));
-	if (line != NULL) {
-		buf_puts(&b, ",\"input\":");
-		buf_json_str(&b, line, utf8_cut(line, len, SLP_ECHO_MAX));
-	}
-	buf_putc(&b, '}');
+	lines_write_outcome(&b, &o);
 	write_text(p, b.data, b.len);
 	buf_free(&b);
 }
 
 /*
- * Reads the members a line with issues must have: cluster, issues (an
- * array of issue objects) and content (an array of objects), and target,
- * if present, must be service-log.  Returns 0, or -1 with the reason.
+ * What a line with issues must have beyond what lines_read_decision
+ * checked: a cluster, content, and no target but service-log.  Fills c
+ * (its strings and trees borrowed from d).  Returns 0, or -1 with the
+ * reason in why.
  */
 static int
-read_cluster(struct cluster *c, struct json_object *o, char *why,
+read_cluster(struct cluster *c, const struct lines_decision *d, char *why,
     size_t whysz)
 {
-	struct json_object *issues, *content, *v;
-	size_t i, n;
+	const struct lines_issue *li;
+	struct issue *is;
 
-	if (json_object_object_get_ex(o, "target", &v) &&
-	    (!json_object_is_type(v, json_type_string) ||
-	    strcmp(json_object_get_string(v), "service-log") != 0)) {
-		snprintf(why, whysz, "target is not \"service-log\"");
+	if (d->target != NULL && d->target_id != LINES_TARGET_SL) {
+		snprintf(why, whysz, "target \"%s\" is not \"service-log\"",
+		    d->target);
 		return -1;
 	}
-	if ((c->id = member_str(o, "cluster")) == NULL || c->id[0] == '\0') {
-		snprintf(why, whysz, "cluster is missing or not a string");
+	if (d->cluster == NULL || d->cluster[0] == '\0') {
+		snprintf(why, whysz, "member \"cluster\" is %s",
+		    d->cluster == NULL ? "required" : "empty");
 		return -1;
 	}
-	json_object_object_get_ex(o, "issues", &issues);
-	if (!json_object_is_type(issues, json_type_array)) {
-		snprintf(why, whysz, "issues is not an array");
+	if (d->content_obj == NULL) {
+		snprintf(why, whysz, "member \"content\" is required");
 		return -1;
 	}
-	if (!json_object_object_get_ex(o, "content", &content) ||
-	    !json_object_is_type(content, json_type_array)) {
-		snprintf(why, whysz, "content is missing or not an array");
-		return -1;
+	c->id = d->cluster;
+	c->content = d->content_obj;
+	if (d->nissue > 0 && (c->issues = calloc(d->nissue,
+	    sizeof(*c->issues))) == NULL)
+		log_fatal(EX_OSERR, "unable to allocate %zu issues", d->nissue);
+	for (c->n = 0; c->n < d->nissue; c->n++) {
+		li = &d->issue[c->n];
+		is = &c->issues[c->n];
+		is->item = li->item;
+		is->total_risk = li->total_risk;
+		is->type = li->type;
+		is->component = li->component;
+		is->key = li->key;
+		is->details = li->details_obj;	/* NULL for a JSON null */
+		is->state = ISSUE_UNRENDERED;
 	}
-	for (i = 0; i < json_object_array_length(content); i++)
-		if (!json_object_is_type(json_object_array_get_idx(content, i),
-		    json_type_object)) {
-			snprintf(why, whysz, "content[%zu] is not an object",
-			    i);
-			return -1;
-		}
-	c->content = content;
-	n = json_object_array_length(issues);
-	if (n > 0 && (c->issues = calloc(n, sizeof(*c->issues))) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate %zu issues", n);
-	for (c->n = 0; c->n < n; c->n++)
-		if (read_issue(&c->issues[c->n], json_object_array_get_idx(
-		    issues, c->n), c->n, why, whysz) == -1)
-			return -1;
 	return 0;
-}
-
-static int
-read_issue(struct issue *is, struct json_object *o, size_t i, char *why,
-    size_t whysz)
-{
-	struct json_object *v;
-
-	if (!json_object_is_type(o, json_type_object)) {
-		snprintf(why, whysz, "issues[%zu] is not an object", i);
-		return -1;
-	}
-	if (!json_object_object_get_ex(o, "item", &v) ||
-	    !json_object_is_type(v, json_type_int) ||
-	    (is->item = json_object_get_int64(v)) < 0) {
-		snprintf(why, whysz, "issues[%zu].item is missing or not a "
-		    "non-negative integer", i);
-		return -1;
-	}
-	if (!json_object_object_get_ex(o, "total_risk", &v) ||
-	    !json_object_is_type(v, json_type_int)) {
-		snprintf(why, whysz, "issues[%zu].total_risk is missing or "
-		    "not an integer", i);
-		return -1;
-	}
-	is->total_risk = json_object_get_int64(v);
-	if ((is->type = member_str(o, "type")) == NULL ||
-	    (is->component = member_str(o, "component")) == NULL ||
-	    (is->key = member_str(o, "key")) == NULL) {
-		snprintf(why, whysz, "issues[%zu]: type, component and key "
-		    "must be strings", i);
-		return -1;
-	}
-	if (json_object_object_get_ex(o, "details", &v))
-		is->details = v;	/* NULL for a JSON null */
-	is->state = ISSUE_UNRENDERED;
-	return 0;
-}
-
-/* The string member name of o, or NULL when absent or not a string. */
-static const char *
-member_str(struct json_object *o, const char *name)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
 }
 
 /* Renders, posts and writes the outcome of one cluster. */
 static void
-handle_cluster(struct poster *p, struct cluster *c, struct json_object *o)
+handle_cluster(struct poster *p, struct cluster *c,
+    const struct lines_decision *d)
 {
 	char err[SLP_ERROR_MAX + 1];
-	const char *out;
-	size_t len;
 
 	if (c->n == 0)
 		log_debug("cluster %s: no issues", c->id);
@@ -385,9 +302,7 @@ handle_cluster(struct poster *p, struct cluster *c, struct json_object *o)
 		snprintf(c->error, sizeof(c->error), "%s", err);
 	} else
 		post_issues(p, c);
-	set_outcome(p, c, o);
-	out = json_object_to_json_string_length(o, JSON_OUT, &len);
-	write_text(p, out, len);
+	set_outcome(p, c, d);
 }
 
 /* Posts the rendered issues in report order, one at a time. */
@@ -435,68 +350,54 @@ post_issues(struct poster *p, struct cluster *c)
 }
 
 /*
- * The outcome is the line without issues, content and payload, plus its
- * state: error (the renderer failed, or no entry was posted), same
- * (nothing rendered) or sent (with drop_items when some entries failed).
+ * Writes the outcome: the line's members but issues, content, payload,
+ * state, error and drop_items, then its state: error (the renderer
+ * failed, or no entry was posted), same (nothing rendered) or sent (with
+ * drop_items when some entries failed).
  */
 static void
-set_outcome(struct poster *p, struct cluster *c, struct json_object *o)
+set_outcome(struct poster *p, struct cluster *c,
+    const struct lines_decision *d)
 {
-	struct json_object *drop;
+	struct lines_outcome o;
 	char err[SLP_ERROR_MAX + 64];
+	int64_t *drop = NULL;
+	struct buf b;
 	size_t i;
 
-	strip_line(o);
-	json_object_object_del(o, "error");
-	json_object_object_del(o, "drop_items");
+	lines_outcome_of(&o, d);
+	o.error = NULL;
 	if (c->error[0] != '\0' && c->posted == 0) {
 		if (c->failed > 0)
 			snprintf(err, sizeof(err), "%zu of %zu entries not "
 			    "posted: %s", c->failed, c->rendered, c->error);
 		else
 			snprintf(err, sizeof(err), "%s", c->error);
-		err[utf8_cut(err, strlen(err), SLP_ERROR_MAX)] = '\0';
-		add_str(o, "state", "error");
-		add_str(o, "error", err);
+		o.state = "error";
+		o.error = err;
+		o.error_len = utf8_cut(err, strlen(err), SLP_ERROR_MAX);
 		p->m[M_ERROR_STATE].value++;
-		return;
-	}
-	if (c->posted == 0) {
-		add_str(o, "state", "same");
+	} else if (c->posted == 0) {
+		o.state = "same";
 		p->m[M_SAME_STATE].value++;
-		return;
+	} else {
+		o.state = "sent";
+		p->m[M_SENT].value++;
 	}
-	add_str(o, "state", "sent");
-	p->m[M_SENT].value++;
-	if (c->failed == 0)
-		return;
-	if ((drop = json_object_new_array()) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate a JSON array");
-	for (i = 0; i < c->n; i++)
-		if (c->issues[i].state == ISSUE_FAILED &&
-		    json_object_array_add(drop,
-		    json_object_new_int64(c->issues[i].item)) == -1)
-			log_fatal(EX_OSERR, "unable to allocate a JSON array");
-	json_object_object_add(o, "drop_items", drop);
-}
-
-/* What a decision line has that an outcome line has not. */
-static void
-strip_line(struct json_object *o)
-{
-	json_object_object_del(o, "issues");
-	json_object_object_del(o, "content");
-	json_object_object_del(o, "payload");
-}
-
-static void
-add_str(struct json_object *o, const char *k, const char *v)
-{
-	struct json_object *s;
-
-	if ((s = json_object_new_string(v)) == NULL ||
-	    json_object_object_add(o, k, s) == -1)
-		log_fatal(EX_OSERR, "unable to allocate a JSON string");
+	if (c->posted > 0 && c->failed > 0) {
+		if ((drop = calloc(c->failed, sizeof(*drop))) == NULL)
+			log_fatal(EX_OSERR, "unable to allocate %zu items",
+			    c->failed);
+		for (i = 0; i < c->n; i++)
+			if (c->issues[i].state == ISSUE_FAILED)
+				drop[o.ndrop++] = c->issues[i].item;
+		o.drop_items = drop;
+	}
+	buf_init(&b);
+	lines_write_outcome(&b, &o);
+	write_text(p, b.data, b.len);
+	buf_free(&b);
+	free(drop);
 }
 
 static void
@@ -504,7 +405,7 @@ write_text(struct poster *p, const char *s, size_t len)
 {
 	if (p->out_dead)
 		return;
-	if (fwrite(s, 1, len, stdout) != len || putchar('\n') == EOF)
+	if (fwrite(s, 1, len, stdout) != len)
 		out_failed(p);
 }
 

@@ -119,12 +119,7 @@ one(const char *t, const char *line, size_t len, struct buf *out,
 		    LD_ALL);
 		rc = lines_read_decision(line, len, &dec, err, sizeof(err));
 		if (rc == LINES_OK && strcmp(t, "pass") == 0) {
-			memset(&oc, 0, sizeof(oc));
-			oc.pass = dec.pass;
-			oc.pass_len = dec.pass_len;
-			oc.state = dec.state != NULL ? dec.state : "same";
-			oc.error = dec.error;
-			oc.error_len = dec.error_len;
+			lines_outcome_of(&oc, &dec);
 			lines_write_outcome(out, &oc);
 		} else if (rc == LINES_OK && (rc = decision_common(&dec, err,
 		    sizeof(err))) == LINES_OK)
