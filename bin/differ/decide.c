@@ -8,7 +8,6 @@
  * reused for every candidate, so that after the first few clusters a
  * decision allocates nothing.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,20 +213,6 @@ emit(struct differ *d, const struct cand *c, int64_t now, int claimed)
 	if (d->outbox.conn != NULL)
 		return outbox_hold(d, c, now, claimed);
 	return differ_write(d, d->line.data, d->line.len);
-}
-
-int
-differ_write(struct differ *d, const char *s, size_t n)
-{
-	if (d->out_failed)
-		return EX_TEMPFAIL;
-	if (fwrite(s, 1, n, stdout) != n || ferror(stdout)) {
-		log_error("unable to write stdout: %s", strerror(errno));
-		d->out_failed = 1;
-		return EX_TEMPFAIL;
-	}
-	d->m[M_DECISIONS].value++;
-	return 0;
 }
 
 /* With -v, a progress line every PROGRESS_MS (or now when force). */

@@ -3,7 +3,8 @@
  *
  * differ.c reads the options and runs the program; source.c streams the
  * candidates (from PostgreSQL in one query, or from candidate lines);
- * decide.c turns one candidate into at most one decision line.
+ * decide.c turns one candidate into at most one decision line; outbox.c
+ * writes it, after its claim when it will send something.
  */
 #ifndef DIFFER_H
 #define DIFFER_H
@@ -180,12 +181,12 @@ void	differ_free(struct differ *);
 /* Filters, decides and writes one candidate; returns 0, or EX_TEMPFAIL
  * when standard output failed (logged). */
 int	differ_candidate(struct differ *, const struct cand *);
-/* Writes s[0..n) to standard output; returns 0 or EX_TEMPFAIL (logged). */
-int	differ_write(struct differ *, const char *, size_t);
 void	differ_progress(struct differ *, int);
 void	differ_summary(struct differ *);
 
 /* outbox.c */
+/* Writes s[0..n) to standard output; returns 0 or EX_TEMPFAIL (logged). */
+int	differ_write(struct differ *, const char *, size_t);
 int	outbox_open(struct differ *);
 /* Writes or holds the line in d->line; claimed: it will send something. */
 int	outbox_hold(struct differ *, const struct cand *, int64_t now,

@@ -229,6 +229,24 @@ outbox_hold(struct differ *d, const struct cand *c, int64_t now, int claimed)
 	return 0;
 }
 
+/*
+ * Every line differ writes goes out here: decisions (through outbox_hold
+ * or straight), candidate dumps and explanations.
+ */
+int
+differ_write(struct differ *d, const char *s, size_t n)
+{
+	if (d->out_failed)
+		return EX_TEMPFAIL;
+	if (fwrite(s, 1, n, stdout) != n || ferror(stdout)) {
+		log_error("unable to write stdout: %s", strerror(errno));
+		d->out_failed = 1;
+		return EX_TEMPFAIL;
+	}
+	d->m[M_DECISIONS].value++;
+	return 0;
+}
+
 /* Flushes the held lines when the oldest has waited long enough. */
 int
 outbox_tick(struct differ *d)
