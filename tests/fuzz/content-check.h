@@ -1,6 +1,7 @@
 /*
  * content-check: what fuzz-gob and fuzz-content-json check of one
- * content_load call (common/content.c).
+ * content_load call (common/content.c); content_check_load is the body of
+ * both targets.
  *
  * After a failure: a message and an empty content.  After success: a
  * RuleContentDirectory with both members, rules and keys sorted and
@@ -23,6 +24,7 @@
 static void	content_check_utf8(struct json_object *, int);
 static void	content_check_index(const struct content *);
 static void	content_check(const struct content *, int, const char *);
+static int	content_check_load(const uint8_t *, size_t, int);
 
 /* Every string and member name of the tree o is UTF-8 (RFC 3629). */
 static void
@@ -136,6 +138,35 @@ content_check(const struct content *c, int r, const char *err)
 	FUZZ_ASSERT(n1 == n2 && content_nrules(c) == content_nrules(&again),
 	    "own rendering has other keys");
 	content_free(&again);
+}
+
+/*
+ * One fuzz input: skipped unless its first byte that is not white space
+ * says it is of the kind asked for ('{': JSON when json is 1, anything
+ * else: gob when json is 0), then loaded and checked.  Returns 0, as
+ * LLVMFuzzerTestOneInput does.
+ */
+static int
+content_check_load(const uint8_t *data, size_t size, int json)
+{
+	struct content c;
+	char err[1024];
+	size_t i;
+	int r;
+
+	for (i = 0; i < size && strchr(" \t\r\n", data[i]) != NULL &&
+	    data[i] != '\0'; i++)
+		;
+	if ((i < size && data[i] == '{') != json)
+		return 0;
+	memset(err, 'x', sizeof(err));
+	r = content_load(&c, data, size, err, sizeof(err));
+	FUZZ_ASSERT(memchr(err, '\0', sizeof(err)) != NULL, "err not "
+	    "terminated");
+	content_check(&c, r, err);
+	if (r == 0)
+		content_free(&c);
+	return 0;
 }
 
 #endif

@@ -49,14 +49,6 @@ static int64_t	ref_apply(struct ref *, int, int64_t, int64_t);
 static int	level_of(int);
 static void	set_vars(struct evfilter_vars *, const int64_t *);
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static int64_t
 wrapu(uint64_t u)
 {

@@ -37,14 +37,6 @@ static void	expect_eof(const struct model *);
 static void	run_pipe(struct model *, unsigned int);
 static void	run_memfd(struct model *);
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 /* Checks one line the reader returned against the model's next one. */
 static void
 expect_line(struct model *m, int r, const char *line, size_t len,

@@ -27,14 +27,6 @@ static int	equal(struct json_object *, struct json_object *);
 static int	depth_of(struct json_object *);
 static void	check_position(const char *, const uint8_t *, size_t);
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 /* The invariants of a tree toml_parse returned. */
 static void
 check_tree(struct json_object *o, int depth)

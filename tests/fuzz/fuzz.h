@@ -1,11 +1,13 @@
 /*
  * fuzz: what every tests/fuzz/fuzz-NAME.c target shares.
  *
- * Each target defines the two libFuzzer entry points below.  The same file
- * is linked either with libFuzzer (run.sh, clang -fsanitize=fuzzer) or with
- * replay.c, a plain main() that feeds it the files named on its command
- * line (t0500, any compiler).  A broken invariant prints what broke and
- * aborts, which both drivers report as a crash.
+ * Each target defines LLVMFuzzerTestOneInput, and LLVMFuzzerInitialize
+ * only when it has something to set up: as in libFuzzer, the latter is
+ * optional (weak), and replay.c calls it only when it is there.  The same
+ * file is linked either with libFuzzer (run.sh, clang -fsanitize=fuzzer)
+ * or with replay.c, a plain main() that feeds it the files named on its
+ * command line (t0500, any compiler).  A broken invariant prints what
+ * broke and aborts, which both drivers report as a crash.
  */
 #ifndef CCX_FUZZ_H
 #define CCX_FUZZ_H
@@ -15,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerInitialize(int *, char ***) __attribute__((weak));
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define FUZZ_ASSERT(cond, ...) do {					\

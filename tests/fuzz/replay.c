@@ -70,7 +70,8 @@ main(int argc, char **argv)
 		verbose = 1;
 		i++;
 	}
-	LLVMFuzzerInitialize(&argc, &argv);
+	if (LLVMFuzzerInitialize != NULL)
+		LLVMFuzzerInitialize(&argc, &argv);
 	for (; i < argc; i++) {
 		if (replay(argv[i], verbose) == -1)
 			status = 1;
