@@ -2,6 +2,7 @@
 test_description='periodic runs push their counters to a Prometheus Pushgateway'
 . ./test-lib.sh
 . "$TEST_DIRECTORY"/lib-http.sh
+. "$TEST_DIRECTORY"/lib-content.sh
 
 command -v python3 >/dev/null || skip_all "python3 is needed for the HTTP stub"
 stub_start PG servicelog --mode 200
@@ -10,17 +11,7 @@ stub_start DOWN servicelog --mode 500
 C=5d5892d4-1f74-4ccf-91af-548dfc9767aa
 # Content needs a rule (differ refuses content without one); not the
 # candidate's: its issue stays unknown.
-cat >content.json <<\EOF
-{"Config": {"impact": {}},
- "Rules": {"other": {
-   "plugin": {"name": "other", "node_id": "", "product_code": "",
-              "python_module": "ccx_rules_ocp.external.rules.other"},
-   "error_keys": {"K": {"metadata": {"description": "Other rule",
-      "impact": {"name": "Big", "impact": 3}, "likelihood": 3,
-      "tags": ["osd_customer"]}, "total_risk": 3}},
-   "generic": "g", "summary": "", "resolution": "", "more_info": "",
-   "reason": "r", "HasReason": true}}}
-EOF
+content_json other K="Other rule" >content.json
 printf '{"org_id":1,"account_number":2,"cluster":"%s","updated_at":"2026-11-30 10:00:00","kafka_offset":1,"report":"{\\"reports\\":[{\\"type\\":\\"rule\\",\\"component\\":\\"a.b.report\\",\\"key\\":\\"K\\"}]}","baseline":null,"baseline_notified_at":null}\n' $C >candidates
 
 pushed() {	# STUB JOB: the bodies PUT to /metrics/job/JOB

@@ -5,6 +5,7 @@ test_description='secrets: the PostgreSQL password, the Kafka SASL password and 
 . "$TEST_DIRECTORY"/lib-kafka.sh
 . "$TEST_DIRECTORY"/lib-http.sh
 . "$TEST_DIRECTORY"/lib-records.sh
+. "$TEST_DIRECTORY"/lib-content.sh
 
 # Where a secret must never appear: any process's /proc/PID/cmdline (and,
 # when it comes from a file, /proc/PID/environ), standard error at -v -v in
@@ -96,17 +97,7 @@ rec() {
 	printf '{"OrgID":%s,"AccountNumber":%s,"ClusterName":"%s","Report":{"system":{},"reports":[{"rule_id":"r7300|K","component":"ccx_rules_ocp.external.rules.r7300.report","type":"rule","key":"K","details":{}}],"fingerprints":[]},"LastChecked":"2026-11-30T10:00:00Z"}' \
 		"$1" "$(( $1 * 10 ))" "$2"
 }
-cat >content.json <<\EOF
-{"Config": {"impact": {}},
- "Rules": {"r7300": {
-   "plugin": {"name": "r7300", "node_id": "", "product_code": "",
-              "python_module": "ccx_rules_ocp.external.rules.r7300"},
-   "error_keys": {"K": {"metadata": {"description": "Rule 7300",
-      "impact": {"name": "Big", "impact": 3}, "likelihood": 3,
-      "tags": ["osd_customer"]}, "total_risk": 3}},
-   "generic": "g", "summary": "", "resolution": "", "more_info": "",
-   "reason": "r", "HasReason": true}}}
-EOF
+content_json r7300 K="Rule 7300" >content.json
 CONTENT=file://$TRASH_DIRECTORY/content.json
 export CONTENT
 

@@ -3,6 +3,7 @@ test_description='transport security: PostgreSQL with sslmode=verify-full, HTTPS
 . ./test-lib.sh
 . "$TEST_DIRECTORY"/lib-pg.sh
 . "$TEST_DIRECTORY"/lib-records.sh
+. "$TEST_DIRECTORY"/lib-content.sh
 
 command -v openssl >/dev/null || skip_all 'openssl not found (needed to make the test CA)'
 
@@ -113,17 +114,7 @@ test_expect_success 'differ --dump-candidates and a decision run over verify-ful
 	differ -T notifications-backend -d "$TLS" --dump-candidates >cands &&
 	test_line_count = 1 cands &&
 	test_grep "\"cluster\":\"$C1\"" cands &&
-	cat >content.json <<-\EOF &&
-	{"Config": {"impact": {}},
-	 "Rules": {"other": {
-	   "plugin": {"name": "other", "node_id": "", "product_code": "",
-	              "python_module": "ccx_rules_ocp.external.rules.other"},
-	   "error_keys": {"K": {"metadata": {"description": "Other rule",
-	      "impact": {"name": "Big", "impact": 3}, "likelihood": 3,
-	      "tags": ["osd_customer"]}, "total_risk": 3}},
-	   "generic": "g", "summary": "", "resolution": "", "more_info": "",
-	   "reason": "r", "HasReason": true}}}
-	EOF
+	content_json other K="Other rule" >content.json &&
 	differ -T notifications-backend -d "$TLS" -c "file://$TRASH_DIRECTORY/content.json" >dec &&
 	test_line_count = 1 dec
 '

@@ -5,6 +5,7 @@ test_description='hostile input: line limits, deep nesting, huge numbers, NUL, b
 . "$TEST_DIRECTORY"/lib-kafka.sh
 . "$TEST_DIRECTORY"/lib-http.sh
 . "$TEST_DIRECTORY"/lib-records.sh
+. "$TEST_DIRECTORY"/lib-content.sh
 
 # These runs of differ look at decisions only: no run lock, no claims
 # (t7250 is about those).
@@ -92,20 +93,7 @@ rss_below() {
 	test "$(cat rss.kb)" -lt "$1"
 }
 
-cat >content.json <<\EOF
-{"Config": {"impact": {}},
- "Rules": {"r": {
-   "plugin": {"name": "r", "node_id": "", "product_code": "",
-              "python_module": "ccx_rules_ocp.external.rules.r"},
-   "error_keys": {"K": {"metadata": {"description": "Rule r",
-      "impact": {"name": "Big", "impact": 3}, "likelihood": 3,
-      "tags": ["osd_customer"]}, "total_risk": 3},
-                  "K2": {"metadata": {"description": "Rule r 2",
-      "impact": {"name": "Big", "impact": 3}, "likelihood": 3,
-      "tags": ["osd_customer"]}, "total_risk": 3}},
-   "generic": "g", "summary": "", "resolution": "", "more_info": "",
-   "reason": "r", "HasReason": true}}}
-EOF
+content_json r K="Rule r" K2="Rule r 2" >content.json
 CONTENT=file://$TRASH_DIRECTORY/content.json
 
 INJ_TOPIC="x'); DROP TABLE new_reports; --"
