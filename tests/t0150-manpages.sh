@@ -3,17 +3,7 @@
 test_description='man pages: they render without a warning, send nobody to SPEC, and document every option'
 
 . ./test-lib.sh
-
-SRC=$TEST_DIRECTORY/..
-PROGS="db-writer differ kafka-emitter kafka-reader servicelog-poster supervisor"
-
-# page PROG: the man page of PROG.
-page() {
-	case $1 in
-	supervisor) echo "$SRC/supervisor/supervisor.1" ;;
-	*) echo "$SRC/bin/$1/$1.1" ;;
-	esac
-}
+. "$TEST_DIRECTORY"/lib-progs.sh
 
 # The formatter man(1) uses: groff here (man-db), else mandoc.
 if command -v groff >/dev/null 2>&1; then
@@ -58,6 +48,17 @@ documented() {
 	grep -qE -- "Fl $2([^A-Za-z0-9-]|\$)" "$1"
 }
 
+# all_documented PROG DASH OPTION...: PROG's man page has every OPTION (as
+# "Fl DASH OPTION"); names the first that it has not.
+all_documented() {
+	_p=$1 _d=$2
+	shift 2
+	for _o; do
+		documented "$(page $_p)" "$_d$_o" ||
+		{ echo "$_p: -$_d$_o is not in $(page $_p)"; return 1; }
+	done
+}
+
 test_expect_success FORMATTER 'every man page renders without a warning' '
 	for f in $SRC/bin/*/*.1 $SRC/supervisor/*.[15]; do
 		render "$f" >/dev/null 2>err &&
@@ -97,10 +98,7 @@ test_expect_success 'the option tables were found' '
 
 test_expect_success 'every long option of each program is in its man page' '
 	for p in $PROGS; do
-		for o in $(long_options $p); do
-			documented "$(page $p)" "-$o" ||
-			{ echo "$p: --$o is not in $(page $p)"; return 1; }
-		done || return 1
+		all_documented $p - $(long_options $p) || return 1
 	done
 '
 
@@ -108,19 +106,13 @@ test_expect_success 'every option of each usage message is in its man page' '
 	for p in $PROGS; do
 		usage_options $p >usage.long.$p &&
 		test_grep -q usage: usage.$p &&
-		for o in $(cat usage.long.$p); do
-			documented "$(page $p)" "-$o" ||
-			{ echo "$p: usage names --$o, $(page $p) does not"; return 1; }
-		done || return 1
+		all_documented $p - $(cat usage.long.$p) || return 1
 	done
 '
 
 test_expect_success 'every short option of each program is in its man page' '
 	for p in $PROGS; do
-		for o in $(short_options $p); do
-			documented "$(page $p)" "$o" ||
-			{ echo "$p: -$o is not in $(page $p)"; return 1; }
-		done || return 1
+		all_documented $p "" $(short_options $p) || return 1
 	done
 '
 

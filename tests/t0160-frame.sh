@@ -3,23 +3,7 @@
 test_description='the program frame (common/prog.c): --help, --version, bad flags and values, exit tables against the man pages'
 
 . ./test-lib.sh
-
-SRC=$TEST_DIRECTORY/..
-PROGS="db-writer differ kafka-emitter kafka-reader servicelog-poster supervisor"
-
-# page PROG, main PROG: the man page and the main source file of PROG.
-page() {
-	case $1 in
-	supervisor) echo "$SRC/supervisor/supervisor.1" ;;
-	*) echo "$SRC/bin/$1/$1.1" ;;
-	esac
-}
-main() {
-	case $1 in
-	supervisor) echo "$SRC/supervisor/supervisor.c" ;;
-	*) echo "$SRC/bin/$1/$1.c" ;;
-	esac
-}
+. "$TEST_DIRECTORY"/lib-progs.sh
 
 # table_names PROG, table_vars PROG: the long names and the variables of
 # the settings table in PROG's source.
