@@ -57,6 +57,7 @@ static int	span_int(const struct jspan *, const char *, int64_t, int64_t,
 static int	span_str(const struct jspan *, const char *, struct buf *, int,
 		    struct sref *, char *, size_t);
 static const char *sref_ptr(const struct buf *, const struct sref *);
+static void	unescape(struct buf *, const struct jspan *);
 static int	span_topic(const struct jspan *, struct buf *, struct sref *,
 		    char *, size_t);
 static int	record_scan(const char *, size_t, struct lines_record *, int,
@@ -316,11 +317,62 @@ span_str(const struct jspan *v, const char *name, struct buf *store,
 		return LINES_OK;
 	}
 	r->off = store->len;
-	jscan_unescape(store, v);
+	unescape(store, v);
 	r->len = store->len - r->off;
 	if (nul)
 		buf_putc(store, '\0');
 	return LINES_OK;
+}
+
+/*
+ * jscan_unescape, in one pass over the string where jscan_unescape copies
+ * each run between two escapes on its own: the value of a record line is
+ * JSON in a JSON string, with an escaped quote every few bytes.  A string
+ * with a \u escape is left to jscan_unescape.
+ */
+static void
+unescape(struct buf *b, const struct jspan *v)
+{
+	const char *p = v->p + 1, *end = v->p + v->len - 1;
+	size_t start = b->len;
+	char *out, c;
+
+	if (!(v->flags & JSPAN_ESC) || b->fixed) {
+		jscan_unescape(b, v);
+		return;
+	}
+	buf_reserve(b, (size_t)(end - p));
+	out = b->data + b->len;
+	while (p < end) {
+		if ((c = *p++) != '\\') {
+			*out++ = c;
+			continue;
+		}
+		switch ((c = *p++)) {
+		case 'b':
+			c = '\b';
+			break;
+		case 'f':
+			c = '\f';
+			break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 't':
+			c = '\t';
+			break;
+		case 'u':
+			b->len = start;
+			jscan_unescape(b, v);
+			return;
+		}
+		*out++ = c;	/* and '"', '\\', '/' as they are */
+	}
+	b->len = (size_t)(out - b->data);
+	b->data[b->len] = '\0';
 }
 
 static const char *

@@ -12,6 +12,8 @@
  * - the jscan readers (record, ack, deadletter, candidate) accept a line
  *   or fail on a member only when jscan_validate takes it, and call it
  *   "not JSON" or "trailing data" only when it does not;
+ * - a record's value read from a "value" string is what jscan_unescape
+ *   makes of it (the reader has a faster unescape of its own);
  * - the record identity is in range (partition 0 to INT32_MAX, offset not
  *   negative, topic without NUL), the prefix parser finds the same one as
  *   the whole reader, and on every cut of a written record line it finds
@@ -34,6 +36,8 @@ static void	check_err(int, const char *, const char *const *);
 static void	check_syntax(const uint8_t *, size_t, int);
 static void	fuzz_record(const uint8_t *, size_t);
 static void	record_cuts(const struct buf *, const struct lines_record *);
+static void	record_value(const uint8_t *, size_t,
+		    const struct lines_record *);
 static void	fuzz_ack(const uint8_t *, size_t);
 static void	fuzz_deadletter(const uint8_t *, size_t);
 static void	fuzz_candidate(const uint8_t *, size_t);
@@ -150,6 +154,7 @@ fuzz_record(const uint8_t *data, size_t size)
 	if (rc != LINES_OK)
 		return;
 	FUZZ_ASSERT(r.has_id, "a record read without its identity");
+	record_value(data, size, &r);
 	buf_reset(&w1);
 	lines_write_record(&w1, &r);
 	memset(&r2, 0, sizeof(r2));
@@ -169,6 +174,31 @@ fuzz_record(const uint8_t *data, size_t size)
 	lines_write_record(&w2, &r2);
 	same_bytes(&w1, &w2, "record");
 	record_cuts(&w1, &r);
+}
+
+/* The value from the last "value" member, if a string, as jscan has it. */
+static void
+record_value(const uint8_t *data, size_t size, const struct lines_record *r)
+{
+	struct jscan js;
+	struct jspan key, v, last;
+	struct buf b;
+
+	memset(&last, 0, sizeof(last));
+	jscan_init(&js, (const char *)data, size, 0);
+	if (jscan_begin(&js) != JS_OBJECT || jscan_open(&js) == -1)
+		return;
+	while (jscan_member(&js, &key) > 0 && jscan_skip(&js, &v) == 0)
+		if (jscan_str_eq(&key, "value", 5))
+			last = v;
+	if (last.kind != JS_STRING)
+		return;
+	buf_init(&b);
+	jscan_unescape(&b, &last);
+	FUZZ_ASSERT(r->value != NULL && r->value_len == b.len &&
+	    (b.len == 0 || memcmp(r->value, b.data, b.len) == 0),
+	    "the value is not what jscan_unescape makes of it");
+	buf_free(&b);
 }
 
 /*
