@@ -33,7 +33,7 @@ test_expect_success 'templates: no tabs; every image is ${IMAGE}:${IMAGE_TAG}, b
 # template, checks that every parameter used is declared (and every one
 # declared is used, but for those upstream declares unused), processes it
 # with the parameters' values (plus the NAME=VALUE given), and checks what
-# COMPAT's deployment section asks of each object; KEYS is `helper config
+# each object of upstream's deployment must have; KEYS is `helper config
 # -K` of the program: every CCX_NOTIFICATION_* variable must set a key the
 # program reads (from the file it has, or without one), with a value that
 # converts.  Writes the processed objects to FILE.json, and for the
