@@ -1,6 +1,7 @@
 #!/bin/sh
 test_description='differ: decisions from candidate lines (-i), no database'
 . ./test-lib.sh
+. "$TEST_DIRECTORY"/lib-differ.sh
 
 test_have_prereq PYTHON || skip_all "python3 is needed to read the decisions"
 
@@ -38,36 +39,6 @@ cat >content.json <<\EOF
 EOF
 CONTENT=file://$TRASH_DIRECTORY/content.json
 
-# summ: one line per decision: "N same", "N read_error: WHY",
-# "N nb KEY=RISK ..." or "N sl ITEM:KEY=RISK ... [rules]" (N: the number
-# the cluster id starts with).
-cat >summ.py <<\EOF
-import json, sys
-for line in sys.stdin:
-    d = json.loads(line)
-    n = str(int(d["cluster"][:8]))
-    if "payload" in d:
-        ev = d["payload"]["events"]
-        print(n, "nb", " ".join("%s=%s" % (e["payload"]["rule_url"].split("|")[-1],
-                                          e["payload"]["total_risk"]) for e in ev))
-    elif "issues" in d:
-        print(n, "sl", " ".join("%d:%s=%d" % (i["item"], i["key"], i["total_risk"])
-                                for i in d["issues"]),
-              "[" + ",".join(c["plugin"]["name"] for c in d["content"]) + "]")
-    elif d["state"] == "read_error":
-        print(n, "read_error:", d["error"])
-    else:
-        print(n, d["state"])
-EOF
-
-cl() { printf '%08d-0000-4000-8000-000000000000' "$1"; }
-# item RULE KEY [DETAILS] [TYPE]: one report item of the external rule RULE.
-item() {
-	printf '{"rule_id":"%s|%s","component":"ccx_rules_ocp.external.rules.%s.report","type":"%s","key":"%s","details":%s}' \
-		"$1" "$2" "$1" "${4:-rule}" "$2" "${3:-{\}}"
-}
-# report ITEM...: a stored report with these items.
-report() { _r=$(IFS=,; echo "$*"); printf '{"reports":[%s]}' "$_r"; }
 jstr() { printf '%s' "$1" | helper jsonstr | sed -n 1p; }
 # cand N REPORT [BASELINE [UPDATED_AT]]: a candidate line for cluster N
 # (org N, account N + 100).
@@ -92,7 +63,16 @@ cands() {
 }
 nb() { differ -T notifications-backend -c "$CONTENT" -i - "$@"; }
 sl() { differ -T service-log -c "$CONTENT" -i - "$@"; }
-summ() { python3 "$TRASH_DIRECTORY/summ.py"; }
+# summ: the decisions, one line each, with the rules of their content.
+summ() { decision_summary -c; }
+# decides EXPECT CMD [ARG...]: CMD (nb or sl) on the candidates in "in"
+# decides EXPECT, one line a decision ("\n" between them).
+decides() {
+	printf '%b\n' "$1" >expect &&
+	shift &&
+	"$@" <in | summ >actual &&
+	test_cmp expect actual
+}
 
 CRIT=$(item alpha_rule ALPHA_CRIT)
 IMP=$(item alpha_rule ALPHA_IMP)
@@ -147,12 +127,8 @@ test_expect_success SHARED 'shared content: critical, moderate and low give 4, 2
 
 test_expect_success 'thresholds: total risk 1 is not sent at 2 (default), sent at 0' '
 	{ cand 1 "$(report "$LOW")" && cand 2 "$(report "$LOW" "$MOD")"; } >in &&
-	nb <in | summ >actual &&
-	printf "1 same\n2 nb BETA_MOD=2\n" >expect &&
-	test_cmp expect actual &&
-	nb --total-risk-threshold 0 <in | summ >actual &&
-	printf "1 nb ALPHA_LOW=1\n2 nb ALPHA_LOW=1 BETA_MOD=2\n" >expect &&
-	test_cmp expect actual
+	decides "1 same\n2 nb BETA_MOD=2" nb &&
+	decides "1 nb ALPHA_LOW=1\n2 nb ALPHA_LOW=1 BETA_MOD=2" nb --total-risk-threshold 0
 '
 
 test_expect_success 'thresholds from the environment; a flag wins' '
@@ -176,23 +152,15 @@ test_expect_success 'service log: all thresholds 0 by default' '
 
 test_expect_success 'event filter expressions' '
 	cand 1 "$(report "$LOW" "$MOD" "$ODD" "$IMP" "$CRIT")" >in &&
-	nb --event-filter "likelihood == 1" <in | summ >actual &&
-	echo "1 nb ALPHA_LOW=1 BETA_ODD=2" >expect &&
-	test_cmp expect actual &&
-	nb --event-filter "impact > 2 && likelihood > 2" <in | summ >actual &&
-	echo "1 nb ALPHA_IMP=3 ALPHA_CRIT=4" >expect &&
-	test_cmp expect actual &&
-	nb --event-filter "totalRisk >= likelihoodThreshold" \
-		--likelihood-threshold 3 <in | summ >actual &&
-	echo "1 nb ALPHA_IMP=3 ALPHA_CRIT=4" >expect &&
-	test_cmp expect actual &&
-	nb --event-filter "impact - likelihood" <in | summ >actual &&
-	echo "1 nb BETA_ODD=2" >expect &&
-	test_cmp expect actual &&
-	nb --event-filter "severity == 0 && severityThreshold == 5" \
-		--severity-threshold 5 <in | summ >actual &&
-	echo "1 nb ALPHA_LOW=1 BETA_MOD=2 BETA_ODD=2 ALPHA_IMP=3 ALPHA_CRIT=4" >expect &&
-	test_cmp expect actual
+	decides "1 nb ALPHA_LOW=1 BETA_ODD=2" nb --event-filter "likelihood == 1" &&
+	decides "1 nb ALPHA_IMP=3 ALPHA_CRIT=4" nb --event-filter "impact > 2 && likelihood > 2" &&
+	decides "1 nb ALPHA_IMP=3 ALPHA_CRIT=4" \
+		nb --event-filter "totalRisk >= likelihoodThreshold" \
+		--likelihood-threshold 3 &&
+	decides "1 nb BETA_ODD=2" nb --event-filter "impact - likelihood" &&
+	decides "1 nb ALPHA_LOW=1 BETA_MOD=2 BETA_ODD=2 ALPHA_IMP=3 ALPHA_CRIT=4" \
+		nb --event-filter "severity == 0 && severityThreshold == 5" \
+		--severity-threshold 5
 '
 
 test_expect_success 'event filter: a division by zero skips the item, counted' '
@@ -217,36 +185,23 @@ test_expect_success 'a bad event filter exits 78 naming the column' '
 
 test_expect_success 'tag filter: every configured tag, off by default for target 1' '
 	cand 1 "$(report "$MOD" "$ODD" "$IMP" "$CRIT")" >in &&
-	nb <in | summ >actual &&
-	echo "1 nb BETA_MOD=2 BETA_ODD=2 ALPHA_IMP=3 ALPHA_CRIT=4" >expect &&
-	test_cmp expect actual &&
-	nb --tag-filter osd_customer <in | summ >actual &&
-	echo "1 nb ALPHA_IMP=3 ALPHA_CRIT=4" >expect &&
-	test_cmp expect actual &&
-	nb --tag-filter " osd_customer , openshift " <in | summ >actual &&
-	echo "1 nb ALPHA_CRIT=4" >expect &&
-	test_cmp expect actual &&
-	nb --tag-filter "" <in | summ >actual &&
-	echo "1 nb BETA_MOD=2 BETA_ODD=2 ALPHA_IMP=3 ALPHA_CRIT=4" >expect &&
-	test_cmp expect actual
+	decides "1 nb BETA_MOD=2 BETA_ODD=2 ALPHA_IMP=3 ALPHA_CRIT=4" nb &&
+	decides "1 nb ALPHA_IMP=3 ALPHA_CRIT=4" nb --tag-filter osd_customer &&
+	decides "1 nb ALPHA_CRIT=4" nb --tag-filter " osd_customer , openshift " &&
+	decides "1 nb BETA_MOD=2 BETA_ODD=2 ALPHA_IMP=3 ALPHA_CRIT=4" nb --tag-filter ""
 '
 
 test_expect_success 'tag filter: osd_customer by default for service log; --no-tag-filter' '
 	cand 1 "$(report "$MOD" "$ODD" "$IMP")" >in &&
-	sl <in | summ >actual &&
-	echo "1 sl 2:ALPHA_IMP=3 [alpha]" >expect &&
-	test_cmp expect actual &&
-	sl --no-tag-filter <in | summ >actual &&
-	echo "1 sl 0:BETA_MOD=2 1:BETA_ODD=2 2:ALPHA_IMP=3 [beta,alpha]" >expect &&
-	test_cmp expect actual &&
+	decides "1 sl 2:ALPHA_IMP=3 [alpha]" sl &&
+	decides "1 sl 0:BETA_MOD=2 1:BETA_ODD=2 2:ALPHA_IMP=3 [beta,alpha]" sl --no-tag-filter &&
 	CCX_DIFFER_NO_TAG_FILTER=1 sl <in | summ >actual &&
 	test_cmp expect actual &&
 	CCX_DIFFER_NO_TAG_FILTER=1 sl --tag-filter openshift <in | summ >actual &&
 	echo "1 sl 0:BETA_MOD=2 [beta]" >expect &&
 	test_cmp expect actual &&
-	sl --tag-filter openshift --no-tag-filter <in | summ >actual &&
-	echo "1 sl 0:BETA_MOD=2 1:BETA_ODD=2 2:ALPHA_IMP=3 [beta,alpha]" >expect &&
-	test_cmp expect actual
+	decides "1 sl 0:BETA_MOD=2 1:BETA_ODD=2 2:ALPHA_IMP=3 [beta,alpha]" \
+		sl --tag-filter openshift --no-tag-filter
 '
 
 test_expect_success 'allow and block lists (allow wins), counts logged' '
@@ -259,10 +214,9 @@ test_expect_success 'allow and block lists (allow wins), counts logged' '
 	printf "1 nb ALPHA_IMP=3\n4 nb ALPHA_IMP=3\n" >expect &&
 	test_cmp expect actual &&
 	test_grep "block list: 4 clusters read, 2 blocked, 2 kept" err &&
-	nb --allowed-clusters "$(cl 2),$(cl 3)" --blocked-clusters "$(cl 2),$(cl 3)" \
-		<in | summ >actual &&
-	printf "2 nb ALPHA_IMP=3\n3 nb ALPHA_IMP=3\n" >expect &&
-	test_cmp expect actual &&
+	decides "2 nb ALPHA_IMP=3\n3 nb ALPHA_IMP=3" \
+		nb --allowed-clusters "$(cl 2),$(cl 3)" \
+		--blocked-clusters "$(cl 2),$(cl 3)" &&
 	CCX_DIFFER_BLOCKED_CLUSTERS=$(cl 1) nb <in | summ >actual &&
 	printf "2 nb ALPHA_IMP=3\n3 nb ALPHA_IMP=3\n4 nb ALPHA_IMP=3\n" >expect &&
 	test_cmp expect actual
@@ -312,9 +266,7 @@ test_expect_success 'an undecodable baseline counts and is treated as none' '
 
 test_expect_success 'missing content: zeros; passes at threshold 0, fails a tag filter' '
 	cand 1 "$(report "$UNKNOWN" "$(item alpha_rule NO_SUCH_KEY)")" >in &&
-	nb <in | summ >actual &&
-	echo "1 same" >expect &&
-	test_cmp expect actual &&
+	decides "1 same" nb &&
 	nb --total-risk-threshold 0 <in >out &&
 	summ <out >actual &&
 	echo "1 nb GAMMA_KEY=0 NO_SUCH_KEY=0" >expect &&
@@ -324,12 +276,8 @@ import json, sys
 ev = json.loads(sys.stdin.read())[\"payload\"][\"events\"]
 assert [e[\"payload\"][\"rule_description\"] for e in ev] == [\"\", \"\"], ev
 " <out &&
-	sl <in | summ >actual &&
-	echo "1 same" >expect &&
-	test_cmp expect actual &&
-	sl --no-tag-filter <in | summ >actual &&
-	echo "1 sl 0:GAMMA_KEY=0 1:NO_SUCH_KEY=0 [alpha]" >expect &&
-	test_cmp expect actual
+	decides "1 same" sl &&
+	decides "1 sl 0:GAMMA_KEY=0 1:NO_SUCH_KEY=0 [alpha]" sl --no-tag-filter
 '
 
 test_expect_success 'rule name: one trailing .report off, then after the last dot' '
@@ -631,7 +579,9 @@ test_expect_success 'options: target, content URL and their errors' '
 	test_expect_code 64 differ -T service-log -c "$CONTENT" -i /dev/null --log-format xml 2>err &&
 	test_expect_code 78 env CCX_DIFFER_NO_SAME=maybe differ -T service-log -c "$CONTENT" -i /dev/null 2>err &&
 	test_grep CCX_DIFFER_NO_SAME err &&
-	test_expect_code 64 differ -T service-log -c "$CONTENT" -i no-such-file 2>err &&
+	test_expect_code 78 differ -T service-log -c "$CONTENT" -i no-such-file 2>err &&
+	test_grep -- "-i \"no-such-file\": unable to open: No such file or directory" err &&
+	! grep usage: err &&
 	CCX_DIFFER_TARGET=service-log CCX_DIFFER_CONTENT_URL=$CONTENT CCX_DIFFER_INPUT=in \
 		differ >out 2>err &&
 	grep -q "\"target\":\"service-log\"" out &&

@@ -3,10 +3,10 @@ test_description='differ: candidates and cooldown from PostgreSQL, content over 
 . ./test-lib.sh
 . "$TEST_DIRECTORY"/lib-pg.sh
 . "$TEST_DIRECTORY"/lib-http.sh
+. "$TEST_DIRECTORY"/lib-differ.sh
 
 test_have_prereq PYTHON || skip_all "python3 is needed to read the decisions"
-pg_setup || skip_all "PostgreSQL cannot start here"
-db-writer migrate latest >/dev/null 2>&1 || skip_all "cannot migrate"
+pg_ready
 
 cat >content.json <<\EOF
 {"Config": {"impact": {}},
@@ -32,30 +32,6 @@ if test_have_prereq SHARED; then
 fi
 CONTENT=$CS_URL/api/v1/content
 
-cat >summ.py <<\EOF
-import json, sys
-for line in sys.stdin:
-    d = json.loads(line)
-    n = str(int(d["cluster"][:8]))
-    if "payload" in d:
-        print(n, "nb", " ".join("%s=%s" % (e["payload"]["rule_url"].split("|")[-1],
-                                          e["payload"]["total_risk"])
-                                for e in d["payload"]["events"]))
-    elif "issues" in d:
-        print(n, "sl", " ".join("%d:%s=%d" % (i["item"], i["key"], i["total_risk"])
-                                for i in d["issues"]))
-    elif d["state"] == "read_error":
-        print(n, "read_error:", d["error"])
-    else:
-        print(n, d["state"])
-EOF
-
-cl() { printf '%08d-0000-4000-8000-000000000000' "$1"; }
-item() {
-	printf '{"rule_id":"%s|%s","component":"ccx_rules_ocp.external.rules.%s.report","type":"rule","key":"%s","details":{}}' \
-		"$1" "$2" "$1" "$2"
-}
-report() { _r=$(IFS=,; echo "$*"); printf '{"reports":[%s]}' "$_r"; }
 q() { printf '%s' "$1" | sed "s/'/''/g"; }
 # newrep ORG N REPORT UPDATED_AT: a new_reports row for cluster N.
 newrep() {
@@ -105,7 +81,7 @@ kill_differ() {
 unclaim() { sql "TRUNCATE notification_outbox" >/dev/null; }
 nb() { differ -T notifications-backend -c "$CONTENT" "$@"; set -- $?; unclaim; return $1; }
 sl() { differ -T service-log -c "$CONTENT" "$@"; set -- $?; unclaim; return $1; }
-summ() { python3 "$TRASH_DIRECTORY/summ.py"; }
+summ() { decision_summary; }
 
 CRIT=$(item alpha_rule ALPHA_CRIT)
 IMP=$(item alpha_rule ALPHA_IMP)
@@ -231,11 +207,14 @@ test_expect_success 'cooldown disabled ("0", "0 hours", blank) re-notifies every
 	test_cmp expect actual
 '
 
-test_expect_success 'the cooldown is checked at start' '
-	test_expect_code 64 nb --cooldown "one week" >out 2>err &&
-	test_grep "invalid cooldown \"one week\"" err &&
+test_expect_success 'the cooldown is checked at start: 78, as a value differ cannot use' '
+	test_expect_code 78 nb --cooldown "one week" >out 2>err &&
+	test_grep -- "--cooldown \"one week\": not an interval: invalid input syntax for type interval" err &&
+	! grep usage: err &&
 	test ! -s out &&
-	test_expect_code 64 nb --cooldown "1 fortnight" -n 3 3>ready 2>err &&
+	test_expect_code 78 env CCX_DIFFER_COOLDOWN="1 fortnight" differ \
+		-T notifications-backend -c "$CONTENT" -n 3 3>ready 2>err &&
+	test_grep -- "--cooldown \"1 fortnight\" (from CCX_DIFFER_COOLDOWN): not an interval" err &&
 	test ! -s ready
 '
 
