@@ -5,6 +5,7 @@
 #               exports PGHOST, PGPORT, PGUSER, PGDATABASE; sets prereq PG.
 # pg_start_own  always starts a cluster of the script's own (for tests that
 #               stop and start the server); pg_stop / pg_restart control it.
+# pg_ready      pg_setup and migrate the schema, or skip the whole script.
 
 pg_bindir() {
 	for d in /usr/lib/postgresql/*/bin; do
@@ -73,6 +74,13 @@ pg_setup() {
 	else
 		pg_start_own
 	fi
+}
+
+# pg_ready: pg_setup, then the schema at its latest version (db-writer
+# migrate); when either cannot be had, the whole script is skipped.
+pg_ready() {
+	pg_setup || skip_all "PostgreSQL cannot start here"
+	db-writer migrate latest >/dev/null 2>&1 || skip_all "cannot migrate"
 }
 
 # pg_fresh_db NAME: create another empty database in the same cluster.

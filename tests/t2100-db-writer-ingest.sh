@@ -4,8 +4,7 @@ test_description='db-writer: record lines on stdin to new_reports, dead_letters 
 . "$TEST_DIRECTORY"/lib-pg.sh
 . "$TEST_DIRECTORY"/lib-records.sh
 
-pg_setup || skip_all "PostgreSQL cannot start here"
-db-writer migrate latest 2>/dev/null || skip_all "cannot migrate"
+pg_ready
 
 C1=00000000-0000-0000-0000-000000000001
 # How long a reader may take to read what was written to it (valgrind is slow).

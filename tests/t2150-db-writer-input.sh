@@ -5,8 +5,7 @@ test_description='db-writer input: a cut-short last line, trailing data, kcat -J
 . "$TEST_DIRECTORY"/lib-records.sh
 . "$TEST_DIRECTORY"/lib-kafka.sh
 
-pg_setup || skip_all "PostgreSQL cannot start here"
-db-writer migrate latest 2>/dev/null || skip_all "cannot migrate"
+pg_ready
 command -v kcat >/dev/null && mock_start -t kc:1
 
 C1=00000000-0000-0000-0000-000000000001

@@ -3,8 +3,7 @@ test_description='db-writer -r: outcome lines into reported and read_errors'
 . ./test-lib.sh
 . "$TEST_DIRECTORY"/lib-pg.sh
 
-pg_setup || skip_all "PostgreSQL cannot start here"
-db-writer migrate latest 2>/dev/null || skip_all "cannot migrate"
+pg_ready
 
 C1=00000000-0000-0000-0000-0000000000a1
 C2=00000000-0000-0000-0000-0000000000a2

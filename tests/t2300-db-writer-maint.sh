@@ -4,8 +4,7 @@ test_description='db-writer maintenance: cleanup, print-for-cleanup, dead letter
 . "$TEST_DIRECTORY"/lib-pg.sh
 . "$TEST_DIRECTORY"/lib-records.sh
 
-pg_setup || skip_all "PostgreSQL cannot start here"
-db-writer migrate latest 2>/dev/null || skip_all "cannot migrate"
+pg_ready
 
 C=00000000-0000-0000-0000-00000000c1e1
 

@@ -5,10 +5,9 @@ test_description='notification path end to end: new_reports -> differ | kafka-em
 . "$TEST_DIRECTORY"/lib-kafka.sh
 . "$TEST_DIRECTORY"/lib-http.sh
 
-pg_setup || skip_all "PostgreSQL cannot start here"
+pg_ready
 mock_start -t platform.notifications.ingress:1 || skip_all "the mock Kafka cluster cannot start"
 command -v python3 >/dev/null || skip_all "python3 is needed for the HTTP stubs"
-db-writer migrate latest 2>/dev/null || skip_all "cannot migrate"
 stub_start RD renderer
 stub_start SSO sso
 stub_start SL servicelog

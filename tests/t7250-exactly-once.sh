@@ -4,9 +4,8 @@ test_description='every new issue notified once: refused outcomes, overlapping r
 . "$TEST_DIRECTORY"/lib-pg.sh
 . "$TEST_DIRECTORY"/lib-kafka.sh
 
-pg_setup || skip_all "PostgreSQL cannot start here"
+pg_ready
 mock_start -t platform.notifications.ingress:1 || skip_all "the mock Kafka cluster cannot start"
-db-writer migrate latest 2>/dev/null || skip_all "cannot migrate"
 
 TOPIC=platform.notifications.ingress
 CONTENT=file://$TEST_DIRECTORY/demo/content.json
@@ -243,11 +242,11 @@ test_expect_success 'an expired claim is decided again, with a warning' '
 '
 
 test_expect_success 'a claim expiry or cooldown that is not positive is refused at start' '
-	test_expect_code 64 differ -T notifications-backend -c "$CONTENT" --claim-expiry "-1 hour" 2>err &&
-	test_grep "invalid claim expiry" err &&
-	test_expect_code 64 differ -T notifications-backend -c "$CONTENT" --cooldown "-1 day" 2>err &&
-	test_grep "invalid cooldown \"-1 day\": it is negative" err &&
-	test_expect_code 64 differ -T notifications-backend -c "$CONTENT" --cooldown "1 week ago" 2>err &&
+	test_expect_code 78 differ -T notifications-backend -c "$CONTENT" --claim-expiry "-1 hour" 2>err &&
+	test_grep -- "--claim-expiry \"-1 hour\": the interval is not positive" err &&
+	test_expect_code 78 differ -T notifications-backend -c "$CONTENT" --cooldown "-1 day" 2>err &&
+	test_grep -- "--cooldown \"-1 day\": the interval is negative (-1 days)" err &&
+	test_expect_code 78 differ -T notifications-backend -c "$CONTENT" --cooldown "1 week ago" 2>err &&
 	test_grep "negative" err
 '
 
