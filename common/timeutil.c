@@ -4,22 +4,34 @@
 
 #include "timeutil.h"
 
-int64_t
-time_now_us(void)
+static int64_t	clock_us(clockid_t);
+
+/* Microseconds of the clock id. */
+static int64_t
+clock_us(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(id, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+time_now_us(void)
+{
+	return clock_us(CLOCK_REALTIME);
 }
 
 int64_t
 time_mono_ms(void)
 {
-	struct timespec ts;
+	return clock_us(CLOCK_MONOTONIC) / 1000;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+int64_t
+time_mono_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
 }
 
 static void

@@ -11,6 +11,8 @@
 int64_t	time_now_us(void);
 /* Milliseconds of CLOCK_MONOTONIC, for deadlines. */
 int64_t	time_mono_ms(void);
+/* Microseconds of CLOCK_MONOTONIC, for measuring. */
+int64_t	time_mono_us(void);
 /* Writes "YYYY-MM-DD HH:MM:SS.ffffff" (PostgreSQL timestamp text, UTC) for
  * us into out (at least 27 bytes); returns out. */
 char	*time_fmt_pg(int64_t us, char *out, size_t outsz);

@@ -42,18 +42,11 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "timeutil.h"
+
 int	helper_bench_produce(int, char **);
 
 static long delivery_errors;
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void
 nap_ms(long ms)
@@ -203,7 +196,7 @@ helper_bench_produce(int argc, char **argv)
 		return 2;
 	}
 
-	t0 = tprog = now_ms();
+	t0 = tprog = time_mono_us() / 1e3;
 	while (i < n) {
 		if ((w = wchar(pid)) < 0) {
 			fprintf(stderr, "bench-produce: process %ld is gone "
@@ -216,7 +209,7 @@ helper_bench_produce(int argc, char **argv)
 		ahead = produced - w;
 		if (ahead > max_ahead)
 			max_ahead = ahead;
-		t = now_ms();
+		t = time_mono_us() / 1e3;
 		if (t - tlow >= 100) {
 			tlow = t;
 			if (rd_kafka_query_watermark_offsets(rk, topic, 0, &lo,
@@ -233,7 +226,7 @@ helper_bench_produce(int argc, char **argv)
 			}
 			rd_kafka_poll(rk, 0);
 			nap_ms(1);
-			throttled += now_ms() - t;
+			throttled += time_mono_us() / 1e3 - t;
 			continue;
 		}
 		tprog = t;
@@ -266,13 +259,13 @@ helper_bench_produce(int argc, char **argv)
 		fprintf(stderr, "bench-produce: records still undelivered\n");
 		return 1;
 	}
-	tprod = now_ms();
+	tprod = time_mono_us() / 1e3;
 
-	tprog = now_ms();
+	tprog = time_mono_us() / 1e3;
 	for (;;) {
 		l->elems[0].offset = RD_KAFKA_OFFSET_INVALID;
 		e = rd_kafka_committed(crk, l, 5000);
-		tend = now_ms();
+		tend = time_mono_us() / 1e3;
 		if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
 			if (l->elems[0].offset >= n)
 				break;

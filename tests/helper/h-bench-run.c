@@ -24,8 +24,9 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "timeutil.h"
 
 int	helper_bench_run(int, char **);
 
@@ -36,15 +37,6 @@ pass_on(int sig)
 {
 	if (child > 0)
 		kill((pid_t)child, sig);
-}
-
-static double
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static int
@@ -83,7 +75,7 @@ helper_bench_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	t0 = mono_ms();
+	t0 = time_mono_us() / 1e3;
 	if ((pid = fork()) == -1) {
 		perror("helper bench-run: fork");
 		return 71;
@@ -118,7 +110,7 @@ helper_bench_run(int argc, char **argv)
 	    "wall_ms=%.1f status=%d\n", ru.ru_maxrss,
 	    (long)(ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000),
 	    (long)(ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000),
-	    mono_ms() - t0, rc);
+	    time_mono_us() / 1e3 - t0, rc);
 	if (write_file(argv[2], text) == -1)
 		fprintf(stderr, "helper bench-run: unable to write %s: %s\n",
 		    argv[2], strerror(errno));

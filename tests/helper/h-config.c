@@ -36,6 +36,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "json-put.h"
 #include "toml.h"
 #include "zlog.h"
 
@@ -47,7 +48,6 @@ static int	usage(void);
 static void	derived(const struct config *, int, const char *);
 static void	table(int);
 static int	duration(const char *);
-static void	put_tree(struct buf *, struct json_object *);
 static int	toml(const char *);
 
 static int
@@ -155,69 +155,6 @@ duration(const char *s)
 	return 0;
 }
 
-/* The tree as JSON, in document order; a float is "1.5f", "inff". */
-static void
-put_tree(struct buf *b, struct json_object *o)
-{
-	struct json_object_iterator it, end;
-	size_t j, n;
-	char tmp[64];
-	double d;
-	int first = 1, prec;
-
-	switch (json_object_get_type(o)) {
-	case json_type_object:
-		buf_putc(b, '{');
-		it = json_object_iter_begin(o);
-		end = json_object_iter_end(o);
-		for (; !json_object_iter_equal(&it, &end);
-		    json_object_iter_next(&it)) {
-			const char *k = json_object_iter_peek_name(&it);
-
-			if (!first)
-				buf_putc(b, ',');
-			first = 0;
-			buf_json_str(b, k, strlen(k));
-			buf_putc(b, ':');
-			put_tree(b, json_object_iter_peek_value(&it));
-		}
-		buf_putc(b, '}');
-		break;
-	case json_type_array:
-		buf_putc(b, '[');
-		n = json_object_array_length(o);
-		for (j = 0; j < n; j++) {
-			if (j > 0)
-				buf_putc(b, ',');
-			put_tree(b, json_object_array_get_idx(o, j));
-		}
-		buf_putc(b, ']');
-		break;
-	case json_type_string:
-		buf_json_str(b, json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o));
-		break;
-	case json_type_int:
-		buf_printf(b, "%lld", (long long)json_object_get_int64(o));
-		break;
-	case json_type_double:
-		d = json_object_get_double(o);
-		for (prec = 1; prec < 17; prec++) {
-			snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
-			if (strtod(tmp, NULL) == d)
-				break;
-		}
-		buf_printf(b, "%.*gf", prec, d);
-		break;
-	case json_type_boolean:
-		buf_puts(b, json_object_get_boolean(o) ? "true" : "false");
-		break;
-	case json_type_null:
-		buf_puts(b, "null");
-		break;
-	}
-}
-
 static int
 toml(const char *path)
 {
@@ -242,7 +179,8 @@ toml(const char *path)
 		return 1;
 	}
 	buf_init(&out);
-	put_tree(&out, root);
+	/* Document order; a float is "1.5f", "inff". */
+	json_put(&out, root, JSON_PUT_FLOAT_F);
 	printf("%s\n", out.data);
 	json_object_put(root);
 	buf_free(&out);

@@ -30,13 +30,12 @@
 #include "buf.h"
 #include "content.h"
 #include "http.h"
+#include "json-put.h"
 
 int	helper_content(int, char **);
 
 static int	load(const char *, long, struct content *);
 static void	dump(const struct content *);
-static int	cmp_str(const void *, const void *);
-static void	put_json(struct buf *, struct json_object *);
 static int	mutate(const char *, size_t);
 static int	do_http(int, char **);
 
@@ -89,76 +88,6 @@ dump(const struct content *c)
 					putchar(*s);
 			putchar('\n');
 		}
-	}
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Appends o as JSON, object members sorted by key. */
-static void
-put_json(struct buf *b, struct json_object *o)
-{
-	const char **keys;
-	size_t n, i;
-
-	switch (json_object_get_type(o)) {
-	case json_type_null:
-		buf_puts(b, "null");
-		break;
-	case json_type_boolean:
-		buf_puts(b, json_object_get_boolean(o) ? "true" : "false");
-		break;
-	case json_type_int:
-		buf_put_i64(b, json_object_get_int64(o));
-		break;
-	case json_type_double:
-		buf_puts(b, json_object_to_json_string(o));
-		break;
-	case json_type_string:
-		buf_json_str(b, json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o));
-		break;
-	case json_type_array:
-		buf_putc(b, '[');
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++) {
-			if (i > 0)
-				buf_putc(b, ',');
-			put_json(b, json_object_array_get_idx(o, i));
-		}
-		buf_putc(b, ']');
-		break;
-	case json_type_object:
-		n = (size_t)json_object_object_length(o);
-		keys = n > 0 ? calloc(n, sizeof(*keys)) : NULL;
-		if (n > 0 && keys == NULL) {
-			perror("helper");
-			exit(EX_OSERR);
-		}
-		i = 0;
-		{
-			json_object_object_foreach(o, k, v) {
-				(void)v;
-				keys[i++] = k;
-			}
-		}
-		if (n > 1)
-			qsort(keys, n, sizeof(*keys), cmp_str);
-		buf_putc(b, '{');
-		for (i = 0; i < n; i++) {
-			if (i > 0)
-				buf_putc(b, ',');
-			buf_json_str(b, keys[i], strlen(keys[i]));
-			buf_putc(b, ':');
-			put_json(b, json_object_object_get(o, keys[i]));
-		}
-		buf_putc(b, '}');
-		free(keys);
-		break;
 	}
 }
 
@@ -318,7 +247,7 @@ helper_content(int argc, char **argv)
 		return r;
 	if (json) {
 		buf_init(&b);
-		put_json(&b, content_root(&c));
+		json_put(&b, content_root(&c), JSON_PUT_SORTED);
 		buf_putc(&b, '\n');
 		fwrite(b.data, 1, b.len, stdout);
 		buf_free(&b);

@@ -81,32 +81,20 @@ run(const char *expr, const struct evfilter_vars *v, struct buf *out)
 	return status;
 }
 
+/* Appends s with \t, \n, \r and \\ made the bytes they name. */
 static void
 unescape(struct buf *b, const char *s)
 {
+	static const char names[] = "tnr\\", bytes[] = "\t\n\r\\";
+	const char *p;
+
 	for (; *s != '\0'; s++) {
-		if (*s != '\\' || s[1] == '\0') {
+		if (*s == '\\' && s[1] != '\0' &&
+		    (p = strchr(names, s[1])) != NULL) {
+			buf_putc(b, bytes[p - names]);
+			s++;
+		} else
 			buf_putc(b, *s);
-			continue;
-		}
-		switch (*++s) {
-		case 't':
-			buf_putc(b, '\t');
-			break;
-		case 'n':
-			buf_putc(b, '\n');
-			break;
-		case 'r':
-			buf_putc(b, '\r');
-			break;
-		case '\\':
-			buf_putc(b, '\\');
-			break;
-		default:
-			buf_putc(b, '\\');
-			buf_putc(b, *s);
-			break;
-		}
 	}
 }
 
