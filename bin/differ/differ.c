@@ -6,12 +6,14 @@
  * and exits.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "differ.h"
 #include "log.h"
@@ -170,6 +172,7 @@ static void	strlist(struct strlist *, const char *);
 static int	cmp_str(const void *, const void *);
 static void	load_content(struct differ *);
 static void	metrics_out(struct differ *);
+static void	bad_value(struct differ *) __attribute__((noreturn));
 
 /*
  * Reads the settings, loads the content, connects, reports readiness, then
@@ -192,8 +195,11 @@ main(int argc, char *argv[])
 
 	if (!d.conf.dump)
 		load_content(&d);
-	if (d.conf.input == NULL && (status = differ_db_open(&d)) != 0)
+	if (d.conf.input == NULL && (status = differ_db_open(&d)) != 0) {
+		if (d.invalid != NULL)
+			bad_value(&d);
 		goto out;
+	}
 	if (d.conf.input == NULL && !d.conf.dump && !d.conf.dry_run &&
 	    (status = outbox_open(&d)) != 0)
 		goto out;
@@ -207,6 +213,8 @@ out:
 	metrics_out(&d);
 	if (d.conn != NULL)
 		PQfinish(d.conn);
+	if (d.conf.input_fd > STDIN_FILENO)
+		close(d.conf.input_fd);
 	outbox_close(&d);
 	status = prog_finish(&P, status);
 	differ_free(&d);
@@ -229,6 +237,13 @@ configure(struct differ_conf *cf)
 		log_error("--dump-candidates reads the database: not with -i");
 		prog_usage(&P);
 	}
+	cf->input_fd = -1;
+	if (cf->input != NULL && strcmp(cf->input, "-") == 0)
+		cf->input_fd = STDIN_FILENO;
+	else if (cf->input != NULL &&
+	    (cf->input_fd = open(cf->input, O_RDONLY | O_CLOEXEC)) == -1)
+		prog_invalid(&P, &s[O_INPUT], "unable to open: %s",
+		    strerror(errno));
 	if (!cf->dump && (u == NULL || *u == '\0'))
 		prog_missing(&P, &s[O_CONTENT_URL], "content");
 	if (!cf->dump && strncasecmp(u, "file://", 7) != 0 &&
@@ -391,6 +406,23 @@ load_content(struct differ *d)
 		    "this run decides nothing", d->conf.content_url);
 	log_debug("content: %zu rules from %s", content_nrules(&d->content),
 	    d->conf.content_url);
+}
+
+/*
+ * A setting the database would not take (d->invalid, why in d->error):
+ * the frame's message and status, before anything was decided.
+ */
+static void
+bad_value(struct differ *d)
+{
+	const struct prog_setting *s = prog_find(&P, d->invalid);
+
+	if (d->conn != NULL)
+		PQfinish(d->conn);
+	d->conn = NULL;
+	if (s == NULL)
+		log_fatal(EXIT_BUG, "no setting %s", d->invalid);
+	prog_invalid(&P, s, "%s", d->error);
 }
 
 /* Writes the metrics file and pushes the counters, if asked for. */

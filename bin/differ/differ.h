@@ -63,6 +63,7 @@ struct differ_conf {
 	const char	*target_name;
 	const char	*content_url;
 	const char	*input;			/* -i: NULL = the database */
+	int		 input_fd;		/* -i: open, or -1 */
 	int		 dump;			/* --dump-candidates */
 	const char	*cooldown;		/* NULL: disabled */
 	struct evfilter_vars thresholds;	/* the four *Threshold only */
@@ -167,6 +168,8 @@ struct differ {
 	struct buf		 in_str;	/* a candidate line's strings */
 	struct buf		 body;		/* payload, or issues and content */
 	char			 error[ERROR_TEXT_MAX + 256];
+	const char		*invalid;	/* the setting the database
+						 * refused (error says why) */
 	int64_t			 last_notified_us;
 	int64_t			 next_progress_ms;
 	int			 warned_eval;

@@ -8,7 +8,6 @@
  * candidate lines (-i): one line at a time through lineio.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "differ.h"
+#include "exitcodes.h"
 #include "lineio.h"
 #include "lines.h"
 #include "log.h"
@@ -67,17 +67,19 @@ differ_db_open(struct differ *d)
 	    "cooldown", 0)) != 0)
 		return rc;
 	if (!cf->dump && !cf->dry_run && cf->input == NULL)
-		rc = check_interval(d, cf->claim_expiry, "claim expiry", 1);
+		rc = check_interval(d, cf->claim_expiry, "claim-expiry", 1);
 	return rc;
 }
 
 /*
- * An interval setting as PostgreSQL reads it: EX_USAGE when it is not one,
- * or when it is negative ("-1 day", "1 week ago"), or zero where it must
- * be positive.
+ * An interval setting as PostgreSQL reads it.  A value the server does
+ * not read as an interval, a negative one ("-1 day", "1 week ago"), or
+ * zero where it must be positive, is a value of the right type that
+ * differ cannot use: EXIT_BAD_VALUE, with d->invalid naming the setting
+ * and d->error saying why (differ.c words the message as the frame does).
  */
 static int
-check_interval(struct differ *d, const char *val, const char *what,
+check_interval(struct differ *d, const char *val, const char *name,
     int positive)
 {
 	const char *pv[1];
@@ -89,22 +91,24 @@ check_interval(struct differ *d, const char *val, const char *what,
 	res = PQexecParams(d->conn, "SELECT $1::interval, $1::interval < "
 	    "'0'::interval, $1::interval = '0'::interval", 1, NULL, pv, NULL,
 	    NULL, 0);
-	snprintf(msg, sizeof(msg), "unable to check the %s", what);
+	snprintf(msg, sizeof(msg), "unable to check --%s", name);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
 	    strncmp(pg_sqlstate(res), "22", 2) == 0) {
-		log_error("invalid %s \"%s\": %s", what, val,
+		snprintf(d->error, sizeof(d->error), "not an interval: %s",
 		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-		rc = EX_USAGE;
+		d->invalid = name;
+		rc = EXIT_BAD_VALUE;
 	} else if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = db_error(d, res, msg);
 	else if (strcmp(PQgetvalue(res, 0, 1), "t") == 0 ||
 	    (positive && strcmp(PQgetvalue(res, 0, 2), "t") == 0)) {
-		log_error("invalid %s \"%s\": it is %s (%s)", what, val,
+		snprintf(d->error, sizeof(d->error), "the interval is %s (%s)",
 		    positive ? "not positive" : "negative",
 		    PQgetvalue(res, 0, 0));
-		rc = EX_USAGE;
+		d->invalid = name;
+		rc = EXIT_BAD_VALUE;
 	} else
-		log_debug("%s \"%s\" = %s", what, val, PQgetvalue(res, 0, 0));
+		log_debug("--%s \"%s\" = %s", name, val, PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return rc;
 }
@@ -334,7 +338,7 @@ db_row(struct differ *d, const PGresult *res)
 /*
  * Logs a failed statement (res may be NULL) and returns its exit status:
  * EX_TEMPFAIL for connection trouble and other transient failures,
- * EX_USAGE for a bad cooldown, EX_CONFIG for a schema or permission
+ * EX_CONFIG for a schema or permission
  * problem, EX_SOFTWARE otherwise.
  */
 static int
@@ -399,14 +403,8 @@ differ_run_input(struct differ *d)
 	char why[512], *line;
 	size_t len;
 	unsigned long invalid = 0;
-	int fd, r, rc = 0;
+	int fd = cf->input_fd, r, rc = 0;
 
-	if (strcmp(cf->input, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(cf->input, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_error("unable to open %s: %s", cf->input, strerror(errno));
-		return EX_USAGE;
-	}
 	lineio_init(&in, fd, LINEIO_DEFAULT_MAX);
 	for (;;) {
 		if (stopped(d)) {
@@ -449,8 +447,6 @@ differ_run_input(struct differ *d)
 		differ_progress(d, 0);
 	}
 	lineio_free(&in);
-	if (fd != STDIN_FILENO)
-		close(fd);
 	differ_progress(d, 1);
 	if (rc == 0 && invalid > 0) {
 		log_error("%lu invalid candidate lines", invalid);
