@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #define FE_LINE_MAX	(1024 * 1024)
 
 static void	child(char *const *, char *const *, int, int)
+		    __attribute__((noreturn));
+static void	spawned(char *const *, char *const *, const int *)
 		    __attribute__((noreturn));
 static int	drain(struct lineio *, fe_line_fn *, void *);
 static int	level_of(const char *);
@@ -125,6 +128,55 @@ fe_run(char *const argv[], char *const envp[], fe_line_fn *out,
 	while (fe_poll(&c, -1, out, err, arg) == 1)
 		;
 	return fe_finish(&c);
+}
+
+pid_t
+fe_spawn(char *const argv[], char *const envp[], const int fds[4],
+    char *errbuf, size_t errsize)
+{
+	pid_t pid;
+
+	if ((pid = fork()) == -1) {
+		snprintf(errbuf, errsize, "unable to start %s: %s", argv[0],
+		    strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		spawned(argv, envp, fds);
+	return pid;
+}
+
+/* The child of fe_spawn: its descriptors and signals, then the program. */
+static void
+spawned(char *const *argv, char *const *envp, const int *fds)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int hi[4], i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (i = 1; i < NSIG; i++)
+		(void)sigaction(i, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Out of the way first, so that no dup2 overwrites a source. */
+	for (i = 0; i < 4; i++) {
+		hi[i] = -1;
+		if (fds[i] == -1 && i < 3)
+			hi[i] = open("/dev/null", i == 0 ? O_RDONLY : O_WRONLY);
+		else if (fds[i] != -1)
+			hi[i] = fcntl(fds[i], F_DUPFD, 10);
+		if ((fds[i] != -1 || i < 3) && hi[i] == -1)
+			_exit(71);
+	}
+	for (i = 0; i < 4; i++)
+		if (hi[i] != -1 && (dup2(hi[i], i) == -1 || close(hi[i]) == -1))
+			_exit(71);
+	execvpe(argv[0], argv, envp);
+	dprintf(2, "unable to run %s: %s\n", argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
 }
 
 static void

@@ -46,6 +46,18 @@ int	fe_poll(struct fe_child *c, int timeout_ms, fe_line_fn *out,
 /* Reaps c: its exit status, or 128 + N when killed by signal N. */
 int	fe_finish(struct fe_child *c);
 
+/*
+ * Starts argv[0] (looked up in PATH) with envp, its descriptors 0, 1, 2
+ * and 3 made from fds[0..3] (-1: /dev/null for 0 to 2, none for 3), for a
+ * pipeline the caller builds: the caller's other descriptors must be
+ * close-on-exec.  The child gets the default action of every signal and
+ * an empty signal mask; when it cannot run argv[0] it says so on its
+ * stderr and exits 127 (not found) or 126.  Returns its pid, or -1 with a
+ * message in errbuf.  Reap it with waitpid(2).
+ */
+pid_t	fe_spawn(char *const argv[], char *const envp[], const int fds[4],
+	    char *errbuf, size_t errsize);
+
 /* fe_start, fe_poll until both streams close, fe_finish; -1 when it
  * cannot be started. */
 int	fe_run(char *const argv[], char *const envp[], fe_line_fn *out,

@@ -41,6 +41,16 @@ int	metrics_write(const char *path, const char *prefix,
 int	metrics_push(const char *gateway, const char *job, const char *prefix,
 	    const struct metric *, size_t n, char *err, size_t errsz);
 
+/*
+ * One PUT of body (len bytes of the text format) to url, with the header
+ * line auth ("Authorization: ...", NULL: none), 5 s timeout: what
+ * metrics_push does after building its URL and credential, for callers
+ * that build their own.  Returns 0 with the HTTP status in *status when
+ * an answer came, whatever the status, or -1 with the reason in err.
+ */
+int	metrics_put(const char *url, const char *auth, const char *body,
+	    size_t len, long *status, char *err, size_t errsz);
+
 #define METRICS_MS	2000	/* a changed counter is in the file within */
 #define METRICS_MAX	32	/* counters a timer follows */
 

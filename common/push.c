@@ -22,12 +22,8 @@ int
 metrics_push(const char *gateway, const char *job, const char *prefix,
     const struct metric *m, size_t n, char *err, size_t errsz)
 {
-	const char *headers[3] = {
-		"Content-Type: text/plain; version=0.0.4", NULL, NULL
-	};
-	struct http_response res;
-	struct http h;
 	struct buf body, url, auth;
+	long status;
 	int rc = -1, have;
 
 	if (gateway == NULL || *gateway == '\0')
@@ -43,14 +39,6 @@ metrics_push(const char *gateway, const char *job, const char *prefix,
 		wipe(&auth);
 		return -1;
 	}
-	if (have == 1)
-		headers[1] = auth.data;
-	if (http_init(&h, err, errsz) == -1) {
-		wipe(&auth);
-		return -1;
-	}
-	h.connect_timeout_ms = 5000;
-	h.timeout_ms = 5000;
 	buf_init(&body);
 	buf_init(&url);
 	metrics_format(&body, prefix, m, n);
@@ -58,20 +46,41 @@ metrics_push(const char *gateway, const char *job, const char *prefix,
 	while (url.len > 0 && url.data[url.len - 1] == '/')
 		url.data[--url.len] = '\0';
 	buf_printf(&url, "/metrics/job/%s", job);
-	http_response_init(&res);
-	if (http_request(&h, "PUT", url.data, headers, body.data, body.len,
-	    &res, err, errsz) == 0) {
-		if (res.status >= 200 && res.status < 300)
+	if (metrics_put(url.data, have == 1 ? auth.data : NULL, body.data,
+	    body.len, &status, err, errsz) == 0) {
+		if (status >= 200 && status < 300)
 			rc = 0;
 		else
 			snprintf(err, errsz, "PUT %s: HTTP %ld", url.data,
-			    res.status);
+			    status);
 	}
-	http_response_free(&res);
-	http_free(&h);
 	buf_free(&body);
 	buf_free(&url);
 	wipe(&auth);
+	return rc;
+}
+
+int
+metrics_put(const char *url, const char *auth, const char *body, size_t len,
+    long *status, char *err, size_t errsz)
+{
+	const char *headers[3] = {
+		"Content-Type: text/plain; version=0.0.4", auth, NULL
+	};
+	struct http_response res;
+	struct http h;
+	int rc;
+
+	if (http_init(&h, err, errsz) == -1)
+		return -1;
+	h.connect_timeout_ms = 5000;
+	h.timeout_ms = 5000;
+	http_response_init(&res);
+	rc = http_request(&h, "PUT", url, headers, body, len, &res, err,
+	    errsz);
+	*status = res.status;
+	http_response_free(&res);
+	http_free(&h);
 	return rc;
 }
 

@@ -96,13 +96,12 @@ main(int argc, char *argv[])
 		return fflush(stdout) == 0 ? WR_OK : WR_CONFIG;
 	}
 	memset(&w, 0, sizeof(w));
-	buf_init(&w.conninfo);
 	w.max_age = flags[F_MAX_AGE].value;
 	w.migrate = flags[F_MIGRATE].value;
+	fedb_init(&w.db, NULL, &w.log, w.max_age, environ);
 	if ((status = load(&w, argc, argv, rest)) == WR_OK)
 		status = run(&w, op);
-	fe_env_free(w.env);
-	buf_free(&w.conninfo);
+	fedb_free(&w.db);
 	if (w.cfg != NULL)
 		config_free(w.cfg);
 	return status;
@@ -140,6 +139,7 @@ load(struct writer *w, int argc, char **argv, int rest)
 	zlog_init(&w->log);
 	w->log.out = stderr;
 	w->cfg = config_new(CONFIG_WRITER);
+	w->db.cfg = w->cfg;
 	r = config_load(w->cfg, environ, err, sizeof(err));
 	f.s = w->cfg->file_arg != NULL ? w->cfg->file_arg : "config";
 	zlog_write(&w->log, ZL_INFO, "parsing configuration file", &f, 1);

@@ -18,56 +18,50 @@ extern char **environ;
 /* What each print and cleanup operation does, as upstream names it. */
 struct maint {
 	enum wop	 op;
-	int		 print;
-	const char	*table;		/* upstream's table */
-	const char	*args[3];	/* db-writer's tables */
-	const char	*sql;		/* upstream's statement */
+	struct fedb_maint m;
 	const char	*failed;	/* upstream's failure message */
 };
 
 static const struct maint maints[] = {
-	{ OP_PRINT_NEW, 1, "new_reports", { "new_reports", NULL, NULL },
+	{ OP_PRINT_NEW, { 1, "new_reports", { "new_reports", NULL, NULL },
 	  "SELECT org_id, account_number, cluster, updated_at, kafka_offset "
 	  "FROM new_reports WHERE updated_at < NOW() - $1::INTERVAL "
-	  "ORDER BY updated_at",
+	  "ORDER BY updated_at" },
 	  "Print records to cleanup from `new_reports` failed" },
-	{ OP_PRINT_OLD, 1, "reported", { "reported", NULL, NULL },
+	{ OP_PRINT_OLD, { 1, "reported", { "reported", NULL, NULL },
 	  "SELECT org_id, account_number, cluster, updated_at, 0 "
 	  "FROM reported WHERE updated_at < NOW() - $1::INTERVAL "
-	  "ORDER BY updated_at",
+	  "ORDER BY updated_at" },
 	  "Print records to cleanup from `reported` table failed" },
-	{ OP_PRINT_READ_ERRORS, 1, "read_errors", { "read_errors", NULL, NULL },
+	{ OP_PRINT_READ_ERRORS, { 1, "read_errors",
+	  { "read_errors", NULL, NULL },
 	  "SELECT org_id, 0, cluster, updated_at, 0 "
 	  "FROM read_errors WHERE updated_at < NOW() - $1::INTERVAL "
-	  "ORDER BY updated_at",
+	  "ORDER BY updated_at" },
 	  "Print records to cleanup from `read_errors` table failed" },
-	{ OP_NEW_CLEANUP, 0, "new_reports",
+	{ OP_NEW_CLEANUP, { 0, "new_reports",
 	  { "new_reports", "consumed_records", NULL },
-	  "DELETE FROM new_reports WHERE updated_at < NOW() - $1::INTERVAL",
+	  "DELETE FROM new_reports WHERE updated_at < NOW() - $1::INTERVAL" },
 	  "Cleanup records from `new_reports` table failed" },
-	{ OP_OLD_CLEANUP, 0, "reported", { "reported", NULL, NULL },
-	  "DELETE FROM reported WHERE updated_at < NOW() - $1::INTERVAL",
+	{ OP_OLD_CLEANUP, { 0, "reported", { "reported", NULL, NULL },
+	  "DELETE FROM reported WHERE updated_at < NOW() - $1::INTERVAL" },
 	  "Cleanup records from `reported` table failed" },
-	{ OP_READ_ERRORS_CLEANUP, 0, "read_errors",
+	{ OP_READ_ERRORS_CLEANUP, { 0, "read_errors",
 	  { "read_errors", "dead_letters", NULL },
-	  "DELETE FROM read_errors WHERE updated_at < NOW() - $1::INTERVAL",
+	  "DELETE FROM read_errors WHERE updated_at < NOW() - $1::INTERVAL" },
 	  "Cleanup records from `read_errors` table failed" },
 };
 
-/* What one db-writer run gave. */
+/* What one kafka-reader or db-writer run gave. */
 struct out {
 	struct writer	*w;
 	const char	*stage;		/* the filter */
 	struct buf	 text;		/* its stdout */
-	const struct maint *m;		/* print: rows become records */
-	long		 rows;		/* cleanup: rows of the table */
 };
 
 static int	dbwriter(struct writer *, const char *const *, struct out *);
 static void	on_out(void *, const char *, size_t);
 static void	on_err(void *, const char *, size_t);
-static void	print_row(struct writer *, const struct maint *,
-		    struct json_object *);
 static int	maintain(struct writer *, const struct maint *);
 static int	init(struct writer *, enum wop);
 static int	schema(struct writer *, enum wop);
@@ -79,9 +73,7 @@ static void	failed(struct writer *, const char *, int);
 int
 writer_storage(struct writer *w)
 {
-	struct buf pw, extra;
 	const char *drv = config_str(w->cfg, "storage.db_driver");
-	const char *e[3] = { NULL, NULL, NULL };
 	struct zfield f = ZSTR("driver", drv);
 	char err[512];
 
@@ -94,28 +86,9 @@ writer_storage(struct writer *w)
 		zlog_write(&w->log, ZL_ERROR, "Operation failed", &f, 1);
 		return WR_STORAGE;
 	}
-	buf_init(&pw);
-	buf_init(&extra);
-	if (config_conninfo(w->cfg, "storage", &w->conninfo, &pw, err,
-	    sizeof(err)) == -1) {
-		f = ZSTR("error", err);
-		zlog_write(&w->log, ZL_ERROR, "Operation failed", &f, 1);
-		buf_free(&pw);
-		return WR_STORAGE;
-	}
 	/* The password reaches db-writer in its environment only. */
-	buf_puts(&extra, "PGPASSWORD=");
-	buf_add(&extra, pw.data != NULL ? pw.data : "", pw.len);
-	e[0] = pw.len > 0 ? extra.data : NULL;
-	w->env = fe_env(environ, (const char *const[]){ "PGPASSWORD=",
-	    "CCX_DB=", NULL }, e);
-	explicit_bzero(extra.data != NULL ? extra.data : err, extra.len);
-	buf_free(&extra);
-	if (pw.data != NULL)
-		explicit_bzero(pw.data, pw.len);
-	buf_free(&pw);
-	if (w->env == NULL) {
-		f = ZSTR("error", "out of memory");
+	if (fedb_storage(&w->db, err, sizeof(err)) == -1) {
+		f = ZSTR("error", err);
 		zlog_write(&w->log, ZL_ERROR, "Operation failed", &f, 1);
 		return WR_STORAGE;
 	}
@@ -154,44 +127,12 @@ op_database(struct writer *w, enum wop op)
 static int
 maintain(struct writer *w, const struct maint *m)
 {
-	const char *age = config_max_age(w->cfg, w->max_age);
-	const char *argv[8] = { m->print ? "print-for-cleanup" : "cleanup",
-	    m->args[0], m->args[1], NULL };
-	struct zfield f[2] = { ZSTR("max age", age),
-	    ZSTR(m->print ? "select statement" : "delete statement", m->sql) };
-	struct out o;
-	char *tok, *save = NULL;
 	int r;
 
-	zlog_write(&w->log, ZL_INFO, m->print ?
-	    "PrintReportsForCleanup operation" : "Cleanup operation", f, 2);
-	memset(&o, 0, sizeof(o));
-	o.w = w;
-	o.m = m;
-	o.rows = -1;
-	buf_init(&o.text);
-	if ((r = dbwriter(w, argv, &o)) != 0) {
+	if ((r = fedb_maintain(&w->db, &m->m, "Cleanup operation")) != 0) {
 		failed(w, m->failed, r);
-		buf_free(&o.text);
 		return WR_STORAGE;
 	}
-	if (!m->print) {
-		/* The rows of the upstream table (the first line). */
-		for (tok = strtok_r(o.text.data != NULL ? o.text.data : (char *)"",
-		    "\n", &save); tok != NULL; tok = strtok_r(NULL, "\n", &save)) {
-			struct json_object *j = json_tokener_parse(tok), *t, *n;
-			if (j != NULL && json_object_object_get_ex(j, "table", &t) &&
-			    strcmp(json_object_get_string(t), m->table) == 0 &&
-			    json_object_object_get_ex(j, "rows", &n))
-				o.rows = json_object_get_int64(n);
-			json_object_put(j);
-		}
-		char msg[96];
-		snprintf(msg, sizeof(msg), "Cleanup `%s` finished", m->table);
-		f[0] = ZINT("Rows deleted", o.rows < 0 ? 0 : o.rows);
-		zlog_write(&w->log, ZL_INFO, msg, f, 1);
-	}
-	buf_free(&o.text);
 	return WR_OK;
 }
 
@@ -375,26 +316,11 @@ failed(struct writer *w, const char *msg, int status)
 static int
 dbwriter(struct writer *w, const char *const *args, struct out *o)
 {
-	const char *argv[16] = { "db-writer", "--log-format", "json" };
 	struct zfield f;
 	char err[256];
-	size_t n = 3, i;
 	int r;
 
-	if (w->conninfo.len > 0) {
-		argv[n++] = "-d";
-		argv[n++] = w->conninfo.data;
-	}
-	if (w->max_age != NULL || strcmp(args[0], "cleanup") == 0 ||
-	    strcmp(args[0], "print-for-cleanup") == 0) {
-		argv[n++] = "--max-age";
-		argv[n++] = config_max_age(w->cfg, w->max_age);
-	}
-	for (i = 0; args[i] != NULL && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	r = fe_run((char *const *)argv, w->env != NULL ? w->env : environ,
-	    on_out, on_err, o, err, sizeof(err));
+	r = fedb_run(&w->db, args, fedb_text, &o->text, err, sizeof(err));
 	if (r == -1) {
 		f = ZSTR("error", err);
 		zlog_write(&w->log, ZL_ERROR, "Operation failed", &f, 1);
@@ -406,16 +332,8 @@ static void
 on_out(void *arg, const char *line, size_t len)
 {
 	struct out *o = arg;
-	struct json_object *j;
 
-	if (o->m == NULL || !o->m->print) {
-		buf_add(&o->text, line, len);
-		buf_putc(&o->text, '\n');
-		return;
-	}
-	if ((j = json_tokener_parse(line)) != NULL)
-		print_row(o->w, o->m, j);
-	json_object_put(j);
+	fedb_text(&o->text, line, len);
 }
 
 static void
@@ -425,35 +343,6 @@ on_err(void *arg, const char *line, size_t len)
 
 	fe_relay(&o->w->log, o->stage != NULL ? o->stage : "db-writer", line,
 	    len);
-}
-
-/* One row of print-for-cleanup as upstream logs it. */
-static void
-print_row(struct writer *w, const struct maint *m, struct json_object *j)
-{
-	struct json_object *v;
-	struct zfield f[5];
-	char msg[96], ts[32];
-	const char *u = "";
-
-	snprintf(msg, sizeof(msg), "Old report from `%s` table", m->table);
-	f[0] = ZINT("Organization ID",
-	    json_object_object_get_ex(j, "org_id", &v) ?
-	    json_object_get_int64(v) : 0);
-	f[1] = ZINT("Account number",
-	    json_object_object_get_ex(j, "account_number", &v) ?
-	    json_object_get_int64(v) : 0);
-	f[2] = ZSTR("Cluster name",
-	    json_object_object_get_ex(j, "cluster", &v) ?
-	    json_object_get_string(v) : "");
-	if (json_object_object_get_ex(j, "updated_at", &v))
-		u = json_object_get_string(v);
-	/* RFC 3339 cut to whole seconds: 2026-08-11T10:00:00Z. */
-	snprintf(ts, sizeof(ts), "%.19sZ", u);
-	f[3] = ZSTR("Updated at", ts);
-	f[4] = ZINT("Age", json_object_object_get_ex(j, "age_days", &v) ?
-	    json_object_get_int64(v) : 0);
-	zlog_write(&w->log, ZL_INFO, msg, f, 5);
 }
 
 int

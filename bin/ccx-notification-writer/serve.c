@@ -92,7 +92,7 @@ op_service(struct writer *w)
 	}
 	snprintf(conf, sizeof(conf), "%s/pipeline", s.dir);
 	if (sig_setup(sigs) == -1 ||
-	    fe_start(&c, argv, w->env, err, sizeof(err)) == -1) {
+	    fe_start(&c, argv, w->db.env, err, sizeof(err)) == -1) {
 		f = ZSTR("error", err);
 		zlog_write(&w->log, ZL_ERROR, "Construct broker failed", &f, 1);
 		r = WR_CONSUMER;
@@ -203,8 +203,8 @@ write_files(struct serve *s, char *err, size_t errsize)
 			{ "CCX_W_TOPIC", config_str(w->cfg, "broker.topic") },
 			{ "CCX_W_PROPS", NULL },
 			{ "CCX_W_METRICS", s->metrics },
-			{ "CCX_DB", w->conninfo.data != NULL ?
-			    w->conninfo.data : "" },
+			{ "CCX_DB", w->db.conninfo.data != NULL ?
+			    w->db.conninfo.data : "" },
 		};
 		char props_path[300];
 
@@ -221,7 +221,7 @@ write_files(struct serve *s, char *err, size_t errsize)
 			}
 		}
 		extra[6] = NULL;
-		env = fe_env(w->env, (const char *const[]){ "CCX_W_", NULL },
+		env = fe_env(w->db.env, (const char *const[]){ "CCX_W_", NULL },
 		    (const char *const *)extra);
 		for (i = 0; i < 6; i++)
 			free(extra[i]);
@@ -229,8 +229,8 @@ write_files(struct serve *s, char *err, size_t errsize)
 			snprintf(err, errsize, "out of memory");
 			goto done;
 		}
-		fe_env_free(w->env);
-		w->env = env;
+		fe_env_free(w->db.env);
+		w->db.env = env;
 	}
 	rc = 0;
 done:

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "fedb.h"
 #include "zlog.h"
 
 /* Upstream's exit statuses (COMPAT 5.1). */
@@ -34,8 +35,7 @@ struct writer {
 	struct zlog	 log;
 	const char	*max_age;	/* -max-age, or NULL */
 	const char	*migrate;	/* -migrate, or NULL */
-	char		**env;		/* the filters' environment */
-	struct buf	 conninfo;	/* without the password */
+	struct fedb	 db;		/* the filters' conninfo, environment */
 };
 
 /* ops.c */
