@@ -56,13 +56,16 @@ static const unsigned char strclass[256] = {
 static int	fail(struct jscan *, const unsigned char *, int, const char *);
 static size_t	utf8_at(const unsigned char *, const unsigned char *)
 		    __attribute__((noinline));
-static int	hexval(int);
 static int	kind_of(int);
 static int	scan_string(struct jscan *, const unsigned char **, int *);
 static int	scan_number(struct jscan *, const unsigned char **);
+static int	scan_digits(struct jscan *, const unsigned char **,
+		    const char *);
+static int	scan_colon(struct jscan *, const unsigned char **, int *);
 static int	scan_literal(struct jscan *, const unsigned char **,
 		    const char *, size_t);
 static int	push(struct jscan *, const unsigned char *, int *, int);
+static unsigned long hex4(const unsigned char *);
 static const char *decode_escape(const char *, const char *, char *,
 		    size_t *);
 
@@ -87,18 +90,6 @@ static size_t
 utf8_at(const unsigned char *p, const unsigned char *end)
 {
 	return utf8_seq(p, (size_t)(end - p));
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* The kind of the value starting with byte c, or 0. */
@@ -168,8 +159,8 @@ scan_string(struct jscan *js, const unsigned char **pp, int *flags)
 					return fail(js, end, JSCAN_ESYNTAX,
 					    "unexpected end of input inside a "
 					    "\\u escape");
-				if (hexval(p[2]) < 0 || hexval(p[3]) < 0 ||
-				    hexval(p[4]) < 0 || hexval(p[5]) < 0)
+				if (utf8_xdigit(p[2]) < 0 || utf8_xdigit(p[3]) < 0 ||
+				    utf8_xdigit(p[4]) < 0 || utf8_xdigit(p[5]) < 0)
 					return fail(js, p, JSCAN_ESYNTAX,
 					    "\\u must be followed by four hex "
 					    "digits");
@@ -194,6 +185,40 @@ scan_string(struct jscan *js, const unsigned char **pp, int *flags)
 	}
 }
 
+/* Skips the digits at *pp, of which there must be one (else fails with
+ * msg); returns 0 or -1. */
+static int
+scan_digits(struct jscan *js, const unsigned char **pp, const char *msg)
+{
+	const unsigned char *p = *pp;
+	const unsigned char *end = (const unsigned char *)js->end;
+
+	if (p >= end || !IS_DIGIT(*p))
+		return fail(js, p, JSCAN_ESYNTAX, msg);
+	while (p < end && IS_DIGIT(*p))
+		p++;
+	*pp = p;
+	return 0;
+}
+
+/* Skips what follows an object key at *pp: white space, ':', white space
+ * (noted in *flags); returns 0 or -1. */
+static int
+scan_colon(struct jscan *js, const unsigned char **pp, int *flags)
+{
+	const unsigned char *p = *pp;
+	const unsigned char *end = (const unsigned char *)js->end;
+
+	SKIP_WS(p, end, *flags);
+	if (p >= end || *p != ':')
+		return fail(js, p, JSCAN_ESYNTAX,
+		    "expected ':' after an object key");
+	p++;
+	SKIP_WS(p, end, *flags);
+	*pp = p;
+	return 0;
+}
+
 /* Scans the number at *pp (a '-' or a digit); returns 0 or -1. */
 static int
 scan_number(struct jscan *js, const unsigned char **pp)
@@ -203,30 +228,23 @@ scan_number(struct jscan *js, const unsigned char **pp)
 
 	if (*p == '-')
 		p++;
-	if (p >= end || !IS_DIGIT(*p))
-		return fail(js, p, JSCAN_ESYNTAX, "expected a digit");
-	if (*p == '0')
+	if (p < end && *p == '0')
 		p++;
-	else
-		while (p < end && IS_DIGIT(*p))
-			p++;
+	else if (scan_digits(js, &p, "expected a digit") == -1)
+		return -1;
 	if (p < end && *p == '.') {
 		p++;
-		if (p >= end || !IS_DIGIT(*p))
-			return fail(js, p, JSCAN_ESYNTAX,
-			    "expected a digit after the decimal point");
-		while (p < end && IS_DIGIT(*p))
-			p++;
+		if (scan_digits(js, &p,
+		    "expected a digit after the decimal point") == -1)
+			return -1;
 	}
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			p++;
-		if (p >= end || !IS_DIGIT(*p))
-			return fail(js, p, JSCAN_ESYNTAX,
-			    "expected a digit in the exponent");
-		while (p < end && IS_DIGIT(*p))
-			p++;
+		if (scan_digits(js, &p, "expected a digit in the exponent") ==
+		    -1)
+			return -1;
 	}
 	if (p < end && IS_DIGIT(*p))
 		return fail(js, p, JSCAN_ESYNTAX,
@@ -382,31 +400,20 @@ jscan_skip(struct jscan *js, struct jspan *v)
 			if (p >= end)
 				return fail(js, p, JSCAN_ESYNTAX,
 				    "unexpected end of input");
-			if (IS_OBJ(js, depth)) {
-				if (*p == '}') {
-					p++;
-					depth--;
-					continue;
-				}
-				if (*p != ',')
-					return fail(js, p, JSCAN_ESYNTAX,
-					    "expected ',' or '}' after an "
-					    "object member");
-				p++;
-				SKIP_WS(p, end, flags);
-				goto key;
-			}
-			if (*p == ']') {
+			if (*p == (IS_OBJ(js, depth) ? '}' : ']')) {
 				p++;
 				depth--;
 				continue;
 			}
 			if (*p != ',')
 				return fail(js, p, JSCAN_ESYNTAX,
-				    "expected ',' or ']' after an array "
-				    "element");
+				    IS_OBJ(js, depth) ? "expected ',' or '}' "
+				    "after an object member" : "expected ',' "
+				    "or ']' after an array element");
 			p++;
 			SKIP_WS(p, end, flags);
+			if (IS_OBJ(js, depth))
+				goto key;
 			break;
 		}
 		continue;
@@ -423,12 +430,8 @@ key:
 			if (scan_string(js, &p, &kflags) == -1)
 				return -1;
 		}
-		SKIP_WS(p, end, flags);
-		if (p >= end || *p != ':')
-			return fail(js, p, JSCAN_ESYNTAX,
-			    "expected ':' after an object key");
-		p++;
-		SKIP_WS(p, end, flags);
+		if (scan_colon(js, &p, &flags) == -1)
+			return -1;
 	}
 
 done:
@@ -504,12 +507,8 @@ jscan_member(struct jscan *js, struct jspan *key)
 	key->len = (size_t)(p - k);
 	key->kind = JS_STRING;
 	key->flags = flags & JSPAN_ESC;
-	SKIP_WS(p, end, flags);
-	if (p >= end || *p != ':')
-		return fail(js, p, JSCAN_ESYNTAX,
-		    "expected ':' after an object key");
-	p++;
-	SKIP_WS(p, end, flags);
+	if (scan_colon(js, &p, &flags) == -1)
+		return -1;
 	if (p >= end)
 		return fail(js, p, JSCAN_ESYNTAX, "unexpected end of input");
 	if ((kind = kind_of(*p)) == 0)
@@ -547,6 +546,14 @@ jscan_validate(struct jscan *js, const char *s, size_t len, int maxdepth)
 	return jscan_finish(js);
 }
 
+/* The code unit of the validated \uXXXX escape at u. */
+static unsigned long
+hex4(const unsigned char *u)
+{
+	return (unsigned long)(utf8_xdigit(u[2]) << 12 | utf8_xdigit(u[3]) <<
+	    8 | utf8_xdigit(u[4]) << 4 | utf8_xdigit(u[5]));
+}
+
 /*
  * Decodes the escape at p (a backslash, before end) of a validated string
  * into out (at least 4 bytes, *n set); returns the position after it.
@@ -554,70 +561,33 @@ jscan_validate(struct jscan *js, const char *s, size_t len, int maxdepth)
 static const char *
 decode_escape(const char *p, const char *end, char *out, size_t *n)
 {
+	static const char names[] = "bfnrt", bytes[] = "\b\f\n\r\t";
 	const unsigned char *u = (const unsigned char *)p;
+	const char *e;
 	unsigned long cp, lo;
 
-	switch (u[1]) {
-	case 'b':
-		out[0] = '\b';
-		break;
-	case 'f':
-		out[0] = '\f';
-		break;
-	case 'n':
-		out[0] = '\n';
-		break;
-	case 'r':
-		out[0] = '\r';
-		break;
-	case 't':
-		out[0] = '\t';
-		break;
-	case 'u':
-		cp = (unsigned long)(hexval(u[2]) << 12 | hexval(u[3]) << 8 |
-		    hexval(u[4]) << 4 | hexval(u[5]));
-		p += 6;
-		if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 6 &&
-		    p[0] == '\\' && p[1] == 'u') {
-			u = (const unsigned char *)p;
-			lo = (unsigned long)(hexval(u[2]) << 12 |
-			    hexval(u[3]) << 8 | hexval(u[4]) << 4 |
-			    hexval(u[5]));
-			if (lo >= 0xdc00 && lo <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				p += 6;
-			}
-		}
-		if (cp >= 0xd800 && cp <= 0xdfff)
-			cp = 0xfffd;	/* a lone surrogate, as Go does */
-		if (cp < 0x80) {
-			out[0] = (char)cp;
-			*n = 1;
-		} else if (cp < 0x800) {
-			out[0] = (char)(0xc0 | cp >> 6);
-			out[1] = (char)(0x80 | (cp & 0x3f));
-			*n = 2;
-		} else if (cp < 0x10000) {
-			out[0] = (char)(0xe0 | cp >> 12);
-			out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			out[2] = (char)(0x80 | (cp & 0x3f));
-			*n = 3;
-		} else {
-			out[0] = (char)(0xf0 | cp >> 18);
-			out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-			out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			out[3] = (char)(0x80 | (cp & 0x3f));
-			*n = 4;
-		}
-		return p;
-	default:
+	if (u[1] != 'u') {
 		/* '"', '\\' and '/' stand for themselves. */
-		out[0] = (char)u[1];
-		break;
+		e = strchr(names, u[1]);
+		out[0] = e != NULL && *e != '\0' ? bytes[e - names] :
+		    (char)u[1];
+		*n = 1;
+		return p + 2;
 	}
-	*n = 1;
-	return p + 2;
+	cp = hex4(u);
+	p += 6;
+	if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 6 && p[0] == '\\' &&
+	    p[1] == 'u') {
+		lo = hex4((const unsigned char *)p);
+		if (lo >= 0xdc00 && lo <= 0xdfff) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			p += 6;
+		}
+	}
+	if (cp >= 0xd800 && cp <= 0xdfff)
+		cp = 0xfffd;	/* a lone surrogate, as Go does */
+	*n = utf8_encode((uint32_t)cp, out);
+	return p;
 }
 
 int

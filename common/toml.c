@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "log.h"
 #include "toml.h"
+#include "utf8.h"
 
 /* How a table came to be: TOML allows adding to some of them only. */
 enum tkind {
@@ -71,10 +72,9 @@ static int	newline(struct tp *);
 static int	comment(struct tp *);
 static int	end_of_line(struct tp *);
 static int	skip_blank(struct tp *);
-static int	hexval(int);
 static int	escape(struct tp *);
-static int	basic_string(struct tp *, int);
-static int	literal_string(struct tp *, int);
+static int	line_ending_backslash(struct tp *);
+static int	string(struct tp *, int);
 static int	simple_key(struct tp *, struct tkey *);
 static int	parse_key(struct tp *, struct tkey *);
 static int	is_delim(struct tp *);
@@ -334,18 +334,6 @@ skip_blank(struct tp *p)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes the escape whose backslash is at p->i into p->str. */
 static int
 escape(struct tp *p)
@@ -354,7 +342,7 @@ escape(struct tp *p)
 	const char *e;
 	size_t at = p->i, k, len;
 	uint32_t cp = 0;
-	unsigned char u[4];
+	char u[4];
 	int h;
 
 	if (p->i + 1 >= p->n)
@@ -369,7 +357,7 @@ escape(struct tp *p)
 	len = p->s[p->i + 1] == 'u' ? 4 : 8;
 	for (k = 0; k < len; k++) {
 		if (p->i + 2 + k >= p->n ||
-		    (h = hexval((unsigned char)p->s[p->i + 2 + k])) == -1)
+		    (h = utf8_xdigit((unsigned char)p->s[p->i + 2 + k])) == -1)
 			return fail(p, at, "\\%c needs %zu hexadecimal digits",
 			    p->s[p->i + 1], len);
 		if (cp > 0x10ffff)
@@ -378,43 +366,55 @@ escape(struct tp *p)
 	}
 	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return fail(p, at, "escape of an invalid Unicode scalar value");
-	if (cp < 0x80) {
-		u[0] = (unsigned char)cp;
-		k = 1;
-	} else if (cp < 0x800) {
-		u[0] = (unsigned char)(0xc0 | cp >> 6);
-		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		k = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (unsigned char)(0xe0 | cp >> 12);
-		u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		k = 3;
-	} else {
-		u[0] = (unsigned char)(0xf0 | cp >> 18);
-		u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		k = 4;
-	}
-	buf_add(&p->str, u, k);
+	buf_add(&p->str, u, utf8_encode(cp, u));
 	p->i += 2 + len;
 	return 0;
 }
 
 /*
- * Decodes the basic string at p->i (at its first quote) into p->str;
- * multi-line ones (""") only when ml is set.
+ * After a backslash at p->i of a multi-line basic string, one that ends
+ * its line: trims it, the line end and the white space and line ends after
+ * it.  Returns 1 when it did, 0 when the backslash starts an escape, or -1.
  */
 static int
-basic_string(struct tp *p, int ml)
+line_ending_backslash(struct tp *p)
+{
+	size_t at = p->i;
+	int r;
+
+	if (p->i + 1 >= p->n || (p->s[p->i + 1] != ' ' &&
+	    p->s[p->i + 1] != '\t' && p->s[p->i + 1] != '\n' &&
+	    p->s[p->i + 1] != '\r'))
+		return 0;
+	p->i++;
+	skip_ws(p);
+	if ((r = newline(p)) == -1)
+		return -1;
+	if (r == 0)
+		return fail(p, at, "invalid escape sequence");
+	while ((r = newline(p)) == 1 || (p->i < p->n &&
+	    (p->s[p->i] == ' ' || p->s[p->i] == '\t')))
+		if (r == 0)
+			p->i++;
+	return r == -1 ? -1 : 1;
+}
+
+/*
+ * Decodes the string at p->i (at its first quote: '"' a basic string,
+ * '\'' a literal one, without escapes) into p->str; multi-line ones (""" or
+ * ''') only when ml is set.
+ */
+static int
+string(struct tp *p, int ml)
 {
 	size_t at = p->i, q, extra;
+	const char quote = p->s[p->i];
+	const char delim[3] = { quote, quote, quote };
 	unsigned char c;
 	int r;
 
 	buf_reset(&p->str);
-	if (p->i + 2 < p->n && memcmp(p->s + p->i, "\"\"\"", 3) == 0) {
+	if (p->i + 2 < p->n && memcmp(p->s + p->i, delim, 3) == 0) {
 		if (!ml)
 			return fail(p, at, "a multi-line string cannot be a "
 			    "key");
@@ -429,8 +429,8 @@ basic_string(struct tp *p, int ml)
 		if (p->i >= p->n)
 			return fail(p, at, "unterminated string");
 		c = (unsigned char)p->s[p->i];
-		if (c == '"') {
-			for (q = 0; p->i + q < p->n && p->s[p->i + q] == '"';
+		if (c == (unsigned char)quote) {
+			for (q = 0; p->i + q < p->n && p->s[p->i + q] == quote;
 			    q++)
 				;
 			if (!ml) {
@@ -438,32 +438,17 @@ basic_string(struct tp *p, int ml)
 				return 0;
 			}
 			if (q < 3) {
-				buf_add(&p->str, "\"\"", q);
+				buf_add(&p->str, delim, q);
 				p->i += q;
 				continue;
 			}
 			extra = q - 3 > 2 ? 2 : q - 3;
-			buf_add(&p->str, "\"\"", extra);
+			buf_add(&p->str, delim, extra);
 			p->i += extra + 3;
 			return 0;
 		}
-		if (c == '\\') {
-			if (ml && p->i + 1 < p->n && (p->s[p->i + 1] == ' ' ||
-			    p->s[p->i + 1] == '\t' || p->s[p->i + 1] == '\n' ||
-			    p->s[p->i + 1] == '\r')) {
-				/* A line-ending backslash trims what follows. */
-				q = p->i;
-				p->i++;
-				skip_ws(p);
-				if ((r = newline(p)) == -1)
-					return -1;
-				if (r == 0)
-					return fail(p, q, "invalid escape "
-					    "sequence");
-				while ((r = newline(p)) == 1 || (p->i < p->n &&
-				    (p->s[p->i] == ' ' || p->s[p->i] == '\t')))
-					if (r == 0)
-						p->i++;
+		if (c == '\\' && quote == '"') {
+			if (ml && (r = line_ending_backslash(p)) != 0) {
 				if (r == -1)
 					return -1;
 				continue;
@@ -471,62 +456,6 @@ basic_string(struct tp *p, int ml)
 			if (escape(p) == -1)
 				return -1;
 			continue;
-		}
-		if (c == '\n' || c == '\r') {
-			if (!ml)
-				return fail(p, at, "unterminated string");
-			if (newline(p) == -1)
-				return -1;
-			buf_putc(&p->str, '\n');
-			continue;
-		}
-		if (is_ctl(c))
-			return fail(p, p->i, "control character in a string");
-		buf_putc(&p->str, c);
-		p->i++;
-	}
-}
-
-/* As basic_string, for literal strings (no escapes). */
-static int
-literal_string(struct tp *p, int ml)
-{
-	size_t at = p->i, q, extra;
-	unsigned char c;
-
-	buf_reset(&p->str);
-	if (p->i + 2 < p->n && memcmp(p->s + p->i, "'''", 3) == 0) {
-		if (!ml)
-			return fail(p, at, "a multi-line string cannot be a "
-			    "key");
-		p->i += 3;
-		if (newline(p) == -1)
-			return -1;
-	} else {
-		ml = 0;
-		p->i++;
-	}
-	for (;;) {
-		if (p->i >= p->n)
-			return fail(p, at, "unterminated string");
-		c = (unsigned char)p->s[p->i];
-		if (c == '\'') {
-			for (q = 0; p->i + q < p->n && p->s[p->i + q] == '\'';
-			    q++)
-				;
-			if (!ml) {
-				p->i++;
-				return 0;
-			}
-			if (q < 3) {
-				buf_add(&p->str, "''", q);
-				p->i += q;
-				continue;
-			}
-			extra = q - 3 > 2 ? 2 : q - 3;
-			buf_add(&p->str, "''", extra);
-			p->i += extra + 3;
-			return 0;
 		}
 		if (c == '\n' || c == '\r') {
 			if (!ml)
@@ -554,8 +483,7 @@ simple_key(struct tp *p, struct tkey *k)
 		return fail(p, at, "a key has more than %d parts",
 		    TOML_MAX_DEPTH);
 	if (p->i < p->n && (p->s[p->i] == '"' || p->s[p->i] == '\'')) {
-		r = p->s[p->i] == '"' ? basic_string(p, 0) :
-		    literal_string(p, 0);
+		r = string(p, 0);
 		if (r == -1)
 			return -1;
 		if (memchr(p->str.data, '\0', p->str.len) != NULL)
@@ -616,12 +544,12 @@ digits(const char *s, size_t n, size_t *i, int base)
 	for (; *i < n; (*i)++) {
 		if (s[*i] == '_') {
 			if (count == 0 || *i + 1 >= n ||
-			    (h = hexval((unsigned char)s[*i + 1])) == -1 ||
+			    (h = utf8_xdigit((unsigned char)s[*i + 1])) == -1 ||
 			    h >= base)
 				return -1;
 			continue;
 		}
-		if ((h = hexval((unsigned char)s[*i])) == -1 || h >= base)
+		if ((h = utf8_xdigit((unsigned char)s[*i])) == -1 || h >= base)
 			break;
 		count++;
 	}
@@ -659,7 +587,7 @@ number(struct tp *p)
 		for (u = 0, k = 2; k < len; k++) {
 			if (t[k] == '_')
 				continue;
-			d = hexval((unsigned char)t[k]);
+			d = utf8_xdigit((unsigned char)t[k]);
 			if (u > ((uint64_t)INT64_MAX - (uint64_t)d) /
 			    (uint64_t)base) {
 				fail(p, at, "integer out of range");
@@ -806,7 +734,7 @@ value(struct tp *p, int in_array)
 	}
 	c = p->s[p->i];
 	if (c == '"' || c == '\'') {
-		r = c == '"' ? basic_string(p, 1) : literal_string(p, 1);
+		r = string(p, 1);
 		if (r == -1)
 			return NULL;
 		if ((o = json_object_new_string_len(p->str.data,
