@@ -106,9 +106,7 @@ static int	rd_typeref(struct dec *, int64_t *);
 static int	rd_count(struct dec *, uint64_t *, const char *);
 static int	next_field(struct dec *, int64_t *, size_t);
 static int	rd_common(struct dec *, struct wtype *);
-static int	rd_array(struct dec *, struct wtype *);
-static int	rd_slice(struct dec *, struct wtype *);
-static int	rd_map(struct dec *, struct wtype *);
+static int	rd_container(struct dec *, struct wtype *);
 static int	rd_fieldtype(struct dec *, struct wfield *);
 static int	rd_struct(struct dec *, struct wtype *);
 static int	rd_definition(struct dec *, int64_t, size_t);
@@ -297,20 +295,26 @@ rd_common(struct dec *d, struct wtype *t)
 	return r;
 }
 
-/* arrayType {CommonType; Elem typeId; Len int} */
+/*
+ * arrayType {CommonType; Elem typeId; Len int}, sliceType {CommonType;
+ * Elem typeId} or mapType {CommonType; Key typeId; Elem typeId}, as
+ * t->kind (WK_ARRAY, WK_SLICE, WK_MAP) says.
+ */
 static int
-rd_array(struct dec *d, struct wtype *t)
+rd_container(struct dec *d, struct wtype *t)
 {
 	int64_t f = -1, n;
 	size_t off;
 	int r;
 
-	t->kind = WK_ARRAY;
-	while ((r = next_field(d, &f, 3)) == 1) {
+	while ((r = next_field(d, &f, t->kind == WK_SLICE ? 2 : 3)) == 1) {
 		off = d->pos;
 		if (f == 0)
 			r = rd_common(d, t);
 		else if (f == 1)
+			r = rd_typeref(d, t->kind == WK_MAP ? &t->key_id :
+			    &t->elem_id);
+		else if (t->kind == WK_MAP)
 			r = rd_typeref(d, &t->elem_id);
 		else {
 			if ((r = rd_int(d, &n)) == -1)
@@ -320,46 +324,6 @@ rd_array(struct dec *d, struct wtype *t)
 				    PRId64, n);
 			t->len = (uint64_t)n;
 		}
-		if (r == -1)
-			return -1;
-	}
-	return r;
-}
-
-/* sliceType {CommonType; Elem typeId} */
-static int
-rd_slice(struct dec *d, struct wtype *t)
-{
-	int64_t f = -1;
-	int r;
-
-	t->kind = WK_SLICE;
-	while ((r = next_field(d, &f, 2)) == 1) {
-		if (f == 0)
-			r = rd_common(d, t);
-		else
-			r = rd_typeref(d, &t->elem_id);
-		if (r == -1)
-			return -1;
-	}
-	return r;
-}
-
-/* mapType {CommonType; Key typeId; Elem typeId} */
-static int
-rd_map(struct dec *d, struct wtype *t)
-{
-	int64_t f = -1;
-	int r;
-
-	t->kind = WK_MAP;
-	while ((r = next_field(d, &f, 3)) == 1) {
-		if (f == 0)
-			r = rd_common(d, t);
-		else if (f == 1)
-			r = rd_typeref(d, &t->key_id);
-		else
-			r = rd_typeref(d, &t->elem_id);
 		if (r == -1)
 			return -1;
 	}
@@ -464,24 +428,17 @@ rd_definition(struct dec *d, int64_t id, size_t off)
 			return fail(d, foff, "type %" PRId64 ": wireType has "
 			    "more than one kind", id);
 		got = 1;
-		switch (f) {
-		case 0:
-			r = rd_array(d, t);
-			break;
-		case 1:
-			r = rd_slice(d, t);
-			break;
-		case 2:
+		/* wireType {ArrayT; SliceT; StructT; MapT; marshalers} */
+		if (f == 2)
 			r = rd_struct(d, t);
-			break;
-		case 3:
-			r = rd_map(d, t);
-			break;
-		default:
+		else if (f < 4) {
+			t->kind = f == 0 ? WK_ARRAY : f == 1 ? WK_SLICE :
+			    WK_MAP;
+			r = rd_container(d, t);
+		} else
 			return fail(d, foff, "type %" PRId64 " is encoded by a "
 			    "%s, which is not supported", id,
 			    marshalers[f - 4]);
-		}
 		if (r == -1)
 			return -1;
 	}
