@@ -8,6 +8,10 @@
 
 static size_t	splice(char *, size_t, size_t, size_t);
 static int	masked(const char *, size_t);
+static char	*mask_value(char *, size_t, char *, char *, int *);
+static char	*quoted_end(char *, char);
+static char	*blanks_after(char *);
+static char	*blanks_before(const char *, char *);
 static int	ends_with(const char *, size_t, const char *);
 static int	contains(const char *, size_t, const char *);
 static int	rest_key(const char *, size_t);
@@ -93,6 +97,48 @@ masked(const char *v, size_t n)
 		if (n == strlen(done[i]) && memcmp(v, done[i], n) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * Masks the value s[v..e) unless it is empty or a mask already, counting
+ * a mask in *n; returns where the scan goes on.
+ */
+static char *
+mask_value(char *s, size_t size, char *v, char *e, int *n)
+{
+	if (e == v || masked(v, (size_t)(e - v)))
+		return v;
+	(*n)++;
+	return s + splice(s, size, (size_t)(v - s), (size_t)(e - s));
+}
+
+/* The closing quote q of the string whose contents start at v (a
+ * backslash escapes the byte after it), or its terminating NUL. */
+static char *
+quoted_end(char *v, char q)
+{
+	for (; *v != '\0' && *v != q; v++)
+		if (*v == '\\' && v[1] != '\0')
+			v++;
+	return v;
+}
+
+/* The position after the blanks (spaces, tabs) at p. */
+static char *
+blanks_after(char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* The start of the blanks that end at p, not before s. */
+static char *
+blanks_before(const char *s, char *p)
+{
+	while (p > s && (p[-1] == ' ' || p[-1] == '\t'))
+		p--;
+	return p;
 }
 
 static int
@@ -182,19 +228,17 @@ static int
 settings(char *s, size_t size)
 {
 	int n = 0;
-	char *p, *k, *ke, *v, *e, q;
+	char *p, *k, *ke, *v, *e;
 
 	for (p = s; (p = strchr(p, '=')) != NULL;) {
-		for (ke = p; ke > s && (ke[-1] == ' ' || ke[-1] == '\t'); ke--)
-			;
+		ke = blanks_before(s, p);
 		for (k = ke; k > s && key_char((unsigned char)k[-1]); k--)
 			;
 		if (k == ke || !redact_is_secret_key(k, (size_t)(ke - k))) {
 			p++;
 			continue;
 		}
-		for (v = p + 1; *v == ' ' || *v == '\t'; v++)
-			;
+		v = blanks_after(p + 1);
 		if (rest_key(k, (size_t)(ke - k)) &&
 		    strncmp(v, "-----BEGIN", 10) == 0) {
 			/* A PEM block, across lines. */
@@ -205,21 +249,12 @@ settings(char *s, size_t size)
 		} else if (rest_key(k, (size_t)(ke - k)))
 			e = v + strcspn(v, "\r\n");
 		else if (*v == '\'' || *v == '"') {
-			q = *v;
-			for (e = v + 1; *e != '\0' && *e != q; e++)
-				if (*e == '\\' && e[1] != '\0')
-					e++;
-			if (*e != '\0')
+			if (*(e = quoted_end(v + 1, *v)) != '\0')
 				e++;
 		} else
 			for (e = v; *e != '\0' && !value_end(*e); e++)
 				;
-		if (e == v || masked(v, (size_t)(e - v))) {
-			p = v;
-			continue;
-		}
-		n++;
-		p = s + splice(s, size, (size_t)(v - s), (size_t)(e - s));
+		p = mask_value(s, size, v, e, &n);
 	}
 	return n;
 }
@@ -229,11 +264,10 @@ static int
 members(char *s, size_t size)
 {
 	int n = 0;
-	char *p, *k, *ke, *v, *e;
+	char *p, *k, *ke, *v;
 
 	for (p = s; (p = strchr(p, ':')) != NULL;) {
-		for (ke = p; ke > s && (ke[-1] == ' ' || ke[-1] == '\t'); ke--)
-			;
+		ke = blanks_before(s, p);
 		if (ke == s || ke[-1] != '"') {
 			p++;
 			continue;
@@ -241,22 +275,14 @@ members(char *s, size_t size)
 		ke--;
 		for (k = ke; k > s && k[-1] != '"'; k--)
 			;
-		for (v = p + 1; *v == ' ' || *v == '\t'; v++)
-			;
+		v = blanks_after(p + 1);
 		if (k == s || *v != '"' ||
 		    !redact_is_secret_key(k, (size_t)(ke - k))) {
 			p++;
 			continue;
 		}
-		for (e = ++v; *e != '\0' && *e != '"'; e++)
-			if (*e == '\\' && e[1] != '\0')
-				e++;
-		if (e == v || masked(v, (size_t)(e - v))) {
-			p = v;
-			continue;
-		}
-		n++;
-		p = s + splice(s, size, (size_t)(v - s), (size_t)(e - s));
+		v++;
+		p = mask_value(s, size, v, quoted_end(v, '"'), &n);
 	}
 	return n;
 }
@@ -269,8 +295,7 @@ headers(char *s, size_t size)
 	char *p, *v, *e;
 
 	for (p = s; (p = strcasestr(p, "authorization:")) != NULL;) {
-		for (v = p + 14; *v == ' ' || *v == '\t'; v++)
-			;
+		v = blanks_after(p + 14);
 		for (e = v; *e != '\0' && *e != ' ' && *e != '\r' &&
 		    *e != '\n'; e++)
 			;
@@ -279,12 +304,7 @@ headers(char *s, size_t size)
 				;
 		for (e = v; *e != '\0' && *e != '\r' && *e != '\n'; e++)
 			;
-		if (e == v || masked(v, (size_t)(e - v))) {
-			p = v;
-			continue;
-		}
-		n++;
-		p = s + splice(s, size, (size_t)(v - s), (size_t)(e - s));
+		p = mask_value(s, size, v, e, &n);
 	}
 	return n;
 }
