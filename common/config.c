@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "config.h"
 #include "evfilter.h"
+#include "goflag.h"
 #include "log.h"
 #include "toml.h"
 #include "zlog.h"
@@ -578,26 +579,16 @@ config_list(const struct config *c, const char *name, size_t *n)
 
 /* ---- Go's conversions ------------------------------------------------ */
 
+/* strconv.ParseBool, which Go's flag package also uses (goflag). */
 int
 config_parse_bool(const char *s, int *b)
 {
-	static const char *const t[] = { "1", "t", "T", "TRUE", "true",
-		"True" };
-	static const char *const f[] = { "0", "f", "F", "FALSE", "false",
-		"False" };
-	size_t j;
+	int v;
 
-	for (j = 0; j < sizeof(t) / sizeof(t[0]); j++) {
-		if (strcmp(s, t[j]) == 0) {
-			*b = 1;
-			return 0;
-		}
-		if (strcmp(s, f[j]) == 0) {
-			*b = 0;
-			return 0;
-		}
-	}
-	return -1;
+	if ((v = goflag_parse_bool(s)) == -1)
+		return -1;
+	*b = v;
+	return 0;
 }
 
 int
