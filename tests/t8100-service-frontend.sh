@@ -1,0 +1,444 @@
+#!/bin/sh
+test_description='ccx-notification-service: the upstream service'"'"'s command line, configuration, runs of both targets, Pushgateway, logs and exit codes'
+. ./test-lib.sh
+. "$TEST_DIRECTORY"/lib-pg.sh
+. "$TEST_DIRECTORY"/lib-kafka.sh
+. "$TEST_DIRECTORY"/lib-http.sh
+
+S=ccx-notification-service
+NO_COLOR=1
+export NO_COLOR
+# No configuration file of the working directory: every key zero.
+unset CCX_NOTIFICATION_SERVICE_CONFIG_FILE ACG_CONFIG
+
+# The service's usage as upstream prints it (Go flag, names in byte order).
+usage() {
+	printf "Usage of %s:\n" "$1"
+	while read -r name type help; do
+		case $type in -) type= ;; *) type=" $type" ;; esac
+		printf "  -%s%s\n    \t%s\n" "$name" "$type" "$help"
+	done <<-\EOF
+	cleanup-on-startup - perform database clean up on startup
+	ignore-disabled-rules - skip disabled rules check, process all rules as if none are disabled
+	instant-reports - create instant reports
+	max-age string max age for displaying/cleaning old records
+	new-reports-cleanup - perform new reports clean up
+	old-reports-cleanup - perform old reports clean up
+	print-new-reports-for-cleanup - print new reports to be cleaned up
+	print-old-reports-for-cleanup - print old reports to be cleaned up
+	show-authors - show authors and exit
+	show-configuration - show configuration and exit
+	show-version - show version and exit
+	verbose - verbose logs
+	EOF
+}
+
+# msg FILE TEXT: FILE has a JSON record whose message is TEXT.
+msg() { grep -F "\"message\":\"$2\"" "$1" >/dev/null; }
+# msg_start FILE TEXT: ... whose message starts with TEXT.
+msg_start() { grep -F "\"message\":\"$2" "$1" >/dev/null; }
+
+test_expect_success 'usage: Go flag format on stderr, exit 0 for -h; flag errors exit 2' '
+	usage ccx-notification-service >expect &&
+	$S -h >out 2>actual &&
+	test_line_count = 0 out &&
+	test_cmp expect actual &&
+	test "$(wc -c <actual | tr -d " ")" = 742 &&
+	$S --help 2>actual &&
+	test_cmp expect actual &&
+	test_expect_code 2 $S -version 2>err &&
+	test "$(head -1 err)" = "flag provided but not defined: -version" &&
+	tail -n +2 err >rest &&
+	test_cmp expect rest &&
+	test_expect_code 2 $S -weekly-reports 2>err &&
+	test_expect_code 2 $S -instant-reports=maybe 2>err &&
+	test "$(head -1 err)" = "invalid boolean value \"maybe\" for -instant-reports: parse error" &&
+	test_expect_code 2 $S -max-age 2>err &&
+	test "$(head -1 err)" = "flag needs an argument: -max-age" &&
+	test_expect_code 2 $S ---x 2>err &&
+	test "$(head -1 err)" = "bad flag syntax: ---x"
+'
+
+test_expect_success '-show-version and -show-authors: stdout, exit 0, before the configuration' '
+	CCX_NOTIFICATION_SERVICE_CONFIG_FILE=/nonexistent/config.toml \
+		$S -show-authors -show-version >actual 2>err &&
+	echo "Notification service version 1.0" >expect &&
+	test_cmp expect actual &&
+	test_line_count = 0 err &&
+	$S --show-authors >actual &&
+	echo "Pavel Tisnovsky, Papa Bakary Camara, Red Hat Inc." >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'no -instant-reports: exit 1 before the configuration is read' '
+	CCX_NOTIFICATION_SERVICE_CONFIG_FILE=/nonexistent/config.toml \
+		test_expect_code 1 $S >out 2>err &&
+	test_line_count = 0 out &&
+	msg err "Type of report needs to be specified on command line" &&
+	! grep "parsing configuration file" err &&
+	test_expect_code 1 $S -verbose -cleanup-on-startup 2>err &&
+	msg err "Type of report needs to be specified on command line"
+'
+
+test_expect_success 'a configuration file that is named but missing: Load configuration, exit 1' '
+	CCX_NOTIFICATION_SERVICE_CONFIG_FILE=/nonexistent/config.toml \
+		test_expect_code 1 $S -instant-reports >out 2>err &&
+	msg err "parsing configuration file" &&
+	msg err "Load configuration" &&
+	grep "Not Found in" err
+'
+
+pg_setup || { test_done; exit 0; }
+db-writer migrate latest 2>/dev/null || skip_all "cannot migrate"
+
+PW=pg-pass-8100-Qw3rtY
+SECRET=sl-secret-8100-Zx9Vb
+TOKEN=cHVzaGVyOnB1c2gtcGFzcy04MTAw	# base64 of pusher:push-pass-8100
+printf '%s\n%s\n%s\n' "$PW" "$SECRET" "$TOKEN" >secrets.pat
+
+# The database through upstream's variables.
+E=CCX_NOTIFICATION_SERVICE_
+export ${E}_STORAGE__DB_DRIVER=postgres ${E}_STORAGE__PG_HOST="$PGHOST" \
+	${E}_STORAGE__PG_PORT="$PGPORT" ${E}_STORAGE__PG_USERNAME="$PGUSER" \
+	${E}_STORAGE__PG_PASSWORD="$PW" ${E}_STORAGE__PG_DB_NAME="$PGDATABASE" \
+	${E}_STORAGE__PG_PARAMS=sslmode=disable
+
+C1=5d5892d4-1f74-4ccf-91af-548dfc9767aa
+C2=5d5892d4-1f74-4ccf-91af-548dfc9767bb
+C3=5d5892d4-1f74-4ccf-91af-548dfc9767cc
+CP=00000000-0000-4000-8000-0000000000c1
+
+# report RULE...: a report with one item per rule of tests/demo/content.json.
+report() {
+	sep=
+	printf '{"reports":['
+	for r; do
+		printf '%s{"rule_id":"%s|X","component":"ccx_rules_ocp.external.rules.%s.report","type":"rule","key":"%s","details":{"n":1}}' \
+			"$sep" "$r" "$r" "$(key_of "$r")"
+		sep=,
+	done
+	printf ']}'
+}
+key_of() {
+	case $1 in
+	demo_nodes_memory) echo NODES_MEMORY_LOW ;;
+	demo_etcd_backup) echo ETCD_NO_BACKUP ;;
+	demo_image_registry) echo REGISTRY_EMPTYDIR ;;
+	demo_ingress_cert) echo INGRESS_CERT_EXPIRING ;;
+	esac
+}
+insert() {	# ORG CLUSTER REPORT [AGE]
+	psql -qXAt -v ON_ERROR_STOP=1 -v org="$1" -v cl="$2" -v rep="$3" -v age="${4:-0 s}" <<-\SQL
+	INSERT INTO new_reports VALUES (:org, :org + 1000, :'cl', :'rep',
+	    now() AT TIME ZONE 'UTC' - :'age'::interval - interval '1 s', 5);
+	SQL
+}
+
+test_expect_success 'no destination, both destinations: exit 1 with upstream'"'"'s messages' '
+	test_expect_code 1 $S -instant-reports >out 2>err &&
+	msg err "parsing configuration file" &&
+	msg out "Log level" &&
+	msg out "No known event destination configured. Aborting." &&
+	env ${E}_KAFKA_BROKER__ENABLED=true ${E}_SERVICE_LOG__ENABLED=true \
+		$S -instant-reports >out; test $? = 1 &&
+	msg out "Only one integration should be enabled (Kafka / Service log. Review your config."
+'
+
+test_expect_success 'a driver other than postgres: exit 3' '
+	env ${E}_STORAGE__DB_DRIVER=sqlite3 ${E}_KAFKA_BROKER__ENABLED=true \
+		$S -instant-reports >out; test $? = 3 &&
+	msg out "Making connection to data storage, driver=sqlite3, host=$PGHOST, database=$PGDATABASE"
+'
+
+mock_start -t platform.notifications.ingress:1 -t env-platform.notifications.ingress:1 ||
+	skip_all "the mock Kafka cluster cannot start"
+command -v python3 >/dev/null || skip_all "python3 is needed for the HTTP stubs"
+stub_start CS content --file "$TEST_DIRECTORY/demo/content.json" &&
+stub_start RD renderer &&
+stub_start SSO sso --client-id ccx-client --client-secret "$SECRET" &&
+stub_start SL servicelog &&
+stub_start PGW servicelog --mode 200 &&
+stub_start PGWD servicelog --mode 500 ||
+	skip_all "the HTTP stubs do not start"
+
+export ${E}_DEPENDENCIES__CONTENT_SERVER="$CS_URL" \
+	${E}_DEPENDENCIES__CONTENT_ENDPOINT=/api/v1/content
+
+TOPIC=platform.notifications.ingress
+messages() { timeout 20 kcat -C -b "$BROKERS" -t "${1:-$TOPIC}" -o beginning -e -q; }
+rows() {	# TARGET: "cluster|state" of its reported rows, oldest first
+	sql "SELECT cluster, state FROM reported WHERE event_type_id = $1 ORDER BY notified_at, cluster" | tr '\n' ' '
+}
+# Target 1 through upstream's variables only.
+kafka() {
+	env ${E}_KAFKA_BROKER__ENABLED=true ${E}_KAFKA_BROKER__ADDRESSES="$BROKERS" \
+		${E}_KAFKA_BROKER__TOPIC=$TOPIC ${E}_KAFKA_BROKER__TOTAL_RISK_THRESHOLD=2 \
+		${E}_KAFKA_BROKER__COOLDOWN="1 week" "$@"
+}
+
+test_expect_success 'target 1 by variables: a message per cluster with new issues, reported rows, logs' '
+	insert 1 $C1 "$(report demo_nodes_memory demo_image_registry)" &&
+	insert 2 $C2 "$(report demo_image_registry)" &&
+	kafka $S -instant-reports --verbose >out 2>err &&
+	messages >msgs &&
+	test_line_count = 1 msgs &&
+	grep -F "\"display_name\":\"$C1\"" msgs &&
+	test "$(rows 1)" = "$C1|1 $C2|2 " &&
+	msg out "Broker configuration" &&
+	msg out "Kafka producer ready" &&
+	msg out "Differ started" &&
+	msg out "------------------------------------------------------------" &&
+	msg out "Fetching rules content from $CS_URL/api/v1/content" &&
+	msg out "Retrieved 4 rules from content service" &&
+	grep "\"cluster\":\"$C1\",\"number of events\":1,.*\"message\":\"Producing instant notification\"" out &&
+	msg out "New issues notified for cluster $C1" &&
+	msg out "No new issues to notify for cluster $C2" &&
+	msg out "Read cluster list: done" &&
+	msg out "Number of high impact issues notified: 1" &&
+	msg out "Process Clusters Entries: done" &&
+	grep "\"stage\":\"differ\"" out &&
+	grep "\"stage\":\"kafka-emitter\"" out &&
+	! grep -F -f secrets.pat out err
+'
+
+test_expect_success 'target 1: a second run sends nothing new (cooldown); its files are gone' '
+	mkdir tmpdir &&
+	kafka env -u CCX_SPOOL_DIR TMPDIR="$PWD/tmpdir" $S -instant-reports >out 2>err &&
+	test -d tmpdir/ccx-notify-spool-$(id -u) &&
+	test "$(ls tmpdir)" = "ccx-notify-spool-$(id -u)" &&
+	messages >msgs &&
+	test_line_count = 1 msgs &&
+	test "$(rows 1)" = "$C1|1 $C2|2 $C1|2 $C2|2 "
+'
+
+# Target 2 through upstream's variables, against the stubs.
+sl() {
+	env ${E}_SERVICE_LOG__ENABLED=true ${E}_SERVICE_LOG__CLIENT_ID=ccx-client \
+		${E}_SERVICE_LOG__CLIENT_SECRET="$SECRET" \
+		${E}_SERVICE_LOG__URL="$SL_URL/api/service_logs/v1/cluster_logs/" \
+		${E}_SERVICE_LOG__TOKEN_URL="$SSO_URL/token" \
+		${E}_SERVICE_LOG__TIMEOUT=4500ms ${E}_SERVICE_LOG__COOLDOWN="1 week" \
+		${E}_SERVICE_LOG__CREATED_BY=ccx-test ${E}_SERVICE_LOG__USERNAME=tester \
+		${E}_SERVICE_LOG__RULE_DETAILS_URI='https://console.example/{module}|{error_key}' \
+		${E}_DEPENDENCIES__TEMPLATE_RENDERER_SERVER="$RD_URL" \
+		${E}_DEPENDENCIES__TEMPLATE_RENDERER_ENDPOINT=/v1/rendered_reports "$@"
+}
+entries() {	# CLUSTER: its Service Log entries
+	curl -s --max-time 5 "$SL_URL/api/service_logs/v1/clusters/$1/cluster_logs" |
+	python3 -c "import json, sys; print(len(json.load(sys.stdin)[\"items\"]))"
+}
+
+test_expect_success 'target 2 by variables: entries posted, rows recorded, the secret only in the token request' '
+	sl $S -instant-reports >out 2>err &&
+	test "$(entries $C1)" = 2 &&
+	test "$(entries $C2)" = 1 &&
+	test "$(rows 2)" = "$C1|1 $C2|1 " &&
+	msg out "Service Log producer ready" &&
+	grep "\"type\":\"rule\",\"rule\":\"demo_nodes_memory\",\"error key\":\"NODES_MEMORY_LOW\",\"likelihood\":3,\"impact\":3,\"totalRisk\":3,.*\"message\":\"Report with impact higher than configured threshold detected\"" out &&
+	msg out "New issues notified for cluster $C1" &&
+	msg out "access token refreshed successfully" &&
+	grep "\"stage\":\"servicelog-poster\"" out &&
+	stub_requests SSO >sso &&
+	grep -F "Basic $(printf "ccx-client:%s" "$SECRET" | base64)" sso &&
+	stub_requests SL >posts &&
+	grep -F "\"created_by\": \"ccx-test\"" posts &&
+	grep -F "https://console.example/ccx_rules_ocp.external.rules.demo_nodes_memory|NODES_MEMORY_LOW" posts &&
+	! grep -F -f secrets.pat out err
+'
+
+test_expect_success 'target 2, a renderer URL without scheme: error rows, no poster, exit 0' '
+	insert 3 $C3 "$(report demo_etcd_backup)" &&
+	sl env ${E}_DEPENDENCIES__TEMPLATE_RENDERER_SERVER=localhost:8083 \
+		$S -instant-reports >out 2>err &&
+	test "$(sql "SELECT state, error_log FROM reported WHERE event_type_id = 2 AND cluster = '"'$C3'"'")" = \
+		"4|Post \"localhost:8083\": unsupported protocol scheme \"localhost\"" &&
+	msg out "Rendering reports failed for this cluster" &&
+	! grep "\"stage\":\"servicelog-poster\"" out &&
+	test "$(entries $C3)" = 0
+'
+
+test_expect_success 'target 2: empty credentials exit 11, a renderer server that does not parse exits 1' '
+	sl env ${E}_SERVICE_LOG__CLIENT_SECRET= $S -instant-reports >out; test $? = 11 &&
+	msg out "got error while setting up the connection to OCM API gateway" &&
+	sl env ${E}_DEPENDENCIES__TEMPLATE_RENDERER_SERVER=:8083 $S -instant-reports >out; test $? = 1
+'
+
+test_expect_success 'a config.toml: known keys only, INFO level, the allow list' '
+	cp "$TEST_DIRECTORY/config/service/config.toml" config.toml &&
+	insert 4 $C3 "$(report demo_nodes_memory)" &&
+	insert 5 $C2 "$(report demo_etcd_backup)" &&
+	env ${E}_KAFKA_BROKER__ADDRESSES="$BROKERS" \
+		${E}_METRICS__GATEWAY_AUTH_TOKEN="$TOKEN" ${E}_METRICS__GATEWAY_URL="$PGW_URL" \
+		$S -instant-reports >out 2>err &&
+	msg err "parsing configuration file" &&
+	grep "\"configured\":\"INFO \",\"internal\":\"info\"" out &&
+	! grep "\"level\":\"debug\"" out &&
+	messages >msgs &&
+	test_line_count = 2 msgs &&
+	tail -1 msgs | grep -F "\"display_name\":\"$C3\"" &&
+	tail -1 msgs | grep -F "https://console.example.com/openshift/details/$C3#insights" &&
+	grep "\"On input\":3,\"Allowed\":1,\"Blocked\":0,\"Filtered\":1,.*\"message\":\"Filter cluster list\"" out &&
+	test "$(stub_requests PGW | wc -l)" = 0 &&
+	sed "s/^allowed_clusters = .*/allowed_clusters = []/" config.toml >c &&
+	mv c config.toml &&
+	env ${E}_KAFKA_BROKER__ADDRESSES="$BROKERS" $S -instant-reports >out 2>err &&
+	msg out "Differ finished" &&
+	messages >msgs &&
+	test_line_count = 2 msgs &&
+	rm config.toml
+'
+
+test_expect_success 'Clowder (ACG_CONFIG): its database and its topic name win' '
+	b=${BROKERS%%,*} &&
+	sed -e "s|@PGDATABASE@|$PGDATABASE|" -e "s|@PGHOST@|$PGHOST|" \
+		-e "s|@PGPORT@|$PGPORT|" -e "s|@PGUSER@|$PGUSER|" \
+		-e "s|@KAFKA_HOST@|${b%:*}|" -e "s|@KAFKA_PORT@|${b##*:}|" \
+		"$TEST_DIRECTORY/config/service/cdappconfig.json" >cdappconfig.json &&
+	echo "clowder-pg-pass-8100" >>secrets.pat &&
+	kafka env ACG_CONFIG=$PWD/cdappconfig.json ${E}_STORAGE__PG_DB_NAME=no_such_db \
+		${E}_KAFKA_BROKER__ADDRESSES=127.0.0.1:1 \
+		$S -instant-reports >out 2>err &&
+	grep -x "Clowder is enabled" out &&
+	messages env-platform.notifications.ingress >msgs &&
+	test_line_count = 1 msgs &&
+	grep -F "\"display_name\":\"$C2\"" msgs &&
+	! grep -F -f secrets.pat out err
+'
+
+test_expect_success 'content unreachable: exit 4' '
+	insert 6 $C1 "$(report demo_etcd_backup)" &&
+	kafka env ${E}_DEPENDENCIES__CONTENT_SERVER=127.0.0.1:1 \
+		$S -instant-reports >out; test $? = 4 &&
+	msg_start out "Got error while processing HTTP request - " &&
+	messages >msgs &&
+	test_line_count = 2 msgs
+'
+
+# pushed STUB: the bodies of the PUTs STUB received, and their paths.
+pushes() {
+	stub_requests "$1" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    if r["method"] == "PUT":
+        print("PATH " + r["path"])
+        print("AUTH " + r["headers"].get("Authorization", "-"))
+        print(r["body"])'
+}
+PGWENV="${E}_METRICS__NAMESPACE=ccx_notification_service
+	${E}_METRICS__SUBSYSTEM=to_notification_backend
+	${E}_METRICS__JOB_NAME=ccx_notification_service
+	${E}_METRICS__GATEWAY_AUTH_TOKEN=$TOKEN ${E}_METRICS__RETRIES=2
+	${E}_METRICS__RETRY_AFTER=50ms ${E}_METRICS__GATEWAY_TIME_BETWEEN_PUSH=30s"
+
+test_expect_success 'Pushgateway: the 14 series with Basic auth after the run' '
+	P=ccx_notification_service_to_notification_backend &&
+	stub_clear PGW &&
+	kafka env $PGWENV ${E}_METRICS__GATEWAY_URL="${PGW_URL#http://}/" \
+		$S -instant-reports >out 2>err &&
+	pushes PGW >body &&
+	test "$(grep -c "^PATH " body)" = 1 &&
+	test_grep "^PATH /metrics/job/ccx_notification_service$" body &&
+	test_grep "^AUTH Basic $TOKEN$" body &&
+	test "$(grep -c "^# TYPE $P" body)" = 14 &&
+	test_grep "^${P}_notification_sent 1$" body &&
+	test_grep "^${P}_report_with_high_impact 1$" body &&
+	test_grep "^${P}_read_reported_errors 0$" body &&
+	test_grep "^# TYPE ${P}_operation_duration_seconds histogram$" body &&
+	test_grep "^${P}_operation_duration_seconds_count{operation=\"fetch_content\"} 1$" body &&
+	test_grep "^${P}_operation_duration_seconds_count{operation=\"process_clusters\"} 1$" body &&
+	test_grep "^${P}_operation_duration_seconds_count{operation=\"send_notification_kafka\"} 1$" body &&
+	test_grep "^${P}_operation_duration_seconds_bucket{operation=\"fetch_content\",le=\"+Inf\"} 1$" body &&
+	test_grep "^${P}_service_status 5$" body &&
+	msg out "Metrics will be pushed in loop each 30.000000 seconds" &&
+	msg out "Differ finished. Pushing metrics to the configured prometheus gateway." &&
+	msg out "Metrics pushed successfully. Terminating notification service successfully." &&
+	! grep -F -f secrets.pat out err
+'
+
+test_expect_success 'Pushgateway: a failing push is retried, never changes the exit code; job names with /' '
+	stub_clear PGWD &&
+	kafka env $PGWENV ${E}_METRICS__GATEWAY_URL="$PGWD_URL" \
+		${E}_DEPENDENCIES__CONTENT_SERVER=127.0.0.1:1 $S -instant-reports >out; test $? = 4 &&
+	pushes PGWD >body &&
+	test "$(grep -c "^PATH " body)" = 3 &&
+	test_grep "^ccx_notification_service_to_notification_backend_fetch_content_errors 1$" body &&
+	test_grep "^ccx_notification_service_to_notification_backend_service_status 2$" body &&
+	test "$(grep -c "Couldn'"'"'t push prometheus metrics" out)" = 3 &&
+	msg out "Push metrics. Retrying (2/2 attempts left)" &&
+	msg out "Push metrics. Retrying (1/2 attempts left)" &&
+	stub_clear PGW &&
+	kafka env $PGWENV ${E}_METRICS__GATEWAY_URL="$PGW_URL" ${E}_METRICS__JOB_NAME=a/b \
+		$S -instant-reports >out &&
+	pushes PGW >body &&
+	test_grep "^PATH /metrics/job@base64/YS9i$" body &&
+	test_grep "^ccx_notification_service_to_notification_backend_service_status 5$" body
+'
+
+test_expect_success 'Pushgateway: the loop pushes during a run; target 2'"'"'s series' '
+	insert 8 $C1 "$(report demo_ingress_cert)" &&
+	stub_clear PGW &&
+	stub_control RD "{\"mode\": \"ok\", \"delay\": 1, \"count\": 1}" &&
+	sl env $PGWENV ${E}_METRICS__SUBSYSTEM=service_log \
+		${E}_METRICS__GATEWAY_URL="$PGW_URL" \
+		${E}_METRICS__GATEWAY_TIME_BETWEEN_PUSH=200ms $S -instant-reports >out &&
+	msg out "Metrics will be pushed in loop each 0.200000 seconds" &&
+	pushes PGW >body &&
+	test "$(grep -c "^PATH " body)" -ge 3 &&
+	test_grep "^ccx_notification_service_service_log_operation_duration_seconds_count{operation=\"send_notification_servicelog\"} [1-9]" body &&
+	test_grep "^ccx_notification_service_service_log_notification_sent [1-9]" body
+'
+
+test_expect_success 'a failing stage: differ 64 exits 1, kafka-emitter 78 and 69 exit 5, db-writer -r 3' '
+	kafka env ${E}_KAFKA_BROKER__COOLDOWN=bogus $S -instant-reports >out; test $? = 1 &&
+	kafka env ${E}_KAFKA_BROKER__SECURITY_PROTOCOL=SASL_PLAINTEXT \
+		${E}_KAFKA_BROKER__SASL_MECHANISM=BOGUS $S -instant-reports >out; test $? = 5 &&
+	msg out "Couldn'"'"'t initialize Kafka producer with the provided config." &&
+	grep "Unsupported SASL mechanism" out &&
+	insert 7 $C2 "$(report demo_nodes_memory)" &&
+	kafka env ${E}_KAFKA_BROKER__ADDRESSES=127.0.0.1:1 ${E}_KAFKA_BROKER__TIMEOUT=1s \
+		$S -instant-reports >out; test $? = 5 &&
+	msg out "Couldn'"'"'t send notification message to kafka topic." &&
+	test "$(sql "SELECT state FROM reported WHERE org_id = 7")" = 4 &&
+	kafka env CCX_SPOOL_DIR=/proc/no/such/dir $S -instant-reports >out; test $? = 3 &&
+	grep "\"stage\":\"db-writer\"" out
+'
+
+test_expect_success 'print and cleanup: records, Rows deleted, exit 0; failures exit 8' '
+	sql "INSERT INTO new_reports VALUES (11, 12, '"'$CP'"', '"'{}'"', '"'1990-01-01 10:00:00'"', 5)" &&
+	$S -print-new-reports-for-cleanup -max-age "8 days" >out &&
+	msg out "PrintReportsForCleanup operation" &&
+	grep "\"Organization ID\":11,\"Account number\":12,\"Cluster name\":\"$CP\",\"Updated at\":\"1990-01-01T10:00:00Z\",\"Age\":.*\"message\":\"Old report from \`new_reports\` table\"" out &&
+	$S -new-reports-cleanup >out &&
+	grep "\"max age\":\"90 days\"" out &&
+	msg out "Cleanup operation for all organizations" &&
+	grep "\"Rows deleted\":1,.*\"message\":\"Cleanup \`new_reports\` finished\"" out &&
+	$S -print-old-reports-for-cleanup -old-reports-cleanup >out &&
+	msg out "PrintReportsForCleanup operation" &&
+	! msg out "Cleanup operation for all organizations" &&
+	test_expect_code 8 $S -new-reports-cleanup -max-age bogus >out &&
+	msg out "Cleanup records from \`new_reports\` table failed" &&
+	test_expect_code 8 $S -print-old-reports-for-cleanup -max-age bogus >out &&
+	msg out "Print records from \`reported\` table prepared for cleanup failed" &&
+	kafka $S -instant-reports -cleanup-on-startup -max-age bogus >out; test $? = 8 &&
+	! msg out "Differ started" &&
+	kafka $S -instant-reports -cleanup-on-startup -max-age "1000 years" >out &&
+	grep "\"Rows deleted\":0,.*\"message\":\"Cleanup \`reported\` finished\"" out &&
+	msg out "Differ started"
+'
+
+test_expect_success 'SIGTERM goes to differ, then the service ends as killed by it' '
+	stub_control CS "{\"mode\": \"ok\", \"delay\": 2, \"count\": 1}" &&
+	{ env ${E}_KAFKA_BROKER__ENABLED=true ${E}_KAFKA_BROKER__ADDRESSES="$BROKERS" \
+		$S -instant-reports >out 2>err & } &&
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	test_wait_for 20 msg_start out "Fetching rules content from" &&
+	kill -TERM $pid &&
+	test_wait_for 30 eval "! kill -0 $pid 2>/dev/null" &&
+	{ wait $pid; test $? = 143; } &&
+	! pgrep -f "differ --log-format json -v -T notifications-backend -c $CS_URL" >/dev/null &&
+	grep "\"stage\":\"differ\",.*terminated after" out
+'
+
+test_done
