@@ -141,7 +141,12 @@ test_expect_success 'no destination, both destinations: exit 1 with upstream'"'"
 	msg out "No known event destination configured. Aborting." &&
 	env ${E}_KAFKA_BROKER__ENABLED=true ${E}_SERVICE_LOG__ENABLED=true \
 		$S -instant-reports >out; test $? = 1 &&
-	msg out "Only one integration should be enabled (Kafka / Service log. Review your config."
+	msg out "Only one integration should be enabled (Kafka / Service log. Review your config." &&
+	env ${E}_LOGGING__DEBUG=true $S -instant-reports extra args >out 2>err; test $? = 1 &&
+	echo "Clowder is disabled" >expect &&
+	test_cmp expect out &&
+	grep "ERR No known event destination configured. Aborting.$" err &&
+	grep "WRN arguments after the first non-flag argument are ignored" err
 '
 
 test_expect_success 'a driver other than postgres: exit 3' '
