@@ -9,6 +9,7 @@
  */
 #include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,19 +140,87 @@ setup(struct serve *s, char *err, size_t errsize)
 	return WR_OK;
 }
 
+/* Writes text to path in the private directory (mode 0600). */
+static int
+put_file(const char *path, const char *text, size_t len, char *err,
+    size_t errsize)
+{
+	FILE *fp;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (fwrite(text, 1, len, fp) != len || fclose(fp) == EOF) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * The private directory: the Kafka property file (0600: it may hold the
- * SASL password), db-writer's metrics file and the pipeline file.
+ * The supervisor's environment: the filters' plus the values the
+ * pipeline file names, so that no configured value meets the file's
+ * syntax.
+ */
+static int
+pipeline_env(struct serve *s, const char *props, char *err, size_t errsize)
+{
+	struct writer *w = s->w;
+	const char *kv[][2] = {
+		{ "CCX_W_BROKERS", config_str(w->cfg, "broker.addresses") },
+		{ "CCX_W_GROUP", config_str(w->cfg, "broker.group") },
+		{ "CCX_W_TOPIC", config_str(w->cfg, "broker.topic") },
+		{ "CCX_W_PROPS", props },
+		{ "CCX_W_METRICS", s->metrics },
+		{ "CCX_DB", w->db.conninfo.data != NULL ? w->db.conninfo.data : "" },
+	};
+	char *extra[7] = { NULL };
+	char **env;
+	size_t i, n = sizeof(kv) / sizeof(kv[0]);
+
+	for (i = 0; i < n; i++)
+		if (asprintf(&extra[i], "%s=%s", kv[i][0], kv[i][1]) == -1) {
+			extra[i] = NULL;
+			break;
+		}
+	env = i == n ? fe_env(w->db.env, (const char *const[]){ "CCX_W_",
+	    "CCX_DB=", NULL }, (const char *const *)extra) : NULL;
+	for (i = 0; i < n; i++)
+		free(extra[i]);
+	if (env == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	fe_env_free(w->db.env);
+	w->db.env = env;
+	return 0;
+}
+
+/*
+ * The private directory: the Kafka property file (it may hold the SASL
+ * password), db-writer's metrics file and the pipeline file.  A group
+ * without committed offsets starts from the oldest record: nothing
+ * produced before the first start is lost, and what is read twice is
+ * stored once (consumed_records).
  */
 static int
 write_files(struct serve *s, char *err, size_t errsize)
 {
-	struct writer *w = s->w;
-	struct buf props, pipe, v;
+	static const char pipeline[] = "pipeline results\n"
+	    "\trun kafka-reader -b $CCX_W_BROKERS -G $CCX_W_GROUP "
+	    "-t $CCX_W_TOPIC -X auto.offset.reset=earliest -F $CCX_W_PROPS "
+	    "--log-format json -a @ack\n"
+	    "\trun db-writer --log-format json --metrics-file $CCX_W_METRICS "
+	    "-n @ready\n\tack\n";
 	const char *tmp = getenv("TMPDIR");
-	char path[300];
-	FILE *fp;
-	int rc = -1;
+	char props[300], path[300];
+	struct buf text;
+	int rc;
 
 	snprintf(s->dir, sizeof(s->dir), "%s/ccx-writer.XXXXXX",
 	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
@@ -161,84 +230,21 @@ write_files(struct serve *s, char *err, size_t errsize)
 		return -1;
 	}
 	snprintf(s->metrics, sizeof(s->metrics), "%s/db-writer.prom", s->dir);
-	buf_init(&props);
-	buf_init(&pipe);
-	buf_init(&v);
-	if (config_kafka_props(w->cfg, &props, err, errsize) == -1)
-		goto done;
-	snprintf(path, sizeof(path), "%s/kafka.properties", s->dir);
-	if ((fp = fopen(path, "w")) == NULL ||
-	    fwrite(props.data != NULL ? props.data : "", 1, props.len, fp) !=
-	    props.len || fclose(fp) == EOF) {
-		snprintf(err, errsize, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	/*
-	 * Variables keep the configured values out of the file's syntax.  A
-	 * group without committed offsets starts from the oldest record:
-	 * nothing produced before the first start is lost, and what is read
-	 * twice is stored once (consumed_records).
-	 */
-	buf_printf(&pipe, "pipeline results\n"
-	    "\trun kafka-reader -b $CCX_W_BROKERS -G $CCX_W_GROUP "
-	    "-t $CCX_W_TOPIC -X auto.offset.reset=earliest -F $CCX_W_PROPS "
-	    "--log-format json -a @ack\n"
-	    "\trun db-writer --log-format json --metrics-file $CCX_W_METRICS "
-	    "-n @ready\n\tack\n");
+	snprintf(props, sizeof(props), "%s/kafka.properties", s->dir);
 	snprintf(path, sizeof(path), "%s/pipeline", s->dir);
-	if ((fp = fopen(path, "w")) == NULL ||
-	    fwrite(pipe.data, 1, pipe.len, fp) != pipe.len ||
-	    fclose(fp) == EOF) {
-		snprintf(err, errsize, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	{
-		char *extra[7];
-		char **env;
-		size_t i;
-		const char *kv[][2] = {
-			{ "CCX_W_BROKERS", config_str(w->cfg,
-			    "broker.addresses") },
-			{ "CCX_W_GROUP", config_str(w->cfg, "broker.group") },
-			{ "CCX_W_TOPIC", config_str(w->cfg, "broker.topic") },
-			{ "CCX_W_PROPS", NULL },
-			{ "CCX_W_METRICS", s->metrics },
-			{ "CCX_DB", w->db.conninfo.data != NULL ?
-			    w->db.conninfo.data : "" },
-		};
-		char props_path[300];
-
-		snprintf(props_path, sizeof(props_path),
-		    "%s/kafka.properties", s->dir);
-		kv[3][1] = props_path;
-		for (i = 0; i < 6; i++) {
-			if (asprintf(&extra[i], "%s=%s", kv[i][0],
-			    kv[i][1]) == -1) {
-				while (i-- > 0)
-					free(extra[i]);
-				snprintf(err, errsize, "out of memory");
-				goto done;
-			}
-		}
-		extra[6] = NULL;
-		env = fe_env(w->db.env, (const char *const[]){ "CCX_W_", NULL },
-		    (const char *const *)extra);
-		for (i = 0; i < 6; i++)
-			free(extra[i]);
-		if (env == NULL) {
-			snprintf(err, errsize, "out of memory");
-			goto done;
-		}
-		fe_env_free(w->db.env);
-		w->db.env = env;
-	}
-	rc = 0;
-done:
-	if (props.data != NULL)
-		explicit_bzero(props.data, props.len);
-	buf_free(&props);
-	buf_free(&pipe);
-	buf_free(&v);
+	buf_init(&text);
+	rc = config_kafka_props(s->w->cfg, &text, err, errsize);
+	if (rc == 0)
+		rc = put_file(props, text.data != NULL ? text.data : "",
+		    text.len, err, errsize);
+	if (text.data != NULL)
+		explicit_bzero(text.data, text.len);
+	buf_free(&text);
+	if (rc == 0)
+		rc = put_file(path, pipeline, sizeof(pipeline) - 1, err,
+		    errsize);
+	if (rc == 0)
+		rc = pipeline_env(s, props, err, errsize);
 	return rc;
 }
 
