@@ -5,7 +5,6 @@ test_description='secrets: the PostgreSQL password, the Kafka SASL password and 
 . "$TEST_DIRECTORY"/lib-kafka.sh
 . "$TEST_DIRECTORY"/lib-http.sh
 . "$TEST_DIRECTORY"/lib-records.sh
-. "$TEST_DIRECTORY"/lib-content.sh
 
 # Where a secret must never appear: any process's /proc/PID/cmdline (and,
 # when it comes from a file, /proc/PID/environ), standard error at -v -v in
@@ -131,17 +130,8 @@ sample() {
 	done
 }
 
-# test_expect_code_in "N M" CMD...: CMD exits with one of the statuses.
 # A refused login is permanent: db-writer and differ exit 78 (they
 # classify it with pg_connect_perm, common/pg.h).
-test_expect_code_in() {
-	_want=$1; shift
-	"$@"
-	_s=$?
-	case " $_want " in *" $_s "*) return 0 ;; esac
-	say "test_expect_code_in: want one of $_want, got $_s: $*" >&2
-	return 1
-}
 
 test_expect_success 'the cluster asks TCP clients for a scram-sha-256 password' '
 	test "$(sql "SELECT auth_method FROM pg_hba_file_rules WHERE user_name = '"'{all}'"' ORDER BY line_number LIMIT 1")" = scram-sha-256 &&

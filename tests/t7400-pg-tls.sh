@@ -3,7 +3,6 @@ test_description='transport security: PostgreSQL with sslmode=verify-full, HTTPS
 . ./test-lib.sh
 . "$TEST_DIRECTORY"/lib-pg.sh
 . "$TEST_DIRECTORY"/lib-records.sh
-. "$TEST_DIRECTORY"/lib-content.sh
 
 command -v openssl >/dev/null || skip_all 'openssl not found (needed to make the test CA)'
 
@@ -56,18 +55,9 @@ sql "SET password_encryption = 'scram-sha-256'; CREATE ROLE ccxtls LOGIN PASSWOR
 printf 'localhost:%s:postgres:ccxtls:%s\n' "$PGPORT" "$TLSPW" >pgpass &&
 chmod 600 pgpass
 
-# test_expect_code_in "N M" CMD...: CMD exits with one of the statuses.  A
-# server that refuses the connection (pg_hba.conf) made db-writer exit as
-# for an outage (69); once dbw_connect acts on pg_connect_perm, it is a
+# A server that refuses the connection (pg_hba.conf) made db-writer exit
+# as for an outage (69); once dbw_connect acts on pg_connect_perm, it is a
 # permanent configuration error (78).
-test_expect_code_in() {
-	_want=$1; shift
-	"$@"
-	_s=$?
-	case " $_want " in *" $_s "*) return 0 ;; esac
-	say "test_expect_code_in: want one of $_want, got $_s: $*" >&2
-	return 1
-}
 
 TLS="host=localhost port=$PGPORT dbname=postgres user=postgres sslmode=verify-full sslrootcert=$CA"
 TLSIP="host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres sslmode=verify-full sslrootcert=$CA"

@@ -5,7 +5,6 @@ test_description='hostile input: line limits, deep nesting, huge numbers, NUL, b
 . "$TEST_DIRECTORY"/lib-kafka.sh
 . "$TEST_DIRECTORY"/lib-http.sh
 . "$TEST_DIRECTORY"/lib-records.sh
-. "$TEST_DIRECTORY"/lib-content.sh
 
 # These runs of differ look at decisions only: no run lock, no claims
 # (t7250 is about those).

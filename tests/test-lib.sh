@@ -192,6 +192,16 @@ test_expect_code() {
 	return 1
 }
 
+# test_expect_code_in "N M..." CMD...: CMD exits with one of the statuses.
+test_expect_code_in() {
+	_want=$1; shift
+	"$@"
+	_s=$?
+	case " $_want " in *" $_s "*) return 0 ;; esac
+	say "test_expect_code_in: want one of $_want, got $_s: $*" >&2
+	return 1
+}
+
 # test_cmp EXPECT ACTUAL
 test_cmp() { diff -u "$@"; }
 
