@@ -132,21 +132,30 @@ buf_put_i64(struct buf *b, int64_t v)
 	buf_add(b, tmp, (size_t)n);
 }
 
+/*
+ * Appends the character at p (before end), or U+FFFD for a byte that does
+ * not start valid UTF-8; returns the position after what it took.
+ */
+static const unsigned char *
+put_char(struct buf *b, const unsigned char *p, const unsigned char *end)
+{
+	size_t k;
+
+	if ((k = utf8_seq(p, (size_t)(end - p))) == 0) {
+		buf_add(b, "\xef\xbf\xbd", 3);
+		return p + 1;
+	}
+	buf_add(b, p, k);
+	return p + k;
+}
+
 void
 buf_utf8_repair(struct buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-	size_t k;
 
-	while (p < end) {
-		if ((k = utf8_seq(p, (size_t)(end - p))) == 0) {
-			buf_add(b, "\xef\xbf\xbd", 3);
-			p++;
-		} else {
-			buf_add(b, p, k);
-			p += k;
-		}
-	}
+	while (p < end)
+		p = put_char(b, p, end);
 }
 
 void
@@ -155,7 +164,6 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	const unsigned char *run;
-	size_t k;
 
 	buf_reserve(b, n + 2);
 	buf_putc(b, '"');
@@ -169,13 +177,7 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 		if (p >= end)
 			break;
 		if (*p >= 0x80) {
-			if ((k = utf8_seq(p, (size_t)(end - p))) == 0) {
-				buf_add(b, "\xef\xbf\xbd", 3);
-				p++;
-			} else {
-				buf_add(b, p, k);
-				p += k;
-			}
+			p = put_char(b, p, end);
 			continue;
 		}
 		switch (*p) {

@@ -266,34 +266,21 @@ needs_quote(const char *s)
 static void
 go_quote(struct buf *b, const char *s)
 {
+	static const char bytes[] = "\"\\\n\t\r", names[] = "\"\\ntr";
 	const unsigned char *p;
+	const char *e;
 	char esc[8];
 
 	buf_putc(b, '"');
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		switch (*p) {
-		case '"':
-			buf_puts(b, "\\\"");
-			break;
-		case '\\':
-			buf_puts(b, "\\\\");
-			break;
-		case '\n':
-			buf_puts(b, "\\n");
-			break;
-		case '\t':
-			buf_puts(b, "\\t");
-			break;
-		case '\r':
-			buf_puts(b, "\\r");
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				snprintf(esc, sizeof(esc), "\\x%02x", *p);
-				buf_puts(b, esc);
-			} else
-				buf_putc(b, *p);
-		}
+		if ((e = strchr(bytes, *p)) != NULL) {
+			buf_putc(b, '\\');
+			buf_putc(b, names[e - bytes]);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+			buf_puts(b, esc);
+		} else
+			buf_putc(b, *p);
 	}
 	buf_putc(b, '"');
 }
