@@ -16,6 +16,10 @@
 #                       when no answer came within 10 s.  Not concurrently.
 # mock_stop             sends quit and waits (10 s) for mockbroker to exit;
 #                       returns its exit status.
+# reader_start OUT ARG...  (in a test body) starts kafka-reader -b $BROKERS
+#                       $KR_OPTS ARG... in the background, stdout to OUT and
+#                       stderr to err; sets pid, and kills it when the test
+#                       ends.  Redirections on the call apply to it.
 #
 # MOCK_GROUP_OPTS      -X options for consumer-group members: the mock
 #                       coordinator makes a member that joins after another
@@ -103,4 +107,12 @@ mock_stop() {
 		return 1
 	fi
 	return "$(cat "$_md/mock.status")"
+}
+
+reader_start() {
+	_out=$1
+	shift
+	kafka-reader -b "$BROKERS" $KR_OPTS "$@" >"$_out" 2>err &
+	pid=$!
+	test_when_finished "kill -9 $pid 2>/dev/null"
 }

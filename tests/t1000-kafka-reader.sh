@@ -33,9 +33,7 @@ test_expect_success 'usage errors' '
 test_expect_success 'without -a: every record becomes a line, whatever its bytes' '
 	printf "{\"a\":1}\nnot json\n" | produce in &&
 	printf "\377\376binary\n" | produce in &&
-	{ kafka-reader -b "$BROKERS" -G g1 -t in $KR_OPTS >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G g1 -t in &&
 	wait_lines 3 out &&
 	kill -TERM $pid && wait $pid &&
 	cat >expect <<-\EOF &&
@@ -52,9 +50,7 @@ test_expect_success 'without -a: every record becomes a line, whatever its bytes
 
 test_expect_success 'a restart of the group reads only what is new' '
 	echo new | produce in &&
-	{ kafka-reader -b "$BROKERS" -G g1 -t in $KR_OPTS >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G g1 -t in &&
 	wait_lines 1 out &&
 	sleep 1 &&
 	kill -TERM $pid && wait $pid &&
@@ -64,9 +60,7 @@ test_expect_success 'a restart of the group reads only what is new' '
 
 test_expect_success 'a tombstone is a line with a null value' '
 	printf "k:\n" | produce in -K: -Z &&
-	{ kafka-reader -b "$BROKERS" -G g1 -t in $KR_OPTS >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G g1 -t in &&
 	wait_lines 1 out &&
 	kill -TERM $pid && wait $pid &&
 	test_grep "\"offset\":4,.*\"value\":null}" out
@@ -76,9 +70,7 @@ test_expect_success 'with -a: commits stop at the first unacknowledged offset' '
 	seq 0 9 | produce two -p 0 &&
 	seq 0 4 | produce two -p 1 &&
 	mkfifo acks &&
-	{ kafka-reader -b "$BROKERS" -G g2 -t two $KR_OPTS -a acks >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G g2 -t two -a acks &&
 	exec 8>acks &&
 	wait_lines 15 out &&
 	for o in 0 1 2 3 4 6 7 8 9; do
@@ -98,9 +90,7 @@ test_expect_success 'with -a: commits stop at the first unacknowledged offset' '
 
 test_expect_success 'the unacknowledged records are delivered again' '
 	rm -f acks && mkfifo acks &&
-	{ kafka-reader -b "$BROKERS" -G g2 -t two $KR_OPTS -a acks >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G g2 -t two -a acks &&
 	exec 8>acks &&
 	wait_lines 5 out &&
 	sleep 1 &&
@@ -115,9 +105,7 @@ test_expect_success 'the unacknowledged records are delivered again' '
 test_expect_success 'back-pressure: no more than -m records in flight' '
 	seq 1 50 | produce in &&
 	rm -f acks && mkfifo acks &&
-	{ kafka-reader -b "$BROKERS" -G g3 -t in $KR_OPTS -a acks -m 5 -v >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G g3 -t in -a acks -m 5 -v &&
 	exec 8>acks &&
 	wait_lines 5 out &&
 	sleep 1 &&
@@ -131,9 +119,7 @@ test_expect_success 'back-pressure: no more than -m records in flight' '
 
 test_expect_success 'the ack channel closing means downstream is gone: commit acked, exit 75' '
 	rm -f acks && mkfifo acks &&
-	{ kafka-reader -b "$BROKERS" -G g4 -t in $KR_OPTS -a acks >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G g4 -t in -a acks &&
 	exec 8>acks &&
 	wait_lines 3 out &&
 	sed -n 1,3p out | sed "s/,\"timestamp.*/}/" >&8 &&
@@ -148,9 +134,7 @@ test_expect_success 'the ack channel closing means downstream is gone: commit ac
 
 test_expect_success 'readiness: -n writes a newline once subscribed' '
 	rm -f acks &&
-	{ kafka-reader -b "$BROKERS" -G g5 -t in $KR_OPTS -n 3 3>ready >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G g5 -t in -n 3 3>ready &&
 	test_wait_for 10 test -s ready &&
 	kill -TERM $pid && wait $pid
 '

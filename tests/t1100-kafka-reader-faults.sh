@@ -52,10 +52,8 @@ test_expect_success 'a stalled downstream: paused, still polling, in the group, 
 		big_values 2000 | produce big -p $p || return 1
 	done &&
 	mkfifo stall &&
-	{ kafka-reader -b "$BROKERS" -G gs -t big $KR_OPTS \
-		-X max.poll.interval.ms=3000 -v >stall 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start stall -G gs -t big \
+		-X max.poll.interval.ms=3000 -v &&
 	exec 7<stall &&
 	test_wait_for 60 grep -q "paused fetching" err &&
 	# The pipe and the buffer are full; nobody reads for more than twice
@@ -85,9 +83,7 @@ test_expect_success 'a stalled downstream: paused, still polling, in the group, 
 # before the fix kafka-reader read the topic of the event first and crashed.
 test_expect_success 'a fatal error event: logged, acknowledged offsets committed, exit 69' '
 	seq 0 9 | produce fenced &&
-	{ kafka-reader -b "$BROKERS" -G gf -t fenced $KR_OPTS >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G gf -t fenced &&
 	wait_lines 10 out &&
 	# A fenced member can commit nothing more: the error comes after
 	# the periodic commit of what was written.
@@ -102,9 +98,7 @@ test_expect_success 'a fatal error event: logged, acknowledged offsets committed
 
 test_expect_success 'records deleted before a restart read them: the range is logged and counted' '
 	seq 0 9 | produce gone &&
-	{ kafka-reader -b "$BROKERS" -G gg -t gone $KR_OPTS >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G gg -t gone &&
 	wait_lines 10 out &&
 	kill -TERM $pid &&
 	wait_exit $pid &&
@@ -116,10 +110,8 @@ test_expect_success 'records deleted before a restart read them: the range is lo
 	big_values 6000 | produce gone &&
 	first=$(first_offset gone) &&
 	test "$first" -gt 10 &&
-	{ kafka-reader -b "$BROKERS" -G gg -t gone $KR_OPTS \
-		--metrics-file metrics >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G gg -t gone \
+		--metrics-file metrics &&
 	wait_lines $((6010 - first)) out &&
 	kill -TERM $pid &&
 	wait_exit $pid &&
@@ -135,10 +127,8 @@ test_expect_success 'records deleted before a restart read them: the range is lo
 test_expect_success 'records deleted while fetching was paused: the gap in the stream' '
 	seq 0 2 | produce gone2 &&
 	mkfifo acks &&
-	{ kafka-reader -b "$BROKERS" -G gm -t gone2 $KR_OPTS -a acks -m 1 -v \
-		--metrics-file metrics >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G gm -t gone2 -a acks -m 1 -v \
+		--metrics-file metrics &&
 	exec 8>acks &&
 	wait_lines 1 out &&
 	test_wait_for 30 grep -q "paused fetching" err &&
@@ -160,10 +150,8 @@ test_expect_success 'records deleted while fetching was paused: the gap in the s
 
 test_expect_success 'metrics are current while no record flows' '
 	seq 1 5 | produce idle &&
-	{ kafka-reader -b "$BROKERS" -G gi -t idle $KR_OPTS \
-		--metrics-file metrics >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G gi -t idle \
+		--metrics-file metrics &&
 	wait_lines 5 out &&
 	test_wait_for 10 metric_is metrics records 5 &&
 	metric_is metrics in_flight 0 &&
@@ -177,10 +165,8 @@ test_expect_success 'metrics are current while no record flows' '
 
 test_expect_success 'metrics are current while draining at shutdown' '
 	rm -f acks && mkfifo acks &&
-	{ kafka-reader -b "$BROKERS" -G gd -t idle $KR_OPTS -a acks -D 60 \
-		--metrics-file metrics >out 2>err & } &&
-	pid=$! &&
-	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	reader_start out -G gd -t idle -a acks -D 60 \
+		--metrics-file metrics &&
 	exec 8>acks &&
 	wait_lines 5 out &&
 	test_wait_for 10 metric_is metrics in_flight 5 &&
