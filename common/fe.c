@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "config.h"
 #include "fe.h"
 #include "lineio.h"
 #include "zlog.h"
@@ -328,4 +329,49 @@ fe_private_file(const char *prefix, const char *text, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+int
+fe_config(struct config *c, struct zlog *z, char *const *envp)
+{
+	struct zfield f;
+	char err[1024];
+	int r;
+
+	r = config_load(c, envp, err, sizeof(err));
+	f = ZSTR("filename", c->file_arg != NULL ? c->file_arg : "config");
+	zlog_write(z, ZL_INFO, "parsing configuration file", &f, 1);
+	fwrite(c->out.data != NULL ? c->out.data : "", 1, c->out.len, stdout);
+	fflush(stdout);
+	if (r == -1) {
+		f = ZSTR("error", err);
+		zlog_write(z, ZL_ERROR, "Load configuration", &f, 1);
+	}
+	return r;
+}
+
+void
+fe_notices(const struct config *c, const struct zlog *z, int argc, int rest)
+{
+	struct zfield f;
+
+	if (rest < argc) {
+		f = ZINT("ignored arguments", argc - rest);
+		zlog_write(z, ZL_WARN, "arguments after the first non-flag "
+		    "argument are ignored, as upstream ignores them", &f, 1);
+	}
+	if (config_bool(c, "logging.logging_to_cloud_watch_enabled"))
+		zlog_write(z, ZL_WARN, "logs are not shipped to CloudWatch by "
+		    "ccx-notify: forward standard output with the platform's "
+		    "log collector", NULL, 0);
+	if (config_bool(c, "logging.logging_to_sentry_enabled"))
+		zlog_write(z, ZL_WARN, "errors are not sent to Sentry by "
+		    "ccx-notify: forward standard output with the platform's "
+		    "log collector", NULL, 0);
+	if (c->prog == CONFIG_WRITER &&
+	    *config_str(c, "tracker.topic") != '\0') {
+		f = ZSTR("topic", config_str(c, "tracker.topic"));
+		zlog_write(z, ZL_INFO, "payload-tracker events are not sent "
+		    "by ccx-notify", &f, 1);
+	}
 }

@@ -73,6 +73,24 @@ char	**fe_env(char *const *base, const char *const *drop,
 	    const char *const *extra);
 void	fe_env_free(char **env);
 
+struct config;
+
+/*
+ * Loads c from envp as upstream does (config_load) and says so in
+ * upstream's records on z (JSON on stderr until then): "parsing
+ * configuration file", Clowder's lines on stdout, "Load configuration"
+ * on failure.  Returns 0, or -1 when the configuration cannot be used.
+ */
+int	fe_config(struct config *c, struct zlog *z, char *const *envp);
+/*
+ * After the logging is set up: a warning for the arguments Go's flag
+ * package leaves unparsed (argc - rest of them), and a line for each
+ * upstream setting that ccx-notify accepts and does not act on (log
+ * shipping to CloudWatch or Sentry, payload-tracker events).
+ */
+void	fe_notices(const struct config *c, const struct zlog *z, int argc,
+	    int rest);
+
 /* Passes one log line of stage on through z (see above). */
 void	fe_relay(const struct zlog *z, const char *stage, const char *line,
 	    size_t len);

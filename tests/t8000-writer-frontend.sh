@@ -129,6 +129,18 @@ test_expect_success 'the console form with LOGGING__DEBUG, to stderr with USE_ST
 	grep "INF Cleanup \`reported\` finished Rows deleted=0" err
 '
 
+test_expect_success 'log shipping and payload-tracker settings are accepted and said to be unused' '
+	CCX_NOTIFICATION_WRITER__LOGGING__LOGGING_TO_CLOUD_WATCH_ENABLED=true \
+	CCX_NOTIFICATION_WRITER__LOGGING__LOGGING_TO_SENTRY_ENABLED=1 \
+	CCX_NOTIFICATION_WRITER__TRACKER__TOPIC=platform.payload-status \
+		$W -old-reports-cleanup >out &&
+	grep "\"level\":\"warn\".*not shipped to CloudWatch" out &&
+	grep "\"level\":\"warn\".*not sent to Sentry" out &&
+	grep "\"topic\":\"platform.payload-status\".*payload-tracker events are not sent" out &&
+	$W -old-reports-cleanup >out &&
+	! grep "CloudWatch\|Sentry\|payload-tracker" out
+'
+
 test_expect_success '-truncate-old-reports, -db-cleanup, -db-drop-tables' '
 	C=00000000-0000-4000-8000-0000000000c2 &&
 	sql "INSERT INTO new_reports VALUES (1, 1, '"'"'$C'"'"', '"'"'{}'"'"', now(), 7)" &&

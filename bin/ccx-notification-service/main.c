@@ -155,23 +155,12 @@ load(struct svc *s, int argc, char **argv, int rest)
 {
 	static const char *const names[] = { "debug", "info", "warn", "error",
 	    "fatal", "disabled" };
-	struct zfield f = ZSTR("filename", "config"), lv[2];
-	char err[1024];
-	int r;
+	struct zfield lv[2];
 
 	s->cfg = config_new(CONFIG_SERVICE);
 	s->db.cfg = s->cfg;
-	r = config_load(s->cfg, environ, err, sizeof(err));
-	f.s = s->cfg->file_arg != NULL ? s->cfg->file_arg : "config";
-	zlog_write(&s->log, ZL_INFO, "parsing configuration file", &f, 1);
-	fwrite(s->cfg->out.data != NULL ? s->cfg->out.data : "", 1,
-	    s->cfg->out.len, stdout);
-	fflush(stdout);
-	if (r == -1) {
-		f = ZSTR("error", err);
-		zlog_write(&s->log, ZL_ERROR, "Load configuration", &f, 1);
+	if (fe_config(s->cfg, &s->log, environ) == -1)
 		return SV_CONFIG;
-	}
 	s->log.console = config_bool(s->cfg, "logging.debug");
 	s->log.out = s->log.console ||
 	    config_bool(s->cfg, "logging.use_stderr") ? stderr : stdout;
@@ -179,12 +168,7 @@ load(struct svc *s, int argc, char **argv, int rest)
 	lv[0] = ZSTR("configured", config_str(s->cfg, "logging.log_level"));
 	lv[1] = ZSTR("internal", names[s->log.min_level]);
 	zlog_write(&s->log, ZL_INFO, "Log level", lv, 2);
-	if (rest < argc) {
-		f = ZINT("ignored arguments", argc - rest);
-		zlog_write(&s->log, ZL_WARN, "arguments after the first "
-		    "non-flag argument are ignored, as upstream ignores them",
-		    &f, 1);
-	}
+	fe_notices(s->cfg, &s->log, argc, rest);
 	(void)argv;
 	return SV_OK;
 }

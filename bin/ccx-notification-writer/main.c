@@ -131,36 +131,17 @@ pick(void)
 static int
 load(struct writer *w, int argc, char **argv, int rest)
 {
-	struct zfield f = ZSTR("filename", "config");
-	struct zfield e;
-	char err[1024];
-	int r;
-
 	zlog_init(&w->log);
 	w->log.out = stderr;
 	w->cfg = config_new(CONFIG_WRITER);
 	w->db.cfg = w->cfg;
-	r = config_load(w->cfg, environ, err, sizeof(err));
-	f.s = w->cfg->file_arg != NULL ? w->cfg->file_arg : "config";
-	zlog_write(&w->log, ZL_INFO, "parsing configuration file", &f, 1);
-	fwrite(w->cfg->out.data != NULL ? w->cfg->out.data : "", 1,
-	    w->cfg->out.len, stdout);
-	fflush(stdout);
-	if (r == -1) {
-		e = ZSTR("error", err);
-		zlog_write(&w->log, ZL_ERROR, "Load configuration", &e, 1);
+	if (fe_config(w->cfg, &w->log, environ) == -1)
 		return WR_CONFIG;
-	}
 	w->log.out = config_bool(w->cfg, "logging.use_stderr") ? stderr :
 	    stdout;
 	w->log.console = config_bool(w->cfg, "logging.debug");
 	w->log.min_level = config_log_level(w->cfg);
-	if (rest < argc) {
-		e = ZINT("ignored arguments", argc - rest);
-		zlog_write(&w->log, ZL_WARN, "arguments after the first "
-		    "non-flag argument are ignored, as upstream ignores them",
-		    &e, 1);
-	}
+	fe_notices(w->cfg, &w->log, argc, rest);
 	(void)argv;
 	return WR_OK;
 }
