@@ -9,6 +9,8 @@
 #     "N read_error: WHY", "N nb KEY=RISK ..." or "N sl ITEM:KEY=RISK ..."
 #     (N: the number the cluster id starts with); -c adds " [RULES]", the
 #     plugin names of a service-log decision's content
+# decides EXPECT CMD [ARG...]      what CMD (a differ run) decides, through
+#     the script's summ, is EXPECT (a line a decision, "\n" between them)
 
 cl() { printf '%08d-0000-4000-8000-000000000000' "$1"; }
 
@@ -40,4 +42,11 @@ for line in sys.stdin:
     else:
         print(n, d["state"])
 ' "$@"
+}
+
+decides() {
+	printf '%b\n' "$1" >expect &&
+	shift &&
+	"$@" | summ >actual &&
+	test_cmp expect actual
 }

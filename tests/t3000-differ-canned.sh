@@ -65,14 +65,6 @@ nb() { differ -T notifications-backend -c "$CONTENT" -i - "$@"; }
 sl() { differ -T service-log -c "$CONTENT" -i - "$@"; }
 # summ: the decisions, one line each, with the rules of their content.
 summ() { decision_summary -c; }
-# decides EXPECT CMD [ARG...]: CMD (nb or sl) on the candidates in "in"
-# decides EXPECT, one line a decision ("\n" between them).
-decides() {
-	printf '%b\n' "$1" >expect &&
-	shift &&
-	"$@" <in | summ >actual &&
-	test_cmp expect actual
-}
 
 CRIT=$(item alpha_rule ALPHA_CRIT)
 IMP=$(item alpha_rule ALPHA_IMP)
@@ -127,8 +119,8 @@ test_expect_success SHARED 'shared content: critical, moderate and low give 4, 2
 
 test_expect_success 'thresholds: total risk 1 is not sent at 2 (default), sent at 0' '
 	{ cand 1 "$(report "$LOW")" && cand 2 "$(report "$LOW" "$MOD")"; } >in &&
-	decides "1 same\n2 nb BETA_MOD=2" nb &&
-	decides "1 nb ALPHA_LOW=1\n2 nb ALPHA_LOW=1 BETA_MOD=2" nb --total-risk-threshold 0
+	decides "1 same\n2 nb BETA_MOD=2" nb <in &&
+	decides "1 nb ALPHA_LOW=1\n2 nb ALPHA_LOW=1 BETA_MOD=2" nb --total-risk-threshold 0 <in
 '
 
 test_expect_success 'thresholds from the environment; a flag wins' '
@@ -152,15 +144,15 @@ test_expect_success 'service log: all thresholds 0 by default' '
 
 test_expect_success 'event filter expressions' '
 	cand 1 "$(report "$LOW" "$MOD" "$ODD" "$IMP" "$CRIT")" >in &&
-	decides "1 nb ALPHA_LOW=1 BETA_ODD=2" nb --event-filter "likelihood == 1" &&
-	decides "1 nb ALPHA_IMP=3 ALPHA_CRIT=4" nb --event-filter "impact > 2 && likelihood > 2" &&
+	decides "1 nb ALPHA_LOW=1 BETA_ODD=2" nb --event-filter "likelihood == 1" <in &&
+	decides "1 nb ALPHA_IMP=3 ALPHA_CRIT=4" nb --event-filter "impact > 2 && likelihood > 2" <in &&
 	decides "1 nb ALPHA_IMP=3 ALPHA_CRIT=4" \
 		nb --event-filter "totalRisk >= likelihoodThreshold" \
-		--likelihood-threshold 3 &&
-	decides "1 nb BETA_ODD=2" nb --event-filter "impact - likelihood" &&
+		--likelihood-threshold 3 <in &&
+	decides "1 nb BETA_ODD=2" nb --event-filter "impact - likelihood" <in &&
 	decides "1 nb ALPHA_LOW=1 BETA_MOD=2 BETA_ODD=2 ALPHA_IMP=3 ALPHA_CRIT=4" \
 		nb --event-filter "severity == 0 && severityThreshold == 5" \
-		--severity-threshold 5
+		--severity-threshold 5 <in
 '
 
 test_expect_success 'event filter: a division by zero skips the item, counted' '
@@ -185,23 +177,23 @@ test_expect_success 'a bad event filter exits 78 naming the column' '
 
 test_expect_success 'tag filter: every configured tag, off by default for target 1' '
 	cand 1 "$(report "$MOD" "$ODD" "$IMP" "$CRIT")" >in &&
-	decides "1 nb BETA_MOD=2 BETA_ODD=2 ALPHA_IMP=3 ALPHA_CRIT=4" nb &&
-	decides "1 nb ALPHA_IMP=3 ALPHA_CRIT=4" nb --tag-filter osd_customer &&
-	decides "1 nb ALPHA_CRIT=4" nb --tag-filter " osd_customer , openshift " &&
-	decides "1 nb BETA_MOD=2 BETA_ODD=2 ALPHA_IMP=3 ALPHA_CRIT=4" nb --tag-filter ""
+	decides "1 nb BETA_MOD=2 BETA_ODD=2 ALPHA_IMP=3 ALPHA_CRIT=4" nb <in &&
+	decides "1 nb ALPHA_IMP=3 ALPHA_CRIT=4" nb --tag-filter osd_customer <in &&
+	decides "1 nb ALPHA_CRIT=4" nb --tag-filter " osd_customer , openshift " <in &&
+	decides "1 nb BETA_MOD=2 BETA_ODD=2 ALPHA_IMP=3 ALPHA_CRIT=4" nb --tag-filter "" <in
 '
 
 test_expect_success 'tag filter: osd_customer by default for service log; --no-tag-filter' '
 	cand 1 "$(report "$MOD" "$ODD" "$IMP")" >in &&
-	decides "1 sl 2:ALPHA_IMP=3 [alpha]" sl &&
-	decides "1 sl 0:BETA_MOD=2 1:BETA_ODD=2 2:ALPHA_IMP=3 [beta,alpha]" sl --no-tag-filter &&
+	decides "1 sl 2:ALPHA_IMP=3 [alpha]" sl <in &&
+	decides "1 sl 0:BETA_MOD=2 1:BETA_ODD=2 2:ALPHA_IMP=3 [beta,alpha]" sl --no-tag-filter <in &&
 	CCX_DIFFER_NO_TAG_FILTER=1 sl <in | summ >actual &&
 	test_cmp expect actual &&
 	CCX_DIFFER_NO_TAG_FILTER=1 sl --tag-filter openshift <in | summ >actual &&
 	echo "1 sl 0:BETA_MOD=2 [beta]" >expect &&
 	test_cmp expect actual &&
 	decides "1 sl 0:BETA_MOD=2 1:BETA_ODD=2 2:ALPHA_IMP=3 [beta,alpha]" \
-		sl --tag-filter openshift --no-tag-filter
+		sl --tag-filter openshift --no-tag-filter <in
 '
 
 test_expect_success 'allow and block lists (allow wins), counts logged' '
@@ -216,7 +208,7 @@ test_expect_success 'allow and block lists (allow wins), counts logged' '
 	test_grep "block list: 4 clusters read, 2 blocked, 2 kept" err &&
 	decides "2 nb ALPHA_IMP=3\n3 nb ALPHA_IMP=3" \
 		nb --allowed-clusters "$(cl 2),$(cl 3)" \
-		--blocked-clusters "$(cl 2),$(cl 3)" &&
+		--blocked-clusters "$(cl 2),$(cl 3)" <in &&
 	CCX_DIFFER_BLOCKED_CLUSTERS=$(cl 1) nb <in | summ >actual &&
 	printf "2 nb ALPHA_IMP=3\n3 nb ALPHA_IMP=3\n4 nb ALPHA_IMP=3\n" >expect &&
 	test_cmp expect actual
@@ -266,7 +258,7 @@ test_expect_success 'an undecodable baseline counts and is treated as none' '
 
 test_expect_success 'missing content: zeros; passes at threshold 0, fails a tag filter' '
 	cand 1 "$(report "$UNKNOWN" "$(item alpha_rule NO_SUCH_KEY)")" >in &&
-	decides "1 same" nb &&
+	decides "1 same" nb <in &&
 	nb --total-risk-threshold 0 <in >out &&
 	summ <out >actual &&
 	echo "1 nb GAMMA_KEY=0 NO_SUCH_KEY=0" >expect &&
@@ -276,8 +268,8 @@ import json, sys
 ev = json.loads(sys.stdin.read())[\"payload\"][\"events\"]
 assert [e[\"payload\"][\"rule_description\"] for e in ev] == [\"\", \"\"], ev
 " <out &&
-	decides "1 same" sl &&
-	decides "1 sl 0:GAMMA_KEY=0 1:NO_SUCH_KEY=0 [alpha]" sl --no-tag-filter
+	decides "1 same" sl <in &&
+	decides "1 sl 0:GAMMA_KEY=0 1:NO_SUCH_KEY=0 [alpha]" sl --no-tag-filter <in
 '
 
 test_expect_success 'rule name: one trailing .report off, then after the last dot' '

@@ -112,9 +112,7 @@ test_expect_success 'four identical inserts give one event' '
 	for s in 1 2 3 4; do
 		newrep 1 1 "$(report "$IMP")" "2026-11-30 10:00:0$s" || return 1
 	done &&
-	nb | summ >actual &&
-	echo "1 nb ALPHA_IMP=3" >expect &&
-	test_cmp expect actual
+	decides "1 nb ALPHA_IMP=3" nb
 '
 
 test_expect_success 'updated_at as PostgreSQL prints it; publish_date in RFC 3339' '
@@ -144,17 +142,11 @@ test_expect_success 'a sent row inside the cooldown suppresses, one outside does
 	sent 1 1 "$(report "$IMP")" "23 hours" &&
 	sent 1 2 "$(report "$IMP")" "8 days" &&
 	sent 1 3 "$(report "$IMP")" "6 days 23 hours" &&
-	nb | summ >actual &&
-	printf "1 same\n2 nb ALPHA_IMP=3\n3 same\n" >expect &&
-	test_cmp expect actual &&
-	nb --cooldown "24 hours" | summ >actual &&
-	printf "1 same\n2 nb ALPHA_IMP=3\n3 nb ALPHA_IMP=3\n" >expect &&
-	test_cmp expect actual &&
+	decides "1 same\n2 nb ALPHA_IMP=3\n3 same" nb &&
+	decides "1 same\n2 nb ALPHA_IMP=3\n3 nb ALPHA_IMP=3" nb --cooldown "24 hours" &&
 	CCX_DIFFER_COOLDOWN=24h nb | summ >actual &&
 	test_cmp expect actual &&
-	nb --cooldown "1 hour" | summ >actual &&
-	printf "1 nb ALPHA_IMP=3\n2 nb ALPHA_IMP=3\n3 nb ALPHA_IMP=3\n" >expect &&
-	test_cmp expect actual
+	decides "1 nb ALPHA_IMP=3\n2 nb ALPHA_IMP=3\n3 nb ALPHA_IMP=3" nb --cooldown "1 hour"
 '
 
 test_expect_success 'new issues pass the baseline; the newest sent row is the baseline' '
@@ -162,21 +154,15 @@ test_expect_success 'new issues pass the baseline; the newest sent row is the ba
 	newrep 1 1 "$(report "$IMP" "$CRIT")" "2026-11-30 10:00:00" &&
 	sent 1 1 "$(report "$CRIT")" "2 days" &&
 	sent 1 1 "$(report "$IMP")" "1 day" &&
-	nb | summ >actual &&
-	echo "1 nb ALPHA_CRIT=4" >expect &&
-	test_cmp expect actual
+	decides "1 nb ALPHA_CRIT=4" nb
 '
 
 test_expect_success 'rows of one target never suppress the other' '
 	reset_db &&
 	newrep 1 1 "$(report "$IMP")" "2026-11-30 10:00:00" &&
 	sent 1 1 "$(report "$IMP")" "1 day" 2 &&
-	nb | summ >actual &&
-	echo "1 nb ALPHA_IMP=3" >expect &&
-	test_cmp expect actual &&
-	sl | summ >actual &&
-	echo "1 same" >expect &&
-	test_cmp expect actual
+	decides "1 nb ALPHA_IMP=3" nb &&
+	decides "1 same" sl
 '
 
 test_expect_success 'same and error rows never suppress; nor another org' '
@@ -187,9 +173,7 @@ test_expect_success 'same and error rows never suppress; nor another org' '
 	sent 1 1 "$(report "$IMP")" "1 day" 1 2 &&
 	sent 1 2 "$(report "$IMP")" "1 day" 1 4 &&
 	sent 9 3 "$(report "$IMP")" "1 day" &&
-	nb | summ >actual &&
-	printf "1 nb ALPHA_IMP=3\n2 nb ALPHA_IMP=3\n3 nb ALPHA_IMP=3\n" >expect &&
-	test_cmp expect actual
+	decides "1 nb ALPHA_IMP=3\n2 nb ALPHA_IMP=3\n3 nb ALPHA_IMP=3" nb
 '
 
 test_expect_success 'cooldown disabled ("0", "0 hours", blank) re-notifies every run' '
@@ -202,9 +186,7 @@ test_expect_success 'cooldown disabled ("0", "0 hours", blank) re-notifies every
 		test_cmp expect actual &&
 		! grep "LATERAL" err || return 1
 	done &&
-	nb | summ >actual &&
-	echo "1 same" >expect &&
-	test_cmp expect actual
+	decides "1 same" nb
 '
 
 test_expect_success 'the cooldown is checked at start: 78, as a value differ cannot use' '
@@ -238,9 +220,7 @@ test_expect_success 'an undecodable baseline is counted and ignored' '
 	reset_db &&
 	newrep 1 1 "$(report "$IMP")" "2026-11-30 10:00:00" &&
 	sent 1 1 "{\"reports\":[null]}" "1 day" &&
-	nb --metrics-file m.prom 2>err | summ >actual &&
-	echo "1 nb ALPHA_IMP=3" >expect &&
-	test_cmp expect actual &&
+	decides "1 nb ALPHA_IMP=3" nb --metrics-file m.prom 2>err &&
 	grep "_baseline_errors 1\$" m.prom
 '
 
@@ -316,9 +296,7 @@ test_expect_success GOBSTUB 'content over HTTP: gob from the content stub' '
 test_expect_success 'content over HTTP: JSON; a fetch error exits 69' '
 	reset_db &&
 	newrep 1 1 "$(report "$IMP")" "2026-11-30 10:00:00" &&
-	nb | summ >actual &&
-	echo "1 nb ALPHA_IMP=3" >expect &&
-	test_cmp expect actual &&
+	decides "1 nb ALPHA_IMP=3" nb &&
 	stub_control CS "{\"mode\": \"500\", \"count\": 1}" &&
 	test_expect_code 69 nb >out 2>err &&
 	test ! -s out &&
