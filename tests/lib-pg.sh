@@ -43,6 +43,18 @@ pg_init_cluster() {
 		>/dev/null || { cat "$1/server.log" >&2; return 1; }
 }
 
+# pg_init_retry DIR: pg_init_cluster DIR on a free port, up to three tries
+# (another cluster may take the port first); sets PG_PORT (empty if none).
+pg_init_retry() {
+	for _try in 1 2 3; do
+		PG_PORT=$(pg_free_port)
+		rm -rf "$1"
+		pg_init_cluster "$1" "$PG_PORT" && return 0
+	done
+	PG_PORT=
+	return 1
+}
+
 pg_free_port() {
 	echo $(( 20000 + ($$ * 7 + $(date +%N | sed 's/^0*//;s/^$/0/') % 1000) % 30000 ))
 }

@@ -114,13 +114,7 @@ trap 'exit 130' INT TERM
 # --- PostgreSQL ------------------------------------------------------------
 
 pg_up() {
-	for _try in 1 2 3; do
-		PG_PORT=$(pg_free_port)
-		rm -rf "$PG_DIR"
-		pg_init_cluster "$PG_DIR" "$PG_PORT" && break
-		PG_PORT=
-	done
-	[ -n "$PG_PORT" ] || die "unable to start PostgreSQL"
+	pg_init_retry "$PG_DIR" || die "unable to start PostgreSQL"
 	PGHOST=$PG_DIR PGPORT=$PG_PORT PGUSER=postgres PGDATABASE=bench
 	PGOPTIONS="-c client_min_messages=warning"
 	export PGHOST PGPORT PGUSER PGDATABASE PGOPTIONS

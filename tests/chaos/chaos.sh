@@ -183,13 +183,8 @@ step() { printf '  %s %s\n' "$(date +%H:%M:%S)" "$*"; }
 # --- PostgreSQL: one cluster for the whole run ---------------------------
 
 PG_OWN_DIR=$WORK/pg
-for _try in 1 2 3; do
-	PG_OWN_PORT=$(pg_free_port)
-	rm -rf "$PG_OWN_DIR"
-	pg_init_cluster "$PG_OWN_DIR" "$PG_OWN_PORT" && break
-	PG_OWN_PORT=
-done
-[ -n "$PG_OWN_PORT" ] || die "PostgreSQL did not start"
+pg_init_retry "$PG_OWN_DIR" || die "PostgreSQL did not start"
+PG_OWN_PORT=$PG_PORT
 PGHOST=$PG_OWN_DIR PGPORT=$PG_OWN_PORT PGUSER=postgres
 PGOPTIONS="-c client_min_messages=warning"
 export PGHOST PGPORT PGUSER PGOPTIONS
@@ -573,14 +568,13 @@ scenario_notify() {
 	# its connection and retries until the server is back.
 	PG_BACKEND="sleep 2; pg_stop; echo pg stopped; sleep 6; pg_start; echo pg started"
 	PG_SL="sleep 4; pg_stop; echo pg stopped; sleep 10; pg_start; echo pg started"
+	mock_cmd down 1
+	stub_control SL '{"mode": "500"}'
+	DURING=$PG_BACKEND DURING_TARGET=backend
+	notify_round "broker down, PG restarted, SL 500" $((B1 + 13)) $B2
+	mock_cmd up 1
+	stub_control SL '{"mode": "ok"}'
 	if [ -n "$SHORT" ]; then
-		mock_cmd down 1
-		stub_control SL '{"mode": "500"}'
-		DURING=$PG_BACKEND DURING_TARGET=backend
-		notify_round "broker down, PG restarted, SL 500" $((B1 + 13)) $B2
-		mock_cmd up 1
-		stub_control SL '{"mode": "ok"}'
-
 		mock_cmd error 0 6 3		# Produce NOT_LEADER_FOR_PARTITION
 		stub_control SL '{"mode": "401"}'
 		notify_round "Produce errors, SL 401 storm" $B1 $B2
@@ -588,13 +582,6 @@ scenario_notify() {
 		notify_round "SL never answers x3" $B1 $B2
 		stub_control SL '{"mode": "ok"}'
 	else
-		mock_cmd down 1
-		stub_control SL '{"mode": "500"}'
-		DURING=$PG_BACKEND DURING_TARGET=backend
-		notify_round "broker down, PG restarted, SL 500" $((B1 + 13)) $B2
-		mock_cmd up 1
-		stub_control SL '{"mode": "ok"}'
-
 		# The broker answers later than message.timeout.ms: the delivery
 		# reports say "timed out", yet the messages are in the log.  The
 		# content comes 3 s late, so the producer has its id first.
