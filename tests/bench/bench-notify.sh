@@ -23,6 +23,11 @@
 #
 # and prints the ratios (goal: full >= 20 x faster than upstream, within
 # 3 x of query) and the peak RSS of each stage (flat from 10k to 100k).
+#
+# With -f it also times, from the same filled state, the run the service
+# front end makes (ccx-notification-service -instant-reports, configured
+# by upstream's variables, content over HTTP) against the same pipeline
+# run bare with the same arguments: what the front end costs.
 set -u
 die() { echo "bench-notify: $*" >&2; exit 1; }
 : "${CCX_BUILD:?set CCX_BUILD to the build directory (make bench does)}"
@@ -31,9 +36,11 @@ TESTS=$(dirname "$HERE")
 PATH=$CCX_BUILD/bin:$CCX_BUILD/tests:$PATH
 export PATH LC_ALL=C TZ=UTC
 SIZES="10000 100000"
+FRONTEND=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) SIZES=$(echo "$2" | tr , ' '); shift 2 ;;
+	-f) FRONTEND=1; shift ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -46,6 +53,7 @@ test_set_prereq() { :; }
 . "$TESTS"/lib-pg.sh
 cleanup() {
 	[ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null
+	[ -n "${STUB_PID:-}" ] && kill "$STUB_PID" 2>/dev/null
 	exec 9>&- 2>/dev/null
 	[ -d "$DIR/pg/data" ] && pg_as_owner "$(pg_bindir)/pg_ctl" -D "$DIR/pg/data" -m immediate -w stop >/dev/null 2>&1
 	rm -rf "$DIR"
@@ -105,6 +113,48 @@ QUERY="SELECT l.org_id, l.account_number, l.cluster, l.kafka_offset, l.updated_a
 rss() { sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p' "$1"; }
 status() { sed -n 's/.*status=\([0-9]*\).*/\1/p' "$1"; }
 
+# frontend N: the same run bare and through ccx-notification-service.
+frontend() {
+	if [ -z "${STUB_PID:-}" ]; then
+		python3 "$TESTS/stubs/httpstub.py" content --file "$TESTS/demo/content.json" \
+			--port-file "$DIR/cs.port" --watch-pid $$ </dev/null >/dev/null 2>&1 &
+		STUB_PID=$!
+		i=0; while [ ! -s "$DIR/cs.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	fi
+	cs=http://127.0.0.1:$(cat "$DIR/cs.port")
+	fill "$1" >/dev/null || die "fill failed"
+	t0=$(now_ms)
+	differ -T notifications-backend -c "$cs/api/v1/content" --content-timeout 10 \
+		--total-risk-threshold 2 --likelihood-threshold 0 --impact-threshold 0 \
+		--severity-threshold 0 --cooldown "1 week" --no-tag-filter 2>"$DIR/b.err" |
+		kafka-emitter -b "$BROKERS" -t platform.notifications.ingress 2>>"$DIR/b.err" |
+		db-writer -r 2>>"$DIR/b.err" || die "bare run failed"
+	bare=$(($(now_ms) - t0))
+	fill "$1" >/dev/null || die "fill failed"
+	t0=$(now_ms)
+	env CCX_NOTIFICATION_SERVICE__KAFKA_BROKER__ENABLED=true \
+		CCX_NOTIFICATION_SERVICE__KAFKA_BROKER__ADDRESSES="$BROKERS" \
+		CCX_NOTIFICATION_SERVICE__KAFKA_BROKER__TOPIC=platform.notifications.ingress \
+		CCX_NOTIFICATION_SERVICE__KAFKA_BROKER__TOTAL_RISK_THRESHOLD=2 \
+		CCX_NOTIFICATION_SERVICE__KAFKA_BROKER__COOLDOWN="1 week" \
+		CCX_NOTIFICATION_SERVICE__SERVICE_LOG__ENABLED=false \
+		CCX_NOTIFICATION_SERVICE__DEPENDENCIES__CONTENT_SERVER="$cs" \
+		CCX_NOTIFICATION_SERVICE__DEPENDENCIES__CONTENT_ENDPOINT=/api/v1/content \
+		CCX_NOTIFICATION_SERVICE__STORAGE__DB_DRIVER=postgres \
+		CCX_NOTIFICATION_SERVICE__STORAGE__PG_HOST="$PGHOST" \
+		CCX_NOTIFICATION_SERVICE__STORAGE__PG_PORT="$PGPORT" \
+		CCX_NOTIFICATION_SERVICE__STORAGE__PG_USERNAME="$PGUSER" \
+		CCX_NOTIFICATION_SERVICE__STORAGE__PG_DB_NAME="$PGDATABASE" \
+		CCX_NOTIFICATION_SERVICE__STORAGE__PG_PARAMS=sslmode=disable \
+		CCX_NOTIFICATION_SERVICE__LOGGING__LOG_LEVEL=info \
+		ccx-notification-service -instant-reports >"$DIR/f.out" 2>&1 ||
+		{ tail -5 "$DIR/f.out" >&2; die "front-end run failed"; }
+	fe=$(($(now_ms) - t0))
+	rows=$(psql -qXAt -c "SELECT count(*) FILTER (WHERE state = 1 AND notified_at > now() AT TIME ZONE 'UTC' - interval '1 hour') FROM reported")
+	[ "$rows" = "$(($1 / 2))" ] || die "front end: expected $(($1 / 2)) sent rows, got $rows"
+	echo "BENCH-FRONTEND n=$1 bare_ms=$bare frontend_ms=$fe x_bare=$(awk "BEGIN { printf \"%.3f\", $fe / $bare }")"
+}
+
 printf '%-8s %10s %10s %10s %8s %8s %8s %8s %8s\n' N full_ms query_ms upstrm_ms x_upstrm x_query rss_dif rss_emi rss_dbw
 for n in $SIZES; do
 	fill "$n" || die "fill failed"
@@ -142,5 +192,6 @@ for n in $SIZES; do
 		"$(awk "BEGIN { printf \"%.1f\", $upstream / $full }")" \
 		"$(awk "BEGIN { printf \"%.2f\", $full / $query }")" \
 		"$(rss "$DIR/d.res")" "$(rss "$DIR/e.res")" "$(rss "$DIR/w.res")"
+	[ -n "$FRONTEND" ] && frontend "$n"
 	echo "BENCH-NOTIFY n=$n full_ms=$full query_ms=$query upstream_ms=$upstream rss_differ_kb=$(rss "$DIR/d.res") rss_emitter_kb=$(rss "$DIR/e.res") rss_dbwriter_kb=$(rss "$DIR/w.res")" >&2
 done
