@@ -25,7 +25,8 @@
 #include "log.h"
 #include "timeutil.h"
 
-#define JSON_OUT	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define JSON_OUT	(JSON_C_TO_STRING_PLAIN | \
+			    JSON_C_TO_STRING_NOSLASHESCAPE)
 #define EXCERPT_MAX	48	/* bytes of a value quoted in an error */
 
 /* A string member as read: in the line (p) or in the store (off). */
@@ -979,7 +980,8 @@ int_overflow(const char *s, size_t len)
 		for (k = d; k < len && s[k] >= '0' && s[k] <= '9'; k++)
 			;
 		if (k < len && (s[k] == '.' || s[k] == 'e' || s[k] == 'E')) {
-			while (k < len && strchr("0123456789.eE+-", s[k]) != NULL)
+			while (k < len &&
+			    strchr("0123456789.eE+-", s[k]) != NULL)
 				k++;
 			i = k;
 			continue;
@@ -1602,8 +1604,9 @@ outcome_member(struct lines_outcome *o, const char *k, struct json_object *v,
 			;
 		if (i > LINES_INVALID) {
 			excerpt(x, sizeof(x), o->state, strlen(o->state));
-			return fail(err, errlen, LINES_EMEMBER, "state \"%s\" is "
-			    "not sent, same, error, read_error or invalid", x);
+			return fail(err, errlen, LINES_EMEMBER, "state \"%s\" "
+			    "is not sent, same, error, read_error or invalid",
+			    x);
 		}
 		o->state_id = i;
 		o->have |= LO_STATE;
