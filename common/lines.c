@@ -69,6 +69,10 @@ static int	span_b64(const struct jspan *, struct buf *, struct sref *);
 static void	put_str_member(struct buf *, const char *, const char *,
 		    size_t);
 static void	put_int_member(struct buf *, const char *, int64_t);
+static void	put_identity(struct buf *, const char *, size_t, int64_t,
+		    int64_t);
+static void	put_common(struct buf *, const char *, int64_t, int64_t,
+		    const char *, size_t, const char *, const char *);
 static long	int_overflow(const char *, size_t);
 static int	not_passed(const char *);
 static const char *jc_what(struct json_object *, char *, size_t);
@@ -428,6 +432,34 @@ put_int_member(struct buf *b, const char *name, int64_t v)
 	buf_put_i64(b, v);
 }
 
+/* Opens a line with {"topic":T,"partition":P,"offset":O. */
+static void
+put_identity(struct buf *b, const char *topic, size_t n, int64_t partition,
+    int64_t offset)
+{
+	buf_puts(b, "{\"topic\":");
+	buf_json_str(b, topic, n);
+	put_int_member(b, "partition", partition);
+	put_int_member(b, "offset", offset);
+}
+
+/* Opens a line with the common members of a decision or an outcome. */
+static void
+put_common(struct buf *b, const char *target, int64_t org, int64_t account,
+    const char *cluster, size_t cluster_len, const char *updated_at,
+    const char *notified_at)
+{
+	buf_puts(b, "{\"target\":");
+	buf_json_str(b, target, strlen(target));
+	put_int_member(b, "org_id", org);
+	put_int_member(b, "account_number", account);
+	put_str_member(b, "cluster", cluster, cluster_len);
+	put_str_member(b, "updated_at", updated_at, strlen(updated_at));
+	if (notified_at != NULL)
+		put_str_member(b, "notified_at", notified_at,
+		    strlen(notified_at));
+}
+
 /* record ------------------------------------------------------------ */
 
 enum { R_TOPIC, R_PARTITION, R_OFFSET, R_TIMESTAMP, R_VALUE, R_VALUE_B64,
@@ -441,10 +473,7 @@ static const char *const record_members[R_NMEMBERS] = {
 void
 lines_write_record(struct buf *b, const struct lines_record *r)
 {
-	buf_puts(b, "{\"topic\":");
-	buf_json_str(b, r->topic, r->topic_len);
-	put_int_member(b, "partition", r->partition);
-	put_int_member(b, "offset", r->offset);
+	put_identity(b, r->topic, r->topic_len, r->partition, r->offset);
 	if (r->has_timestamp)
 		put_int_member(b, "timestamp", r->timestamp);
 	if (r->value == NULL)
@@ -652,10 +681,7 @@ static const char *const ack_members[A_NMEMBERS] = {
 void
 lines_write_ack(struct buf *b, const struct lines_ack *a)
 {
-	buf_puts(b, "{\"topic\":");
-	buf_json_str(b, a->topic, a->topic_len);
-	put_int_member(b, "partition", a->partition);
-	put_int_member(b, "offset", a->offset);
+	put_identity(b, a->topic, a->topic_len, a->partition, a->offset);
 	buf_puts(b, ",\"status\":\"");
 	buf_puts(b, statuses[a->status]);
 	buf_puts(b, "\"}\n");
@@ -741,10 +767,7 @@ static const char *const deadletter_members[D_NMEMBERS] = {
 void
 lines_write_deadletter(struct buf *b, const struct lines_deadletter *d)
 {
-	buf_puts(b, "{\"topic\":");
-	buf_json_str(b, d->topic, d->topic_len);
-	put_int_member(b, "partition", d->partition);
-	put_int_member(b, "offset", d->offset);
+	put_identity(b, d->topic, d->topic_len, d->partition, d->offset);
 	if (utf8_valid(d->value, d->value_len))
 		put_str_member(b, "value", d->value, d->value_len);
 	else {
@@ -1126,14 +1149,8 @@ lines_write_issue(struct buf *b, const struct lines_issue *is)
 void
 lines_write_decision(struct buf *b, const struct lines_decision *d)
 {
-	buf_puts(b, "{\"target\":");
-	buf_json_str(b, d->target, strlen(d->target));
-	put_int_member(b, "org_id", d->org_id);
-	put_int_member(b, "account_number", d->account_number);
-	put_str_member(b, "cluster", d->cluster, d->cluster_len);
-	put_str_member(b, "updated_at", d->updated_at, strlen(d->updated_at));
-	put_str_member(b, "notified_at", d->notified_at,
-	    strlen(d->notified_at));
+	put_common(b, d->target, d->org_id, d->account_number, d->cluster,
+	    d->cluster_len, d->updated_at, d->notified_at);
 	if (d->payload != NULL) {
 		buf_puts(b, ",\"payload\":");
 		buf_add(b, d->payload, d->payload_len);
@@ -1429,22 +1446,14 @@ lines_write_outcome(struct buf *b, const struct lines_outcome *o)
 		buf_puts(b, "}\n");
 		return;
 	}
-	buf_putc(b, '{');
 	if (o->pass != NULL) {
+		buf_putc(b, '{');
 		buf_add(b, o->pass, o->pass_len);
 		if (o->pass_len > 0)
 			buf_putc(b, ',');
 	} else {
-		buf_puts(b, "\"target\":");
-		buf_json_str(b, o->target, strlen(o->target));
-		put_int_member(b, "org_id", o->org_id);
-		put_int_member(b, "account_number", o->account_number);
-		put_str_member(b, "cluster", o->cluster, o->cluster_len);
-		put_str_member(b, "updated_at", o->updated_at,
-		    strlen(o->updated_at));
-		if (o->notified_at != NULL)
-			put_str_member(b, "notified_at", o->notified_at,
-			    strlen(o->notified_at));
+		put_common(b, o->target, o->org_id, o->account_number,
+		    o->cluster, o->cluster_len, o->updated_at, o->notified_at);
 		buf_putc(b, ',');
 	}
 	buf_puts(b, "\"state\":");
