@@ -137,6 +137,12 @@ test_expect_success 'SIGTERM commits the open batch, acks it and exits 0' '
 	test "$(sql "SELECT count(*) FROM new_reports WHERE org_id = 6")" = 2
 '
 
+test_expect_success 'no database at start: not ready (-n closed without a newline), 75 at once' '
+	test_expect_code 75 db-writer -d "host=/nonexistent dbname=x" -n 3 </dev/null 3>ready 2>err &&
+	test ! -s ready &&
+	test_grep "not ready: no database" err
+'
+
 test_expect_success 'metrics file in the Prometheus text format' '
 	record_line $T 5 0 "$(sample_record 7 $C1)" >in &&
 	record_line $T 5 1 "[]" >>in &&

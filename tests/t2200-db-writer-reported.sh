@@ -98,4 +98,53 @@ test_expect_success 'a line the database refuses holds back no other' '
 	test "$(sql "SELECT count(*) FROM reported WHERE notified_at >= '\''2026-12-01 09:00:00'\''")" = 2
 '
 
+# Readiness (-n): once connected and the spool of earlier runs recorded.
+spooled() { cat "$CCX_SPOOL_DIR"/*/outcomes-* 2>/dev/null | wc -l | tr -d ' '; }
+NODB="host=/nonexistent dbname=x"
+
+test_expect_success 'setup: an outcome the database refused, in the spool' '
+	sqlin <<-EOF &&
+	CREATE FUNCTION refuse_all() RETURNS trigger LANGUAGE plpgsql AS \$\$
+	BEGIN RAISE EXCEPTION '\''reported is closed'\''; END \$\$;
+	CREATE TRIGGER refuse_all BEFORE INSERT ON reported FOR EACH ROW EXECUTE FUNCTION refuse_all();
+	INSERT INTO notification_outbox (event_type_id, org_id, cluster, updated_at, notified_at)
+	    VALUES (1, 2, '\''$C2'\'', '\''2026-11-30 11:00:00'\'', '\''2026-12-01 10:00:00'\'');
+	EOF
+	outcome notifications-backend 2 22 $C2 "2026-11-30 11:00:00" "2026-12-01 10:00:00" sent "" >in &&
+	test_expect_code 75 db-writer -r -R 0 <in 2>err &&
+	test "$(spooled)" = 1
+'
+
+test_expect_success '-n: not ready while the spool cannot be recorded; 75 at once' '
+	test_expect_code 75 db-writer -r -n 3 </dev/null 3>ready 2>err &&
+	test ! -s ready &&
+	test_grep "not ready" err &&
+	test "$(spooled)" = 1
+'
+
+test_expect_success '-n: ready once the spool of earlier runs is recorded' '
+	sql "DROP TRIGGER refuse_all ON reported" &&
+	rm -f fifo && mkfifo fifo &&
+	{ db-writer -r -n 3 <fifo 3>ready 2>err & } &&
+	pid=$! &&
+	exec 7>fifo &&
+	test_wait_for 60 test -s ready &&
+	test "$(sql "SELECT count(*) FROM reported WHERE notified_at = '\''2026-12-01 10:00:00'\''")" = 1 &&
+	test "$(sql "SELECT count(*) FROM notification_outbox")" = 0 &&
+	exec 7>&- &&
+	wait $pid &&
+	test "$(spooled)" = 0
+'
+
+test_expect_success 'no database at start: not ready, 75 at once; without -n the input is spooled' '
+	outcome notifications-backend 2 22 $C2 "2026-11-30 11:00:00" "2026-12-01 10:01:00" sent "" >in &&
+	test_expect_code 75 db-writer -r -R 0 -d "$NODB" -n 3 <in 3>ready 2>err &&
+	test ! -s ready &&
+	test_grep "not ready: no database" err &&
+	test "$(spooled)" = 0 &&
+	test_expect_code 75 db-writer -r -R 0 -d "$NODB" <in 2>err &&
+	test "$(spooled)" = 1 &&
+	rm -f "$CCX_SPOOL_DIR"/*/outcomes-*
+'
+
 test_done

@@ -2,25 +2,18 @@
  * What the modes of db-writer share: the connection, backoff, readiness
  * and metrics.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include "dbw.h"
-#include "lineio.h"
 #include "log.h"
 #include "pg.h"
 #include "prog.h"
 #include "sig.h"
 #include "timeutil.h"
 
-/* When the metrics file is due (one per process, as the file), which
- * dbw_wait_input wakes up for. */
-static struct metrics_timer mtimer;
+static int	has_schema(struct dbw *);
 
 int
 dbw_connect(struct dbw *d)
@@ -40,21 +33,10 @@ dbw_connect(struct dbw *d)
 		log_warn("unable to connect to the database: %s", err);
 		return -1;
 	}
-	if (d->need_schema == 1) {
-		res = PQexec(d->conn, "SELECT to_regclass('consumed_records') "
-		    "IS NOT NULL AND to_regclass('dead_letters') IS NOT NULL");
-		if (PQresultStatus(res) == PGRES_TUPLES_OK &&
-		    strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-			log_error("the database lacks the tables of migration "
-			    "10 (dead_letters, consumed_records): run "
-			    "\"db-writer migrate\" first");
-			PQclear(res);
-			d->need_schema = -1;
-			dbw_disconnect(d);
-			return -1;
-		}
-		PQclear(res);
-		d->need_schema = 0;
+	if (d->need_schema == 1 && !has_schema(d)) {
+		d->need_schema = -1;
+		dbw_disconnect(d);
+		return -1;
 	}
 	/* Never go back in time, even across restarts (SPEC 2.6). */
 	res = PQexec(d->conn, "SELECT (extract(epoch FROM max(updated_at)) * "
@@ -68,6 +50,27 @@ dbw_connect(struct dbw *d)
 	}
 	PQclear(res);
 	return 0;
+}
+
+/*
+ * Whether the tables of the mode are there (schema_sql, one boolean); yes
+ * when the query fails: the batches will say.
+ */
+static int
+has_schema(struct dbw *d)
+{
+	PGresult *res;
+	int ok = 1;
+
+	res = PQexec(d->conn, d->schema_sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		log_error("%s", d->schema_why);
+		ok = 0;
+	} else
+		d->need_schema = 0;
+	PQclear(res);
+	return ok;
 }
 
 void
@@ -106,10 +109,22 @@ dbw_ready(struct dbw *d)
 	prog_ready(d->prog);
 }
 
+int
+dbw_not_ready(struct dbw *d)
+{
+	struct prog_setting *s = prog_find(d->prog, "ready-fd");
+
+	if (s == NULL || s->num < 0)
+		return 0;
+	close((int)s->num);
+	s->num = -1;
+	return 1;
+}
+
 void
 dbw_metrics_flush(struct dbw *d, int force)
 {
-	(void)metrics_refresh(&mtimer, d->metrics_file,
+	(void)metrics_refresh(&d->mtimer, d->metrics_file,
 	    "ccx_notification_writer_", d->metrics, M_NMETRICS, force);
 }
 
@@ -122,44 +137,4 @@ dbw_metrics_push(struct dbw *d)
 	    "ccx_notification_writer_", d->metrics, M_NMETRICS, err,
 	    sizeof(err)) == -1)
 		log_warn("unable to push metrics: %s", err);
-}
-
-int
-dbw_wait_input(struct lineio *in, int64_t first_ms, int64_t delay_ms,
-    int *term)
-{
-	struct pollfd pfd[2];
-	int64_t wait = -1, now = time_mono_ms(), due;
-
-	if (first_ms != 0) {
-		wait = first_ms + delay_ms - now;
-		if (wait < 0)
-			wait = 0;
-	}
-	/* Wake up for changed counters, which the caller then writes. */
-	due = metrics_timer_wait(&mtimer, now);
-	if (due >= 0 && (wait < 0 || due < wait))
-		wait = due;
-	pfd[0].fd = 0;
-	pfd[0].events = POLLIN;
-	pfd[0].revents = 0;
-	pfd[1].fd = sig_fd();
-	pfd[1].events = POLLIN;
-	pfd[1].revents = 0;
-	/* Interrupted: nothing to read yet; the signal shows on the pipe. */
-	if (poll(pfd, 2, (int)wait) == -1) {
-		if (errno != EINTR)
-			log_fatal(EXIT_POLL_FAILED, "poll: %s", strerror(errno));
-		pfd[0].revents = pfd[1].revents = 0;
-	}
-	if (pfd[1].revents & POLLIN) {
-		sig_read();
-		*term = sig_pending_term();
-	}
-	if (!*term && (pfd[0].revents & (POLLIN | POLLHUP)) &&
-	    lineio_fill(in) == -1 && errno != EINTR && errno != EAGAIN) {
-		log_error("unable to read stdin: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
 }

@@ -30,7 +30,11 @@ struct dbw {
 	int64_t		 retry_timeout_ms;	/* give up on the database */
 	size_t		 max_record;		/* record size limit */
 	size_t		 max_line;		/* input line limit */
-	int		 need_schema;		/* check tables on connect */
+	const char	*schema_sql;		/* one boolean: the tables the
+						 * mode needs are there */
+	const char	*schema_why;		/* what to say when they are not */
+	int		 need_schema;		/* 1: check schema_sql on the next
+						 * connection; -1: they are not */
 	const char	*max_age;		/* cleanup: interval text */
 	int		 cleanup_batch;		/* cleanup: rows a transaction */
 	const char	*reason;		/* dead-letters: reason code */
@@ -41,15 +45,17 @@ struct dbw {
 	struct prog	*prog;			/* the frame: readiness */
 	int64_t		 last_updated_at;	/* newest updated_at written */
 	struct metric	 metrics[M_NMETRICS];
+	struct metrics_timer mtimer;		/* when the file is due */
 };
 
 /* Writes the metrics file (if any) by the rule of metrics_refresh: the
- * first time, then within 2 s of a counter changing (dbw_wait_input wakes
- * up when that is due, so call this after it), and always when force. */
+ * first time, then within 2 s of a counter changing (the batch loop wakes
+ * up when that is due), and always when force. */
 void	dbw_metrics_flush(struct dbw *, int force);
 /* Pushes the metrics to the Pushgateway, if one was given. */
 void	dbw_metrics_push(struct dbw *);
-/* Connects if needed; returns 0 or -1 (logged). */
+/* Connects if needed; returns 0 or -1 (logged).  On the first connection
+ * with need_schema set, -1 with need_schema -1 when schema_sql says no. */
 int	dbw_connect(struct dbw *);
 void	dbw_disconnect(struct dbw *);
 /* Sleeps for the backoff of attempt n (100 ms doubling, 10 s cap); returns
@@ -57,13 +63,9 @@ void	dbw_disconnect(struct dbw *);
 int	dbw_backoff(struct dbw *, int n, int64_t start_ms);
 /* Reports readiness (prog_ready), once. */
 void	dbw_ready(struct dbw *);
-
-struct lineio;
-/* Waits for input on stdin or a signal, at most until first_ms + delay_ms
- * when first_ms is not 0 (an open batch), and reads what came; sets *term on
- * SIGTERM/SIGINT.  Returns 0, or -1 on a read error (logged). */
-int	dbw_wait_input(struct lineio *, int64_t first_ms, int64_t delay_ms,
-	    int *term);
+/* Will never be ready: closes the readiness fd without a newline.  Returns
+ * 1 when there was one (-n), 0 when not. */
+int	dbw_not_ready(struct dbw *);
 
 int	dbw_ingest(struct dbw *);
 int	dbw_reported(struct dbw *);

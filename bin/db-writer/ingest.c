@@ -9,23 +9,21 @@
  * batch for a reason other than a transient one, the batch is replayed row
  * by row under savepoints, so that only the offending record is
  * dead-lettered (reason db:SQLSTATE).  Transient failures are retried with
- * backoff while nothing more is read or acknowledged.
+ * backoff while nothing more is read or acknowledged (batch.c, the loop
+ * this mode shares with -r).
  */
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
-#include <unistd.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "dbw.h"
-#include "lineio.h"
+#include "exitcodes.h"
 #include "lines.h"
 #include "log.h"
 #include "pg.h"
 #include "record.h"
-#include "sig.h"
 #include "timeutil.h"
 
 enum { IT_STORE, IT_DEAD };
@@ -58,20 +56,23 @@ struct ingest {
 	struct record_out rec;
 	struct lines_record line;	/* the record line being taken */
 	struct buf	 value;		/* its unescaped strings */
-	int64_t		 first_ms;	/* when the batch got its first item */
 	int64_t		 noid_seq;	/* for records with no identity */
-	int		 term;
+	int		 slow;		/* this batch goes row by row */
 };
 
 #define PG_EPOCH_US	INT64_C(946684800000000)
 
-static struct item *new_item(struct ingest *);
-static void	 take_line(struct ingest *, const char *, size_t, int, int,
-		    unsigned long);
+static struct item *new_item(struct ingest *, const struct lines_record *);
+static int	 take_line(void *, const char *, size_t, int, int,
+		    unsigned long, size_t *);
+static void	 take_record(struct ingest *, struct item *,
+		    const struct lines_record *);
+static void	 no_identity(struct ingest *, struct item *);
 static void	 dead(struct ingest *, struct item *, const char *,
 		    const char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 6, 7)));
-static int	 flush(struct ingest *);
+static int	 write_batch(void *, int);
+static int	 committed(void *);
 static int	 flush_fast(struct ingest *, PGresult **);
 static int	 flush_slow(struct ingest *, PGresult **);
 static int	 mark_dups(struct ingest *, PGresult **);
@@ -80,8 +81,14 @@ static int	 insert_dead(struct ingest *, struct item *, PGresult **);
 static void	 write_acks(struct ingest *);
 static int64_t	 next_ts(struct ingest *);
 
+static const struct batch_ops ingest_ops = {
+	.take = take_line, .write = write_batch, .committed = committed,
+	.lost = "records not acknowledged",
+};
+
+/* A new item at the end of the batch, with the identity of r if known. */
 static struct item *
-new_item(struct ingest *g)
+new_item(struct ingest *g, const struct lines_record *r)
 {
 	struct item *it;
 	size_t ncap;
@@ -90,14 +97,21 @@ new_item(struct ingest *g)
 		ncap = g->cap ? g->cap * 2 : 256;
 		it = reallocarray(g->items, ncap, sizeof(*it));
 		if (it == NULL)
-			log_fatal(EX_OSERR, "unable to allocate the batch");
+			log_fatal(EXIT_NOMEM, "unable to allocate the batch");
 		g->items = it;
 		g->cap = ncap;
 	}
-	if (g->n == 0)
-		g->first_ms = time_mono_ms();
 	it = &g->items[g->n++];
 	memset(it, 0, sizeof(*it));
+	g->d->metrics[M_CONSUMED].value++;
+	if ((it->has_id = r->has_id)) {
+		it->partition = r->partition;
+		it->offset = r->offset;
+		it->topic_off = g->arena.len;
+		it->topic_len = r->topic_len;
+		buf_add(&g->arena, r->topic, r->topic_len);
+		it->dl_id = r->dead_letter_id;
+	}
 	return it;
 }
 
@@ -140,17 +154,16 @@ dead(struct ingest *g, struct item *it, const char *code, const char *raw,
  * its writer stopped in the middle of it (kafka-reader killed), so it is no
  * record, and Kafka delivers the record again since it is not acknowledged.
  */
-static void
-take_line(struct ingest *g, const char *line, size_t len, int toolong,
-    int partial, unsigned long lineno)
+static int
+take_line(void *arg, const char *line, size_t len, int toolong, int partial,
+    unsigned long lineno, size_t *bytes)
 {
-	struct dbw *d = g->d;
+	struct ingest *g = arg;
 	struct lines_record *r = &g->line;
 	struct item *it;
-	const char *val;
+	size_t before = g->arena.len;
 	char why[512];
-	size_t vlen;
-	int rc = LINES_OK, ok;
+	int rc = LINES_OK;
 
 	if (toolong)
 		lines_record_id(line, len, r);
@@ -159,37 +172,37 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 		log_warn("input line %lu (%zu bytes) has no newline and is not "
 		    "a complete JSON object: ignored as cut short, not stored "
 		    "nor acknowledged", lineno, len);
-		return;
+		return 0;
 	}
-	it = new_item(g);
-	d->metrics[M_CONSUMED].value++;
-	if ((it->has_id = r->has_id)) {
-		it->partition = r->partition;
-		it->offset = r->offset;
-		it->topic_off = g->arena.len;
-		it->topic_len = r->topic_len;
-		buf_add(&g->arena, r->topic, r->topic_len);
-		it->dl_id = r->dead_letter_id;
-	}
-	if (toolong) {
+	it = new_item(g, r);
+	if (toolong)
 		dead(g, it, "too_large", line, len, "input line %lu is longer "
 		    "than the limit of %zu bytes (record kept truncated)",
 		    lineno, len);
-		goto noid;
-	}
-	if (!r->has_id) {
+	else if (!r->has_id)
 		dead(g, it, "bad_line", line, len, "input line %lu is not a "
 		    "record line (JSON object with topic, partition, offset): "
 		    "%s", lineno, why);
-		goto noid;
-	}
-	if (rc != LINES_OK) {
+	else if (rc != LINES_OK)
 		dead(g, it, "bad_line", line, len, "input line %lu: %s", lineno,
 		    why);
-		return;
-	}
-	val = r->value != NULL ? r->value : "";	/* null: a tombstone */
-	vlen = r->value_len;
+	else
+		take_record(g, it, r);
+	if (!it->has_id)
+		no_identity(g, it);
+	*bytes = g->arena.len - before;
+	return 1;
+}
+
+/* Validates the value of a record line (Contract A): stored or dead. */
+static void
+take_record(struct ingest *g, struct item *it, const struct lines_record *r)
+{
+	struct dbw *d = g->d;
+	const char *val = r->value != NULL ? r->value : "";	/* a tombstone */
+	size_t vlen = r->value_len;
+	int ok;
+
 	ok = record_check(val, vlen, d->max_record, time_now_us(), &g->rec);
 	if (ok || strcmp(g->rec.reason_code, "last_checked") == 0 ||
 	    strcmp(g->rec.reason_code, "future") == 0) {
@@ -219,15 +232,16 @@ take_line(struct ingest *g, const char *line, size_t len, int toolong,
 	it->raw_off = g->arena.len;
 	it->raw_len = vlen;
 	buf_add(&g->arena, val, vlen);
-	return;
-noid:
-	if (!it->has_id) {
-		/* Unacknowledgeable: keep it under a unique negative offset. */
-		it->topic_off = g->arena.len;
-		it->topic_len = 0;
-		it->partition = -1;
-		it->offset = -(time_now_us() * 16 + (g->noid_seq++ % 16));
-	}
+}
+
+/* Unacknowledgeable: kept under a unique negative offset. */
+static void
+no_identity(struct ingest *g, struct item *it)
+{
+	it->topic_off = g->arena.len;
+	it->topic_len = 0;
+	it->partition = -1;
+	it->offset = -(time_now_us() * 16 + (g->noid_seq++ % 16));
 }
 
 /* The next updated_at: now, but always after the previous one. */
@@ -451,7 +465,7 @@ insert_dead(struct ingest *g, struct item *it, PGresult **resp)
 	topic = strndup(a + it->topic_off, it->topic_len);
 	reason = strndup(a + it->reason_off, it->reason_len);
 	if (topic == NULL || reason == NULL)
-		log_fatal(EX_OSERR, "unable to allocate a dead letter");
+		log_fatal(EXIT_NOMEM, "unable to allocate a dead letter");
 	snprintf(part, sizeof(part), "%d", it->partition);
 	snprintf(off, sizeof(off), "%lld", (long long)it->offset);
 	time_fmt_pg(time_now_us(), now, sizeof(now));
@@ -575,7 +589,7 @@ flush_slow(struct ingest *g, PGresult **resp)
 			char *report = strndup(a + it->data_off, it->data_len);
 
 			if (topic == NULL || report == NULL)
-				log_fatal(EX_OSERR, "unable to allocate a row");
+				log_fatal(EXIT_NOMEM, "unable to allocate a row");
 			snprintf(part, sizeof(part), "%d", it->partition);
 			snprintf(off, sizeof(off), "%lld",
 			    (long long)it->offset);
@@ -623,19 +637,23 @@ flush_slow(struct ingest *g, PGresult **resp)
 	return drop_resubmitted(g, resp);
 }
 
-/* Commits the batch; returns 0, or an exit status when giving up. */
+/*
+ * One attempt at the batch: BEGIN, the rows (fast, or row by row once the
+ * database refused the batch for good), COMMIT.  Returns BATCH_DONE,
+ * BATCH_OUTAGE, or an exit status.
+ */
 static int
-flush(struct ingest *g)
+write_batch(void *arg, int attempt)
 {
+	struct ingest *g = arg;
 	struct dbw *d = g->d;
-	int64_t start = time_mono_ms();
 	PGresult *res;
 	char err[1024];
-	int attempt = 0, slow = 0, rc;
 	size_t i;
+	int rc;
 
-	if (g->n == 0)
-		return 0;
+	if (attempt == 1)
+		g->slow = 0;
 	for (;;) {
 		res = NULL;
 		for (i = 0; i < g->n; i++) {
@@ -643,50 +661,47 @@ flush(struct ingest *g)
 			    ST_DEAD : ST_STORED;
 			g->items[i].updated_at = 0;
 		}
-		if (dbw_connect(d) == 0) {
-			if (pg_exec(d->conn, "BEGIN", err, sizeof(err)) == 0) {
-				rc = slow ? flush_slow(g, &res) :
-				    flush_fast(g, &res);
-				if (rc == 0) {
-					res = PQexec(d->conn, "COMMIT");
-					if (PQresultStatus(res) ==
-					    PGRES_COMMAND_OK) {
-						PQclear(res);
-						break;
-					}
+		if (dbw_connect(d) == -1)
+			return d->need_schema == -1 ? EXIT_DB_ACCESS :
+			    BATCH_OUTAGE;
+		if (pg_exec(d->conn, "BEGIN", err, sizeof(err)) == 0) {
+			rc = g->slow ? flush_slow(g, &res) : flush_fast(g, &res);
+			if (rc == 0) {
+				res = PQexec(d->conn, "COMMIT");
+				if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+					PQclear(res);
+					return BATCH_DONE;
 				}
 			}
-			pg_errmsg(d->conn, err, sizeof(err));
-			if (res != NULL && !pg_transient(res, d->conn) &&
-			    !slow) {
-				log_warn("batch of %zu refused (%s: %s); "
-				    "retrying row by row", g->n,
-				    pg_sqlstate(res), err);
-				PQclear(res);
-				pg_exec(d->conn, "ROLLBACK", err, sizeof(err));
-				slow = 1;
-				continue;
-			}
-			if (res != NULL && !pg_transient(res, d->conn)) {
-				log_error("unable to store the batch: %s", err);
-				PQclear(res);
-				return EX_SOFTWARE;
-			}
-			log_warn("unable to store the batch: %s", err);
+		}
+		pg_errmsg(d->conn, err, sizeof(err));
+		if (res == NULL || pg_transient(res, d->conn))
+			break;
+		if (g->slow) {
+			log_error("unable to store the batch: %s", err);
 			PQclear(res);
-			dbw_disconnect(d);
+			return EXIT_BUG;
 		}
-		if (d->need_schema == -1)
-			return EX_CONFIG;
-		d->metrics[M_DB_RETRIES].value++;
-		if (dbw_backoff(d, ++attempt, start) == -1) {
-			log_error("giving up after %lld ms without the "
-			    "database; %zu records not acknowledged",
-			    (long long)(time_mono_ms() - start), g->n);
-			return EX_TEMPFAIL;
-		}
+		log_warn("batch of %zu refused (%s: %s); retrying row by row",
+		    g->n, pg_sqlstate(res), err);
+		PQclear(res);
+		pg_exec(d->conn, "ROLLBACK", err, sizeof(err));
+		g->slow = 1;
 	}
-	d->metrics[M_BATCHES].value++;
+	log_warn("unable to store the batch: %s", err);
+	PQclear(res);
+	dbw_disconnect(d);
+	return BATCH_OUTAGE;
+}
+
+/* Counts the batch, acknowledges it and empties it. */
+static int
+committed(void *arg)
+{
+	struct ingest *g = arg;
+	struct dbw *d = g->d;
+	size_t i;
+
 	for (i = 0; i < g->n; i++) {
 		struct item *it = &g->items[i];
 
@@ -702,7 +717,7 @@ flush(struct ingest *g)
 	write_acks(g);
 	g->n = 0;
 	buf_reset(&g->arena);
-	return ferror(stdout) ? EX_TEMPFAIL : 0;
+	return ferror(stdout) ? EXIT_DOWNSTREAM_GONE : 0;
 }
 
 static void
@@ -736,10 +751,8 @@ int
 dbw_ingest(struct dbw *d)
 {
 	struct ingest g;
-	struct lineio in;
-	char *line;
-	size_t len;
-	int r = LINE_AGAIN, rc = 0, eof = 0, full;
+	struct batch b;
+	int rc;
 
 	memset(&g, 0, sizeof(g));
 	g.d = d;
@@ -749,42 +762,16 @@ dbw_ingest(struct dbw *d)
 	buf_init(&g.value);
 	buf_init(&g.rec.report);
 	g.line.store = &g.value;
-	lineio_init(&in, 0, d->max_line);
+	memset(&b, 0, sizeof(b));
+	b.d = d;
+	b.ops = &ingest_ops;
+	b.arg = &g;
+	d->schema_sql = "SELECT to_regclass('consumed_records') IS NOT NULL "
+	    "AND to_regclass('dead_letters') IS NOT NULL";
+	d->schema_why = "the database lacks the tables of migration 10 "
+	    "(dead_letters, consumed_records): run \"db-writer migrate\" first";
 	d->need_schema = 1;
-	if (dbw_connect(d) == -1 && d->need_schema == -1) {
-		rc = EX_CONFIG;
-		goto out;
-	}
-	dbw_ready(d);
-	while (!eof && !g.term && rc == 0) {
-		if (dbw_wait_input(&in, g.n > 0 ? g.first_ms : 0,
-		    d->batch_delay_ms, &g.term) == -1) {
-			eof = 1;
-			rc = EX_TEMPFAIL;
-		}
-		r = LINE_AGAIN;
-		while (!g.term && rc == 0 &&
-		    ((r = lineio_next(&in, &line, &len)) == LINE_OK ||
-		    r == LINE_TOOLONG)) {
-			take_line(&g, line, len, r == LINE_TOOLONG,
-			    in.partial, in.lineno);
-			full = g.n >= (size_t)d->batch_size ||
-			    g.arena.len >= d->batch_bytes;
-			if (full)
-				rc = flush(&g);
-		}
-		if (in.eof && r == LINE_EOF)
-			eof = 1;
-		if (rc == 0 && g.n > 0 && (eof || g.term ||
-		    time_mono_ms() - g.first_ms >= d->batch_delay_ms))
-			rc = flush(&g);
-		dbw_metrics_flush(d, 0);
-	}
-out:
-	if (g.term)
-		log_info("terminating: batch committed, rest of the input "
-		    "left unacknowledged");
-	lineio_free(&in);
+	rc = batch_run(&b);
 	free(g.items);
 	buf_free(&g.arena);
 	buf_free(&g.copy);

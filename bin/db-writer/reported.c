@@ -21,24 +21,24 @@
  * disk), or that hits every line of the batch the same way, is an outage:
  * retried with backoff for -R seconds, then every further line goes to
  * the spool too and db-writer exits EX_TEMPFAIL.  The next db-writer -r
- * for the same database replays the spool before anything else.
+ * for the same database replays the spool before anything else: before it
+ * reports readiness, and it is not ready when the replay fails.  The loop
+ * is the one of ingest (batch.c).
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "dbw.h"
+#include "exitcodes.h"
 #include "lineio.h"
 #include "lines.h"
 #include "log.h"
 #include "pg.h"
-#include "sig.h"
 #include "spool.h"
-#include "timeutil.h"
 
 #define NCOLS	10
 #define NPARAMS	(NCOLS + 1)	/* + the replay guard */
@@ -54,12 +54,10 @@ enum { C_ORG, C_ACCT, C_CLUSTER, C_STATE, C_UPD, C_NOTIFIED, C_ERR,
 
 struct outcomes {
 	struct dbw	*d;
+	struct batch	*b;
 	struct cols	 cols;
 	struct buf	 lines;		/* the batch's lines, NUL-separated */
-	int64_t		 first_ms;
-	int		 term;
 	int		 guard;		/* replaying: only claimed outcomes */
-	int		 replayed;	/* the spool was replayed */
 	struct spool	 sp;
 	uint64_t	 invalid;
 	uint64_t	 norow;		/* outcomes that added no row */
@@ -106,15 +104,23 @@ static void	cols_reset(struct cols *);
 static void	cols_free(struct cols *);
 static int	take(struct outcomes *, struct cols *, const char *,
 		    unsigned long);
+static int	take_line(void *, const char *, size_t, int, int,
+		    unsigned long, size_t *);
 static int	one_by_one(struct outcomes *);
 static int	refused(const PGresult *);
-static int	flush(struct outcomes *, int);
+static int	write_batch(void *, int);
+static int	committed(void *);
 static int	replay_file(void *, const char *, int);
-static void	replay(struct outcomes *);
-static int	has_outbox(struct dbw *);
-static void	drain(struct outcomes *, struct lineio *);
+static int	replay(void *);
+static void	drain(void *, struct lineio *);
 static int	run_batch(struct outcomes *, const struct cols *,
 		    PGresult **, long *, long *);
+
+static const struct batch_ops reported_ops = {
+	.take = take_line, .write = write_batch, .committed = committed,
+	.start = replay, .outage = drain,
+	.lost = "outcomes are kept in the spool",
+};
 
 static void
 cols_reset(struct cols *c)
@@ -169,11 +175,8 @@ take(struct outcomes *g, struct cols *c, const char *line,
 		goto bad;
 	}
 	kind = o.state_id == LINES_READ_ERROR;
-	if (c == &g->cols) {
-		if (c->n == 0)
-			g->first_ms = time_mono_ms();
+	if (c == &g->cols)
 		buf_add(&g->lines, line, strlen(line) + 1);
-	}
 	snprintf(num, sizeof(num), "%lld", (long long)o.org_id);
 	buf_arr_raw(&c->c[C_ORG], num);
 	snprintf(num, sizeof(num), "%lld", (long long)o.account_number);
@@ -216,6 +219,26 @@ bad:
 	return -1;
 }
 
+/* A line of stdin: into the batch unless it cannot be recorded. */
+static int
+take_line(void *arg, const char *line, size_t len, int toolong, int partial,
+    unsigned long lineno, size_t *bytes)
+{
+	struct outcomes *g = arg;
+
+	(void)partial;
+	g->d->metrics[M_CONSUMED].value++;
+	if (toolong) {
+		log_warn("outcome line %lu is too long", lineno);
+		g->invalid++;
+		return 0;
+	}
+	if (take(g, &g->cols, line, lineno) == -1)
+		return 0;
+	*bytes = len + 1;
+	return 1;
+}
+
 static int
 run_batch(struct outcomes *g, const struct cols *c, PGresult **resp,
     long *nrep, long *nerr)
@@ -248,66 +271,54 @@ run_batch(struct outcomes *g, const struct cols *c, PGresult **resp,
 }
 
 /*
- * Records the batch: 0, or EX_TEMPFAIL when the database did not take it
- * within -R seconds (or at the first failure while replaying the spool,
- * patient = 0); the batch is then in the spool.
+ * One attempt at recording the batch, in the spool first (unless it comes
+ * from there): BATCH_DONE, or BATCH_OUTAGE.
  */
 static int
-flush(struct outcomes *g, int patient)
+write_batch(void *arg, int attempt)
 {
+	struct outcomes *g = arg;
 	struct dbw *d = g->d;
-	int64_t start = time_mono_ms();
-	PGresult *res;
+	PGresult *res = NULL;
 	char err[1024];
 	long nrep = 0, nerr = 0;
-	int attempt = 0, r;
 
-	if (g->cols.n == 0)
-		return 0;
-	if (!g->guard && (spool_append(&g->sp, g->lines.data,
+	if (attempt == 1 && !g->guard && (spool_append(&g->sp, g->lines.data,
 	    g->lines.len) == -1 || spool_sync(&g->sp) == -1))
 		log_error("the batch of %zu outcomes is not in the spool: if "
 		    "the database refuses it, it is lost", g->cols.n);
-	for (;;) {
-		res = NULL;
-		if (dbw_connect(d) == 0) {
-			if (run_batch(g, &g->cols, &res, &nrep, &nerr) == 0)
-				break;
-			pg_errmsg(d->conn, err, sizeof(err));
-			if (!pg_transient(res, d->conn) &&
-			    !refused(res)) {
-				log_warn("the database refused a batch of %zu "
-				    "outcomes (%s: %s); recording them one by one",
-				    g->cols.n, pg_sqlstate(res), err);
-				PQclear(res);
-				if ((r = one_by_one(g)) == 0)
-					goto done;
-			} else {
-				log_warn("unable to record outcomes (%s%s%s)",
-				    err, *pg_sqlstate(res) ? ", SQLSTATE " :
-				    "", pg_sqlstate(res));
-				PQclear(res);
-			}
-			if (PQstatus(d->conn) != CONNECTION_OK)
-				dbw_disconnect(d);
-		}
-		d->metrics[M_DB_RETRIES].value++;
-		if (!patient || dbw_backoff(d, ++attempt, start) == -1) {
-			if (patient)
-				log_error("giving up on the database after %lld "
-				    "s; %zu outcomes are kept in the spool",
-				    (long long)(time_mono_ms() - start) / 1000,
-				    g->cols.n);
-			cols_reset(&g->cols);
-			buf_reset(&g->lines);
-			return EX_TEMPFAIL;
-		}
+	if (dbw_connect(d) == -1)
+		return BATCH_OUTAGE;
+	if (run_batch(g, &g->cols, &res, &nrep, &nerr) == 0) {
+		d->metrics[M_REPORTED].value += (uint64_t)nrep;
+		if ((size_t)(nrep + nerr) < g->cols.n)
+			g->norow += g->cols.n - (size_t)(nrep + nerr);
+		return BATCH_DONE;
 	}
-	d->metrics[M_REPORTED].value += (uint64_t)nrep;
-	if ((size_t)(nrep + nerr) < g->cols.n)
-		g->norow += g->cols.n - (size_t)(nrep + nerr);
-done:
-	d->metrics[M_BATCHES].value++;
+	pg_errmsg(d->conn, err, sizeof(err));
+	if (!pg_transient(res, d->conn) && !refused(res)) {
+		log_warn("the database refused a batch of %zu outcomes (%s: %s); "
+		    "recording them one by one", g->cols.n, pg_sqlstate(res),
+		    err);
+		PQclear(res);
+		if (one_by_one(g) == 0)
+			return BATCH_DONE;
+	} else {
+		log_warn("unable to record outcomes (%s%s%s)", err,
+		    *pg_sqlstate(res) ? ", SQLSTATE " : "", pg_sqlstate(res));
+		PQclear(res);
+	}
+	if (PQstatus(d->conn) != CONNECTION_OK)
+		dbw_disconnect(d);
+	return BATCH_OUTAGE;
+}
+
+/* Recorded: the batch leaves the spool. */
+static int
+committed(void *arg)
+{
+	struct outcomes *g = arg;
+
 	cols_reset(&g->cols);
 	buf_reset(&g->lines);
 	if (!g->guard)
@@ -410,20 +421,20 @@ replay_file(void *arg, const char *path, int fd)
 
 	log_info("replaying %s", path);
 	lineio_init(&in, fd, g->d->max_line);
-	g->guard = 1;
+	g->guard = g->b->impatient = 1;
 	while (rc == 0 && (r = lineio_get(&in, &line, &len)) != LINE_EOF) {
 		if (r == -1) {
 			log_error("unable to read %s: %s", path,
 			    strerror(errno));
 			rc = -1;
-		} else if (r == LINE_OK)
-			take(g, &g->cols, line, in.lineno);
-		if (rc == 0 && g->cols.n >= (size_t)g->d->batch_size)
-			rc = flush(g, 0);
+		} else if (r == LINE_OK && take(g, &g->cols, line,
+		    in.lineno) == 0 && batch_took(g->b, len + 1) != 0)
+			rc = -1;
 	}
-	if (rc == 0)
-		rc = flush(g, 0);
-	g->guard = 0;
+	if (rc == 0 && batch_flush(g->b) != 0)
+		rc = -1;
+	g->guard = g->b->impatient = 0;
+	g->b->n = g->b->bytes = 0;
 	lineio_free(&in);
 	cols_reset(&g->cols);
 	buf_reset(&g->lines);
@@ -436,37 +447,19 @@ replay_file(void *arg, const char *path, int fd)
 	return rc;
 }
 
-/* Whether the schema has the claims (migration 11), when it can be seen. */
+/*
+ * Once connected: the left-overs of earlier runs, before any new line and
+ * before readiness.  Not all recorded (an outage): not ready.
+ */
 static int
-has_outbox(struct dbw *d)
+replay(void *arg)
 {
-	PGresult *res;
-	int ok = 1;
+	struct outcomes *g = arg;
 
-	if (dbw_connect(d) == -1)
-		return 1;	/* an outage: the batches will say */
-	res = PQexec(d->conn, "SELECT to_regclass('notification_outbox') IS "
-	    "NOT NULL");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK &&
-	    strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-		log_error("the database has no table notification_outbox "
-		    "(schema older than version 11): run db-writer migrate "
-		    "latest");
-		ok = 0;
-	}
-	PQclear(res);
-	return ok;
-}
-
-/* Once connected: the left-overs of earlier runs, before any new line. */
-static void
-replay(struct outcomes *g)
-{
-	if (g->replayed || dbw_connect(g->d) == -1)
-		return;
-	g->replayed = 1;
-	if (spool_replay(&g->sp, replay_file, g) > 0)
-		g->replayed = 0;	/* again after the next batch */
+	if (spool_replay(&g->sp, replay_file, g) == 0)
+		return 0;
+	log_error("not ready: outcomes of an earlier run are not recorded");
+	return BATCH_OUTAGE;
 }
 
 /*
@@ -474,8 +467,9 @@ replay(struct outcomes *g)
  * input ends, so that no outcome of a message that went out is lost.
  */
 static void
-drain(struct outcomes *g, struct lineio *in)
+drain(void *arg, struct lineio *in)
 {
+	struct outcomes *g = arg;
 	char *line;
 	size_t len;
 	int r;
@@ -496,54 +490,26 @@ int
 dbw_reported(struct dbw *d)
 {
 	struct outcomes g;
-	struct lineio in;
-	char *line;
-	size_t len;
-	int r = LINE_AGAIN, rc = 0, eof = 0;
+	struct batch b;
+	int i, rc;
 
 	memset(&g, 0, sizeof(g));
 	g.d = d;
 	if (spool_init(&g.sp, d->spool, d->conninfo) == -1)
-		return EX_CONFIG;
-	for (r = 0; r < NCOLS; r++)
-		buf_init(&g.cols.c[r]);
+		return EXIT_BAD_VALUE;
+	for (i = 0; i < NCOLS; i++)
+		buf_init(&g.cols.c[i]);
 	buf_init(&g.lines);
-	lineio_init(&in, 0, d->max_line);
-	if (!has_outbox(d)) {
-		rc = EX_CONFIG;
-		goto out;
-	}
-	replay(&g);
-	dbw_ready(d);
-	while (!eof && !g.term && rc == 0) {
-		if (dbw_wait_input(&in, g.cols.n > 0 ? g.first_ms : 0,
-		    d->batch_delay_ms, &g.term) == -1)
-			eof = 1;
-		r = LINE_AGAIN;
-		while (rc == 0 && ((r = lineio_next(&in, &line, &len)) ==
-		    LINE_OK || r == LINE_TOOLONG)) {
-			d->metrics[M_CONSUMED].value++;
-			if (r == LINE_TOOLONG) {
-				log_warn("outcome line %lu is too long",
-				    in.lineno);
-				g.invalid++;
-				continue;
-			}
-			take(&g, &g.cols, line, in.lineno);
-			if (g.cols.n >= (size_t)d->batch_size)
-				rc = flush(&g, 1);
-		}
-		if (in.eof && r == LINE_EOF)
-			eof = 1;
-		if (rc == 0 && g.cols.n > 0 && (eof || g.term ||
-		    time_mono_ms() - g.first_ms >= d->batch_delay_ms))
-			rc = flush(&g, 1);
-		if (rc == 0)
-			replay(&g);
-		dbw_metrics_flush(d, 0);
-	}
-	if (rc != 0 && !g.term)
-		drain(&g, &in);
+	memset(&b, 0, sizeof(b));
+	b.d = d;
+	b.ops = &reported_ops;
+	b.arg = &g;
+	g.b = &b;
+	d->schema_sql = "SELECT to_regclass('notification_outbox') IS NOT NULL";
+	d->schema_why = "the database has no table notification_outbox "
+	    "(schema older than version 11): run db-writer migrate latest";
+	d->need_schema = 1;
+	rc = batch_run(&b);
 	if (g.norow > 0)
 		log_info("%llu outcomes added no row (already recorded, or "
 		    "their report is gone)", (unsigned long long)g.norow);
@@ -552,11 +518,9 @@ dbw_reported(struct dbw *d)
 		    (unsigned long long)g.invalid);
 		d->metrics[M_CONSUMING_ERRORS].value += g.invalid;
 		if (rc == 0)
-			rc = EX_DATAERR;
+			rc = EXIT_BAD_INPUT;
 	}
-out:
 	spool_close(&g.sp);
-	lineio_free(&in);
 	cols_free(&g.cols);
 	buf_free(&g.lines);
 	return rc;
