@@ -378,9 +378,10 @@ run_claims(struct differ *d, const char *sql, int take, struct buf *got)
 static int
 failed(struct differ *d, PGresult *res, const char *what)
 {
-	const char *state = pg_sqlstate(res);
-	char err[1024];
+	char err[1024], state[6];
 
+	/* The SQLSTATE lives in res: copied before res goes. */
+	snprintf(state, sizeof(state), "%s", pg_sqlstate(res));
 	pg_errmsg(d->outbox.conn, err, sizeof(err));
 	PQclear(res);
 	if (strcmp(state, "42P01") == 0 || strcmp(state, "42703") == 0) {
