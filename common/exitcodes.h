@@ -6,6 +6,7 @@
  *	0		success, or a clean EOF or SIGTERM drain
  *	EX_USAGE 64	bad command line		permanent
  *	EX_DATAERR 65	bad input data			permanent
+ *	EX_NOINPUT 66	the aggregator's database (differ)	transient
  *	EX_CONFIG 78	bad configuration		permanent
  *	EX_UNAVAILABLE 69 a service is unreachable	transient
  *	EX_TEMPFAIL 75	try again later (outage, downstream gone)  transient
@@ -37,6 +38,9 @@
 	X(BAD_INPUT, EX_DATAERR, "some input lines were invalid")	\
 	X(DB_REFUSED, EX_DATAERR, "the database refused a migration, a " \
 	    "maintenance command or some outcomes")			\
+	X(AGGREGATOR, EX_NOINPUT, "the rules users disabled could not "	\
+	    "be read: the aggregator's database unreachable, refusing "	\
+	    "the login or a query, or lacking its tables")		\
 	X(SERVICE_DOWN, EX_UNAVAILABLE, "a service the run needs "	\
 	    "failed: a fatal Kafka error, messages not delivered, the "	\
 	    "rule content, the database for a command")		\

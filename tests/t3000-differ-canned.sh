@@ -548,6 +548,14 @@ test_expect_success 'metrics: upstream names and ours, per target' '
 	ccx_notification_service_notification_backend_event_filter_errors 0
 	ccx_notification_service_notification_backend_clusters_in_flight 0
 	ccx_notification_service_notification_backend_claims_expired 0
+	ccx_notification_service_notification_backend_items_skipped_no_content 0
+	ccx_notification_service_notification_backend_items_skipped_below_threshold 1
+	ccx_notification_service_notification_backend_items_skipped_event_filter 0
+	ccx_notification_service_notification_backend_items_skipped_tag_filter 0
+	ccx_notification_service_notification_backend_items_skipped_in_cooldown 1
+	ccx_notification_service_notification_backend_items_skipped_disabled_cluster 0
+	ccx_notification_service_notification_backend_items_skipped_disabled_org 0
+	ccx_notification_service_notification_backend_items_skipped_undecodable 1
 	EOF
 	test_cmp expect actual &&
 	sl --metrics-file sl.prom <in >/dev/null 2>&1 &&

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 
 #include <json.h>
 
@@ -40,13 +41,18 @@ static int	keep_cluster(struct differ *, const struct cand *);
 static int	in_flight(struct differ *, const struct cand *);
 static int	emit(struct differ *, const struct cand *, int64_t, int);
 static int64_t	notified_now(struct differ *);
-static void	evaluate(struct differ *, const struct cand *);
+static int	read_baseline(struct differ *, const struct cand *);
+static int	explain(struct differ *, const struct cand *);
+static int	evaluate(struct differ *, const struct cand *);
+static void	judge(struct differ *, const struct cand *, size_t,
+		    struct verdict *, int);
+static void	add_disabled(struct differ *, size_t);
+static void	put_disabled(struct differ *);
 static int	has_tags(const struct differ_conf *,
 		    const struct content_key *);
 static int	in_baseline(const struct differ *, const struct item *);
 static void	add_issue(struct differ *, size_t, int64_t,
 		    const struct content_key *, struct json_object *);
-static void	rule_span(const char *, size_t, size_t *, size_t *);
 static void	put_decision(struct differ *, const struct cand *, int64_t,
 		    struct lines_decision *);
 static void	put_payload(struct differ *, const struct cand *, int64_t);
@@ -61,9 +67,8 @@ static void	expand(struct buf *, const char *, const struct cand *,
 static void	publish_date(struct buf *, const char *);
 static size_t	trimmed(const char *, size_t);
 static int	strlist_has(const struct strlist *, const char *, size_t);
+static ssize_t	strlist_find(const struct strlist *, const char *, size_t);
 static void	strlist_free(struct strlist *);
-
-#define ARENA(set, off)	((set)->arena.data + (off))
 
 void
 differ_init(struct differ *d)
@@ -78,6 +83,7 @@ differ_init(struct differ *d)
 	buf_init(&d->rule);
 	buf_init(&d->in_str);
 	buf_init(&d->body);
+	agg_init(&d->agg);
 }
 
 void
@@ -100,6 +106,10 @@ differ_free(struct differ *d)
 	strlist_free(&d->conf.tags);
 	strlist_free(&d->conf.allowed);
 	strlist_free(&d->conf.blocked);
+	strlist_free(&d->conf.explain);
+	agg_free(&d->agg);
+	free(d->dis);
+	free(d->seen);
 	evfilter_free(d->conf.filter);
 	d->conf.filter = NULL;
 }
@@ -114,6 +124,8 @@ differ_candidate(struct differ *d, const struct cand *c)
 	int r;
 
 	memset(&dec, 0, sizeof(dec));
+	if (cf->explain.n > 0)
+		return explain(d, c);
 	d->nread++;
 	d->m[M_CANDIDATES].value++;
 	if (!keep_cluster(d, c)) {
@@ -122,11 +134,15 @@ differ_candidate(struct differ *d, const struct cand *c)
 	}
 	if (in_flight(d, c))
 		return 0;
+	if (d->agg.on)
+		agg_candidate(&d->agg, c->cluster, trimmed(c->cluster,
+		    c->cluster_len), c->org_id, &d->acand);
 	now = notified_now(d);
 	r = decode_report(&d->cur, c->report, c->report_len, d->error,
 	    sizeof(d->error));
 	if (r == -1) {
 		d->m[M_DESERIALIZE].value++;
+		d->m[M_SKIPPED + R_UNDECODABLE - R_NO_CONTENT].value++;
 		d->nread_err++;
 		log_warn("cluster %.*s, org %lld, updated_at %s: %s",
 		    (int)c->cluster_len, c->cluster, (long long)c->org_id,
@@ -140,17 +156,7 @@ differ_candidate(struct differ *d, const struct cand *c)
 	}
 	if (r == 0)
 		return 0;		/* empty: no line at all */
-	itemset_reset(&d->base);
-	if (c->baseline != NULL && decode_report(&d->base, c->baseline,
-	    c->baseline_len, d->error, sizeof(d->error)) == -1) {
-		d->m[M_BASELINE_ERRORS].value++;
-		log_warn("cluster %.*s, org %lld: the baseline sent at %s is "
-		    "undecodable, treated as none: %s", (int)c->cluster_len,
-		    c->cluster, (long long)c->org_id,
-		    c->baseline_notified_at != NULL ?
-		    c->baseline_notified_at : "?", d->error);
-		itemset_reset(&d->base);
-	}
+	read_baseline(d, c);
 	evaluate(d, c);
 	if (d->niss == 0) {
 		d->m[M_SAME].value++;
@@ -158,6 +164,7 @@ differ_candidate(struct differ *d, const struct cand *c)
 			return 0;
 		dec.state = "same";
 		put_decision(d, c, now, &dec);
+		put_disabled(d);
 		return emit(d, c, now, 0);
 	}
 	d->nnew++;
@@ -177,7 +184,60 @@ differ_candidate(struct differ *d, const struct cand *c)
 		dec.content_len = d->body.len - n;
 	}
 	put_decision(d, c, now, &dec);
+	put_disabled(d);
 	return emit(d, c, now, 1);
+}
+
+/*
+ * The baseline of c into d->base: none when there is none, or when it is
+ * undecodable (logged and counted).  Returns 0, or -1 when undecodable.
+ */
+static int
+read_baseline(struct differ *d, const struct cand *c)
+{
+	itemset_reset(&d->base);
+	if (c->baseline == NULL || decode_report(&d->base, c->baseline,
+	    c->baseline_len, d->error, sizeof(d->error)) != -1)
+		return 0;
+	d->m[M_BASELINE_ERRORS].value++;
+	log_warn("cluster %.*s, org %lld: the baseline sent at %s is "
+	    "undecodable, treated as none: %s", (int)c->cluster_len,
+	    c->cluster, (long long)c->org_id, c->baseline_notified_at != NULL ?
+	    c->baseline_notified_at : "?", d->error);
+	itemset_reset(&d->base);
+	return -1;
+}
+
+/*
+ * --explain: the lines of explain.c for c if it is one of the clusters
+ * asked about (with -i, other lines come too), instead of a decision.
+ */
+static int
+explain(struct differ *d, const struct cand *c)
+{
+	ssize_t k;
+	int r;
+
+	k = strlist_find(&d->conf.explain, c->cluster, trimmed(c->cluster,
+	    c->cluster_len));
+	if (k < 0)
+		return 0;
+	d->seen[k] = 1;
+	d->nread++;
+	d->m[M_CANDIDATES].value++;
+	if (!keep_cluster(d, c))
+		return explain_report(d, c, NULL, R_CLUSTER_FILTER, NULL);
+	if (d->agg.on)
+		agg_candidate(&d->agg, c->cluster, trimmed(c->cluster,
+		    c->cluster_len), c->org_id, &d->acand);
+	r = decode_report(&d->cur, c->report, c->report_len, d->error,
+	    sizeof(d->error));
+	if (r == -1)
+		return explain_report(d, c, NULL, R_UNDECODABLE, d->error);
+	if (r == 0)
+		return explain_report(d, c, NULL, R_EMPTY_REPORT, NULL);
+	read_baseline(d, c);
+	return evaluate(d, c);
 }
 
 /*
@@ -482,60 +542,144 @@ notified_now(struct differ *d)
 	return now;
 }
 
-/* SPEC 4.4 for each item of d->cur, collecting the new issues. */
-static void
+/*
+ * SPEC 4.4 for each item of d->cur, collecting the new issues, and the
+ * disabled items; with --explain, one line each instead.  Returns 0, or
+ * the status of a failed write.
+ */
+static int
 evaluate(struct differ *d, const struct cand *c)
 {
 	const struct differ_conf *cf = &d->conf;
-	const struct content_key *ck;
-	const struct item *it;
-	struct evfilter_vars vars;
 	struct json_object *rule;
-	const char *comp, *key;
-	size_t i, rs, rn;
-	int64_t res;
-	int named;
+	struct verdict v;
+	size_t i;
+	int all = cf->explain.n > 0, rc;
 
 	d->niss = 0;
+	d->ndis = 0;
 	for (i = 0; i < d->cur.n; i++) {
-		it = &d->cur.v[i];
-		comp = ARENA(&d->cur, it->comp);
-		key = ARENA(&d->cur, it->key);
-		rule_span(comp, it->comp_len, &rs, &rn);
-		buf_reset(&d->rule);
-		buf_add(&d->rule, comp + rs, rn);
-		/* A name with a NUL in it (a \u0000 escape) has no content. */
-		named = memchr(d->rule.data, '\0', rn) == NULL;
-		ck = NULL;
-		if (named && memchr(key, '\0', it->key_len) == NULL)
-			ck = content_lookup(&d->content, d->rule.data, key);
-		vars = cf->thresholds;
-		vars.likelihood = ck != NULL ? ck->likelihood : 0;
-		vars.impact = ck != NULL ? ck->impact : 0;
-		vars.totalRisk = (vars.impact + vars.likelihood) / 2;
-		vars.severity = 0;
-		if (evfilter_eval(cf->filter, &vars, &res) == -1) {
+		judge(d, c, i, &v, all);
+		if (v.disabled)
+			add_disabled(d, i);
+		if (all) {
+			if ((rc = explain_item(d, c, i, &v)) != 0)
+				return rc;
+			continue;
+		}
+		if (v.reason != R_NOTIFY) {
+			d->m[M_SKIPPED + v.reason - R_NO_CONTENT].value++;
+			if (v.reason == R_IN_COOLDOWN &&
+			    cf->target == TARGET_SL)
+				d->m[M_SAME].value++;
+			continue;
+		}
+		rule = NULL;
+		/* judge left the rule name in d->rule; one with a NUL in
+		 * it (a \u0000 escape) has no content. */
+		if (cf->target == TARGET_SL &&
+		    memchr(d->rule.data, '\0', d->rule.len) == NULL)
+			rule = content_lookup_rule(&d->content, d->rule.data);
+		add_issue(d, i, v.vars.totalRisk, v.ck, rule);
+	}
+	return 0;
+}
+
+/*
+ * The verdict on item i of d->cur, the first check that fails giving the
+ * reason: a disabled rule, the event filter, the tag filter, the cooldown
+ * (the baseline).  With all (--explain) every value is worked out, else
+ * judging stops at the reason.
+ */
+static void
+judge(struct differ *d, const struct cand *c, size_t i, struct verdict *v,
+    int all)
+{
+	const struct differ_conf *cf = &d->conf;
+	const struct item *it = &d->cur.v[i];
+	const char *comp = ARENA(&d->cur, it->comp);
+	const char *key = ARENA(&d->cur, it->key);
+	size_t rs, rn;
+
+	memset(v, 0, sizeof(*v));
+	agg_rule_span(comp, it->comp_len, &rs, &rn);
+	buf_reset(&d->rule);
+	buf_add(&d->rule, comp + rs, rn);
+	if (d->agg.on && d->acand.maybe && (v->disabled = agg_disabled(
+	    &d->agg, &d->acand, comp + rs, rn, key, it->key_len)) != 0) {
+		v->reason = v->disabled & AGG_CLUSTER ? R_DISABLED_CLUSTER :
+		    R_DISABLED_ORG;
+		if (!all)
+			return;
+	}
+	if (memchr(d->rule.data, '\0', rn) == NULL &&
+	    memchr(key, '\0', it->key_len) == NULL)
+		v->ck = content_lookup(&d->content, d->rule.data, key);
+	v->vars = cf->thresholds;
+	v->vars.likelihood = v->ck != NULL ? v->ck->likelihood : 0;
+	v->vars.impact = v->ck != NULL ? v->ck->impact : 0;
+	v->vars.totalRisk = (v->vars.impact + v->vars.likelihood) / 2;
+	v->vars.severity = 0;
+	if (evfilter_eval(cf->filter, &v->vars, &v->filter) == -1) {
+		v->filter_err = 1;
+		if (v->reason == R_NOTIFY) {
+			v->reason = R_EVENT_FILTER;
 			d->m[M_EVAL_ERRORS].value++;
 			log_msg(d->warned_eval++ ? LOG_DEBUG : LOG_WARN,
 			    "cluster %.*s: the event filter divides by zero "
 			    "for %s|%s, item skipped", (int)c->cluster_len,
 			    c->cluster, d->rule.data, key);
-			continue;
 		}
-		if (res <= 0)
-			continue;
-		if (cf->tag_filter && !has_tags(cf, ck))
-			continue;
-		if (in_baseline(d, it)) {
-			if (cf->target == TARGET_SL)
-				d->m[M_SAME].value++;
-			continue;
-		}
-		rule = NULL;
-		if (cf->target == TARGET_SL && named)
-			rule = content_lookup_rule(&d->content, d->rule.data);
-		add_issue(d, i, vars.totalRisk, ck, rule);
+	} else if (v->filter <= 0 && v->reason == R_NOTIFY)
+		v->reason = v->ck == NULL ? R_NO_CONTENT : cf->default_filter ?
+		    R_BELOW_THRESHOLD : R_EVENT_FILTER;
+	v->tags_ok = !cf->tag_filter || has_tags(cf, v->ck);
+	if (!v->tags_ok && v->reason == R_NOTIFY)
+		v->reason = v->ck == NULL ? R_NO_CONTENT : R_TAG_FILTER;
+	if (v->reason != R_NOTIFY && !all)
+		return;
+	v->in_baseline = in_baseline(d, it);
+	if (v->in_baseline && v->reason == R_NOTIFY)
+		v->reason = R_IN_COOLDOWN;
+}
+
+static void
+add_disabled(struct differ *d, size_t item)
+{
+	size_t *v, cap;
+
+	if (d->ndis == d->capdis) {
+		cap = d->capdis ? d->capdis * 2 : 16;
+		if ((v = reallocarray(d->dis, cap, sizeof(*v))) == NULL)
+			log_fatal(EX_OSERR, "out of memory");
+		d->dis = v;
+		d->capdis = cap;
 	}
+	d->dis[d->ndis++] = item;
+}
+
+/*
+ * The disabled items of the decision in d->line, as "disabled_items": the
+ * indices in the report's "reports".  The senders pass the member on to
+ * the outcome line, for db-writer -r to leave those items out of the
+ * report it stores in reported (so that their cooldown is not extended).
+ */
+static void
+put_disabled(struct differ *d)
+{
+	struct buf *b = &d->line;
+	size_t i;
+
+	if (d->ndis == 0 || b->len < 2)
+		return;
+	b->len -= 2;			/* "}\n" */
+	buf_puts(b, ",\"disabled_items\":[");
+	for (i = 0; i < d->ndis; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		buf_put_i64(b, (int64_t)d->dis[i]);
+	}
+	buf_puts(b, "]}\n");
 }
 
 /* Every configured tag is among the rule's tags (none: no content). */
@@ -597,23 +741,6 @@ add_issue(struct differ *d, size_t item, int64_t risk,
 	v->total_risk = risk;
 	v->ck = ck;
 	v->rule = rule;
-}
-
-/*
- * The rule name of a component (SPEC 4.4 step 1): without one trailing
- * ".report", the part after the last '.'.  Sets the span [*start, +*n).
- */
-static void
-rule_span(const char *comp, size_t len, size_t *start, size_t *n)
-{
-	size_t i;
-
-	if (len >= 7 && memcmp(comp + len - 7, ".report", 7) == 0)
-		len -= 7;
-	for (i = len; i > 0 && comp[i - 1] != '.'; i--)
-		;
-	*start = i;
-	*n = len - i;
 }
 
 /*
@@ -847,6 +974,13 @@ trimmed(const char *s, size_t n)
 static int
 strlist_has(const struct strlist *l, const char *s, size_t n)
 {
+	return strlist_find(l, s, n) >= 0;
+}
+
+/* The index of s[0..n) in the sorted list, or -1. */
+static ssize_t
+strlist_find(const struct strlist *l, const char *s, size_t n)
+{
 	size_t lo = 0, hi = l->n, mid, k;
 	int r;
 
@@ -857,13 +991,13 @@ strlist_has(const struct strlist *l, const char *s, size_t n)
 		if (r == 0)
 			r = k < n ? -1 : k > n;
 		if (r == 0)
-			return 1;
+			return (ssize_t)mid;
 		if (r < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return 0;
+	return -1;
 }
 
 static void

@@ -26,7 +26,7 @@ enum {
 	O_EVENT_FILTER, O_TAG_FILTER, O_NO_TAG_FILTER, O_ALLOWED, O_BLOCKED,
 	O_CLUSTER_URI, O_RULE_URI, O_SHARD, O_NO_SAME, O_CONTENT_TIMEOUT,
 	O_METRICS_FILE, O_PUSHGATEWAY, O_WAIT, O_CLAIM_EXPIRY, O_DRY_RUN,
-	O_READY, O_NSETTINGS
+	O_AGGREGATOR_DB, O_EXPLAIN, O_READY, O_NSETTINGS
 };
 
 #define THRESHOLD(n, v, h)	{ .name = n, .env = v, .type = PROG_INT, \
@@ -109,6 +109,14 @@ static struct prog_setting settings[O_NSETTINGS] = {
 	[O_DRY_RUN] = { .name = "dry-run", .type = PROG_BOOL,
 	    .env = "CCX_DIFFER_DRY_RUN",
 	    .help = "decide without lock or claims: never feed it to a sender" },
+	[O_AGGREGATOR_DB] = { .name = "aggregator-db",
+	    .env = "CCX_DIFFER_AGGREGATOR_DB", .arg = "conninfo",
+	    .help = "skip the rules users disabled, read from the "
+	    "aggregator's database (a libpq conninfo or URI)" },
+	[O_EXPLAIN] = { .name = "explain", .env = "CCX_DIFFER_EXPLAIN",
+	    .type = PROG_LIST, .arg = "cluster",
+	    .help = "decide only this cluster and explain each item as a "
+	    "JSON line; sends and writes nothing (a comma list too)" },
 	[O_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD,
 	    .arg = "fd", .help = "write a newline to fd once ready" },
 };
@@ -116,14 +124,18 @@ static struct prog_setting settings[O_NSETTINGS] = {
 static const char *const usage[] = {
 	"[-qv] [-d conninfo] -T notifications-backend|service-log",
 	"    -c content-url [-i file|-] [-n fd] [--cooldown interval]",
-	"    [--event-filter expr] [--dry-run] [--wait] [option ...]",
+	"    [--event-filter expr] [--aggregator-db conninfo] [--dry-run]",
+	"    [--wait] [option ...]",
+	"[-qv] [-d conninfo] -T target -c content-url --explain cluster ...",
+	"    [--aggregator-db conninfo] [option ...]",
 	"[-qv] [-d conninfo] -T target --dump-candidates [--cooldown interval]",
 	"    [--shard k/n]",
 	NULL
 };
 
 static const enum exit_condition exits[] = {
-	EXITC_OK, EXITC_BAD_FLAG, EXITC_BAD_INPUT, EXITC_SERVICE_DOWN,
+	EXITC_OK, EXITC_BAD_FLAG, EXITC_BAD_INPUT, EXITC_AGGREGATOR,
+	EXITC_SERVICE_DOWN,
 	EXITC_BUG, EXITC_NOMEM, EXITC_POLL_FAILED, EXITC_SYSTEM,
 	EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED, EXITC_DB_UNREACHABLE,
 	EXITC_STOPPED, EXITC_BAD_VALUE, EXITC_DB_ACCESS, EXITC_END
@@ -163,6 +175,25 @@ static const struct metric metric_defs[M_NMETRICS] = {
 	    "outcome yet", "counter", 0 },
 	[M_CLAIMS_EXPIRED] = { "claims_expired",
 	    "Clusters decided again after their claim expired", "counter", 0 },
+#define SKIPPED(r, n, h)	[M_SKIPPED + (r) - R_NO_CONTENT] = { \
+	"items_skipped_" n, h, "counter", 0 }
+	SKIPPED(R_NO_CONTENT, "no_content", "Items not notified: the content "
+	    "lacks their rule and error key"),
+	SKIPPED(R_BELOW_THRESHOLD, "below_threshold", "Items not notified: "
+	    "below the threshold of the default event filter"),
+	SKIPPED(R_EVENT_FILTER, "event_filter", "Items not notified: the "
+	    "event filter gave 0 or divided by zero"),
+	SKIPPED(R_TAG_FILTER, "tag_filter", "Items not notified: their rule "
+	    "lacks a tag of the tag filter"),
+	SKIPPED(R_IN_COOLDOWN, "in_cooldown", "Items not notified: in the "
+	    "report sent inside the cooldown"),
+	SKIPPED(R_DISABLED_CLUSTER, "disabled_cluster", "Items not notified: "
+	    "their rule is disabled for the cluster"),
+	SKIPPED(R_DISABLED_ORG, "disabled_org", "Items not notified: their "
+	    "rule is disabled for the organisation"),
+	SKIPPED(R_UNDECODABLE, "undecodable", "Reports not notified: "
+	    "undecodable"),
+#undef SKIPPED
 };
 
 static void	configure(struct differ_conf *);
@@ -171,12 +202,15 @@ static void	shard(struct differ_conf *);
 static void	strlist(struct strlist *, const char *);
 static int	cmp_str(const void *, const void *);
 static void	load_content(struct differ *);
+static void	load_aggregator(struct differ *);
+static void	explain_list(struct differ_conf *);
 static void	metrics_out(struct differ *);
 static void	bad_value(struct differ *) __attribute__((noreturn));
 
 /*
- * Reads the settings, loads the content, connects, reports readiness, then
- * makes the decisions of one run and exits.
+ * Reads the settings, the rules users disabled and the content, connects,
+ * reports readiness, then makes the decisions of one run (or explains
+ * those of a few clusters) and exits.
  */
 int
 main(int argc, char *argv[])
@@ -193,6 +227,11 @@ main(int argc, char *argv[])
 		log_fatal(EXIT_SYSTEM, "unable to set up signals: %s",
 		    strerror(errno));
 
+	if (d.conf.explain.n > 0 && (d.seen = calloc(d.conf.explain.n, 1)) ==
+	    NULL)
+		log_fatal(EXIT_NOMEM, "out of memory");
+	if (!d.conf.dump && d.conf.aggregator != NULL)
+		load_aggregator(&d);
 	if (!d.conf.dump)
 		load_content(&d);
 	if (d.conf.input == NULL && (status = differ_db_open(&d)) != 0) {
@@ -206,11 +245,14 @@ main(int argc, char *argv[])
 	prog_ready(&P);
 	status = d.conf.input != NULL ? differ_run_input(&d) :
 	    differ_run_db(&d);
-	if (!d.conf.dump)
+	if (status == 0 && d.conf.explain.n > 0)
+		status = explain_missing(&d);
+	else if (!d.conf.dump && d.conf.explain.n == 0)
 		differ_summary(&d);
 
 out:
-	metrics_out(&d);
+	if (d.conf.explain.n == 0)
+		metrics_out(&d);
 	if (d.conn != NULL)
 		PQfinish(d.conn);
 	if (d.conf.input_fd > STDIN_FILENO)
@@ -266,11 +308,52 @@ configure(struct differ_conf *cf)
 	cf->wait_lock = (int)s[O_WAIT].num;
 	cf->dry_run = (int)s[O_DRY_RUN].num;
 	cf->claim_expiry = s[O_CLAIM_EXPIRY].value;
+	/* An empty conninfo would be libpq's defaults: the wrong database. */
+	cf->aggregator = s[O_AGGREGATOR_DB].value;
+	if (cf->aggregator != NULL && *cf->aggregator == '\0')
+		cf->aggregator = NULL;
+	explain_list(cf);
 	cf->content_timeout_ms = s[O_CONTENT_TIMEOUT].num;
 	cf->metrics_file = s[O_METRICS_FILE].value;
 	if (cf->metrics_file != NULL && *cf->metrics_file == '\0')
 		cf->metrics_file = NULL;
 	cf->pushgateway = s[O_PUSHGATEWAY].value;
+}
+
+/*
+ * --explain: the clusters of every value (each a comma list), decided like
+ * --dry-run (no run lock, no claims) and whatever the shard.
+ */
+static void
+explain_list(struct differ_conf *cf)
+{
+	const struct prog_setting *s = &settings[O_EXPLAIN];
+	const char *v;
+	struct buf all;
+	size_t i, k;
+
+	if (s->count == 0)
+		return;
+	if (cf->dump) {
+		log_error("--dump-candidates decides nothing: not with "
+		    "--explain");
+		prog_usage(&P);
+	}
+	buf_init(&all);
+	for (i = 0; prog_item(&P, i, &k, &v); i++)
+		if (k == O_EXPLAIN) {
+			buf_puts(&all, v);
+			buf_putc(&all, ',');
+		}
+	strlist(&cf->explain, all.data);
+	buf_free(&all);
+	if (cf->explain.n == 0)
+		prog_invalid(&P, s, "no cluster");
+	for (i = 0; i < cf->explain.n; i++)
+		if (!utf8_valid(cf->explain.v[i], strlen(cf->explain.v[i])))
+			prog_invalid(&P, s, "a cluster name that is not UTF-8");
+	cf->dry_run = 1;
+	cf->shard_n = 0;
 }
 
 /*
@@ -296,6 +379,8 @@ filters(struct differ_conf *cf)
 	for (i = 0; i < 4; i++)
 		*tv[i] = s[thr[i]].value != NULL ? s[thr[i]].num :
 		    i == 0 && cf->target == TARGET_NB ? 2 : 0;
+	cf->default_filter = s[O_EVENT_FILTER].value == NULL ||
+	    *s[O_EVENT_FILTER].value == '\0';
 	if ((cf->filter = evfilter_compile(s[O_EVENT_FILTER].value != NULL ?
 	    s[O_EVENT_FILTER].value : "", err, sizeof(err))) == NULL)
 		prog_invalid(&P, &s[O_EVENT_FILTER], "invalid event filter: %s",
@@ -423,6 +508,20 @@ bad_value(struct differ *d)
 	if (s == NULL)
 		log_fatal(EXIT_BUG, "no setting %s", d->invalid);
 	prog_invalid(&P, s, "%s", d->error);
+}
+
+/*
+ * The rules users disabled, once, before the content (as upstream).  A
+ * database that cannot be read fails this run before it decides anything,
+ * with a status of its own (EXIT_AGGREGATOR, transient).
+ */
+static void
+load_aggregator(struct differ *d)
+{
+	char err[2048];
+
+	if (agg_load(&d->agg, d->conf.aggregator, err, sizeof(err)) == -1)
+		log_fatal(EXIT_AGGREGATOR, "%s; this run decides nothing", err);
 }
 
 /* Writes the metrics file and pushes the counters, if asked for. */

@@ -35,6 +35,21 @@ struct json_object;
 #define ERROR_TEXT_MAX		1000	/* read_errors.error_text */
 #define PROGRESS_MS		2000
 
+/*
+ * Why an item is notified or not (--explain, and the counters M_SKIPPED
+ * + reason - R_NO_CONTENT).  The first reason that applies, in the order
+ * of the checks: disabled, then the event filter, the tag filter and the
+ * cooldown; no_content stands for the filters when the content has no
+ * rule and key for the item.  The last four are about the whole report.
+ */
+enum reason {
+	R_NOTIFY,
+	R_NO_CONTENT, R_BELOW_THRESHOLD, R_EVENT_FILTER, R_TAG_FILTER,
+	R_IN_COOLDOWN, R_DISABLED_CLUSTER, R_DISABLED_ORG, R_UNDECODABLE,
+	R_NO_REPORT, R_EMPTY_REPORT, R_CLUSTER_FILTER,
+	R_NREASONS
+};
+
 enum {
 	M_HIGH_IMPACT,		/* new issues */
 	M_SAME,			/* same decisions (+ suppressed issues, SL) */
@@ -47,7 +62,50 @@ enum {
 	M_EVAL_ERRORS,		/* event filter divided by zero */
 	M_IN_FLIGHT,		/* skipped: an earlier run's claim */
 	M_CLAIMS_EXPIRED,	/* expired claims decided again */
-	M_NMETRICS
+	M_SKIPPED,		/* items skipped, one counter a reason from
+				 * R_NO_CONTENT to R_UNDECODABLE */
+	M_NMETRICS = M_SKIPPED + R_UNDECODABLE - R_NO_CONTENT + 1
+};
+
+#define AGG_CLUSTER	1	/* a cluster_rule_toggle row applies */
+#define AGG_ORG		2	/* a rule_disable row applies */
+
+/* The rules users disabled (aggregator.c). */
+struct agg_pair {			/* a (rule, error key) of some row */
+	uint64_t	 h;
+	size_t		 off;		/* "rule\0key\0" in names */
+	uint32_t	 rn, kn;
+};
+
+struct agg_row {			/* a cluster or an organisation */
+	uint64_t	 a, b;
+	uint32_t	 pair, kind;
+};
+
+/* A candidate's keys, and which kinds of rows may apply to it. */
+struct agg_cand {
+	struct agg_row	 cluster;
+	struct agg_row	 org;
+	int		 maybe;		/* AGG_CLUSTER | AGG_ORG; 0: none */
+};
+
+struct agg {
+	int		 on;
+	uint64_t	 seed;
+	struct buf	 names;
+	struct agg_pair	*pairs;
+	uint32_t	 npairs, cappairs;
+	uint32_t	*pslot;		/* pair index + 1; 0: empty */
+	size_t		 pmask;
+	struct agg_row	*rows;
+	size_t		 nrows, caprows;
+	uint32_t	*rslot;		/* row index + 1; 0: empty */
+	size_t		 rmask;
+	uint64_t	*bits;		/* the clusters and organisations
+					 * that have rows, a bit each (with
+					 * false positives) */
+	size_t		 bmask;
+	uint64_t	 ncluster, norg, nskipped;
 };
 
 /* A sorted list of strings (cluster lists, tags), from a comma list. */
@@ -68,6 +126,7 @@ struct differ_conf {
 	const char	*cooldown;		/* NULL: disabled */
 	struct evfilter_vars thresholds;	/* the four *Threshold only */
 	struct evfilter	*filter;
+	int		 default_filter;	/* no --event-filter */
 	int		 tag_filter;
 	struct strlist	 tags;
 	int		 allow_on, block_on;
@@ -78,11 +137,25 @@ struct differ_conf {
 	int		 no_same;
 	int		 wait_lock;		/* --wait: for the run lock */
 	int		 dry_run;		/* no lock, no claims */
+	const char	*aggregator;		/* conninfo, or NULL */
+	struct strlist	 explain;		/* --explain: the clusters */
 	const char	*claim_expiry;		/* interval text */
 	long		 content_timeout_ms;
 	int		 ready_fd;
 	const char	*metrics_file;
 	const char	*pushgateway;	/* Pushgateway URL, or NULL */
+};
+
+/* The judgement of one item (decide.c), which --explain writes out. */
+struct verdict {
+	int		 reason;		/* R_NOTIFY ... */
+	const struct content_key *ck;		/* NULL: no content */
+	struct evfilter_vars vars;
+	int64_t		 filter;		/* the event filter's value */
+	int		 filter_err;		/* it divided by zero */
+	int		 tags_ok;
+	int		 in_baseline;
+	int		 disabled;		/* AGG_CLUSTER | AGG_ORG */
 };
 
 /* One candidate: borrowed pointers, valid while it is being decided. */
@@ -139,6 +212,8 @@ struct itemset {
 	struct buf	 arena;
 };
 
+#define ARENA(set, off)	((set)->arena.data + (off))
+
 /* A new issue of the current candidate. */
 struct issue {
 	size_t			 item;
@@ -176,7 +251,42 @@ struct differ {
 	int			 out_failed;
 	uint64_t		 nread, nnew, nread_err, nallowed, nblocked;
 	struct metric		 m[M_NMETRICS];
+	struct agg		 agg;
+	struct agg_cand		 acand;		/* the candidate's keys */
+	size_t			*dis;		/* its disabled items */
+	size_t			 ndis, capdis;
+	unsigned char		*seen;		/* per conf.explain cluster */
 };
+
+/* aggregator.c */
+void	agg_init(struct agg *);
+void	agg_free(struct agg *);
+/* Reads the disabled rules; 0, or -1 with a sentence naming the
+ * database in err. */
+int	agg_load(struct agg *, const char *conninfo, char *err, size_t);
+/* The rule name of a component or rule_id: [*start, *start + *n). */
+void	agg_rule_span(const char *, size_t, size_t *start, size_t *n);
+/* The keys of a candidate's cluster (without trailing blanks) and
+ * organisation. */
+void	agg_candidate(const struct agg *, const char *cluster, size_t,
+	    int64_t org, struct agg_cand *);
+/* AGG_CLUSTER and AGG_ORG: what disables (rule, key) for the candidate;
+ * 0: nothing. */
+int	agg_disabled(const struct agg *, const struct agg_cand *,
+	    const char *rule, size_t, const char *key, size_t);
+
+/* explain.c: --explain lines, written with differ_write. */
+/* One item of the current report (d->cur), its verdict and values. */
+int	explain_item(struct differ *, const struct cand *, size_t,
+	    const struct verdict *);
+/* A line about the whole report (R_UNDECODABLE, R_EMPTY_REPORT,
+ * R_CLUSTER_FILTER; c NULL: R_NO_REPORT for the cluster name). */
+int	explain_report(struct differ *, const struct cand *, const char *,
+	    int reason, const char *error);
+/* R_NO_REPORT lines for the --explain clusters no candidate named. */
+int	explain_missing(struct differ *);
+/* The name of a reason. */
+const char *explain_reason(int);
 
 /* decide.c */
 void	differ_init(struct differ *);

@@ -31,7 +31,7 @@ enum {
 };
 
 static void	build_query(const struct differ_conf *, int, struct buf *,
-		    const char **, int *, char (*)[16]);
+		    const char **, int *, char (*)[16], struct buf *);
 static int	check_interval(struct differ *, const char *, const char *,
 		    int);
 static int	wait_result(struct differ *);
@@ -121,8 +121,10 @@ check_interval(struct differ *d, const char *val, const char *name,
  */
 static void
 build_query(const struct differ_conf *cf, int claims, struct buf *q,
-    const char **pv, int *np, char (*num)[16])
+    const char **pv, int *np, char (*num)[16], struct buf *arr)
 {
+	size_t i;
+
 	*np = 0;
 	buf_puts(q, "SELECT l.org_id, l.account_number, l.cluster, "
 	    "l.kafka_offset, l.updated_at, n.report, ");
@@ -147,6 +149,16 @@ build_query(const struct differ_conf *cf, int claims, struct buf *q,
 		buf_printf(q, " WHERE (hashtext(cluster::text) & 2147483647) "
 		    "%% $%d::integer = $%d::integer", *np + 1, *np + 2);
 		*np += 2;
+	}
+	if (cf->explain.n > 0) {
+		for (i = 0; i < cf->explain.n; i++)
+			buf_arr_str(arr, cf->explain.v[i],
+			    strlen(cf->explain.v[i]));
+		buf_arr_end(arr);
+		pv[*np] = arr->data;
+		buf_printf(q, " %s cluster = ANY($%d::bpchar[])",
+		    cf->shard_n > 0 ? "AND" : "WHERE", *np + 1);
+		*np += 1;
 	}
 	buf_puts(q, " ORDER BY cluster, updated_at DESC) l"
 	    " JOIN new_reports n ON n.org_id = l.org_id AND"
@@ -173,21 +185,23 @@ build_query(const struct differ_conf *cf, int claims, struct buf *q,
 int
 differ_run_db(struct differ *d)
 {
-	char num[6][16];
-	const char *pv[6];
-	struct buf q;
+	char num[7][16];
+	const char *pv[7];
+	struct buf q, arr;
 	PGresult *res;
 	int np, rc = 0, st;
 
 	buf_init(&q);
-	build_query(&d->conf, d->outbox.conn != NULL, &q, pv, &np, num);
+	buf_init(&arr);
+	build_query(&d->conf, d->outbox.conn != NULL, &q, pv, &np, num, &arr);
 	log_debug("candidates query (one statement, single-row mode): %s",
 	    q.data);
-	if (!PQsendQueryParams(d->conn, q.data, np, NULL, pv, NULL, NULL, 0)) {
-		buf_free(&q);
-		return db_error(d, NULL, "unable to send the candidates query");
-	}
+	rc = PQsendQueryParams(d->conn, q.data, np, NULL, pv, NULL, NULL, 0);
 	buf_free(&q);
+	buf_free(&arr);
+	if (!rc)
+		return db_error(d, NULL, "unable to send the candidates query");
+	rc = 0;
 	if (!PQsetSingleRowMode(d->conn))
 		log_fatal(EX_SOFTWARE, "unable to enter single-row mode");
 	for (;;) {

@@ -5,8 +5,9 @@
 # the project's sample rule content and results, HTTP stubs for the
 # template renderer, the SSO token endpoint and the Service Log; the
 # supervisor runs the results path, then one run of each notification
-# target, then a second run that the cooldown keeps quiet.  Everything is
-# removed at the end.
+# target, then a second run that the cooldown keeps quiet, then a third
+# one (as if a week had passed) in which a rule a user disabled keeps one
+# cluster quiet.  Everything is removed at the end.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TESTS=$HERE/..
@@ -49,6 +50,22 @@ pg_init_cluster "$DIR/pg" "$port" || die "PostgreSQL did not start"
 PGHOST=$DIR/pg PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 export PGHOST PGPORT PGUSER PGDATABASE
 db-writer migrate latest 2>&1 | sed 's/^/   /'
+# The aggregator's database, where the advisor keeps the rules users
+# disabled (its two tables of them, empty for now): every differ run reads
+# it (CCX_DIFFER_AGGREGATOR_DB).
+psql -qX -v ON_ERROR_STOP=1 >/dev/null <<SQL || die "cannot create the aggregator's database"
+CREATE DATABASE aggregator;
+\\connect aggregator
+CREATE TABLE cluster_rule_toggle (cluster_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
+	error_key VARCHAR NOT NULL, disabled SMALLINT NOT NULL, disabled_at TIMESTAMP,
+	enabled_at TIMESTAMP, updated_at TIMESTAMP NOT NULL, org_id VARCHAR NOT NULL DEFAULT '',
+	PRIMARY KEY (cluster_id, rule_id, error_key));
+CREATE TABLE rule_disable (org_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
+	error_key VARCHAR NOT NULL, justification VARCHAR, created_at TIMESTAMP NOT NULL,
+	updated_at TIMESTAMP, PRIMARY KEY (org_id, rule_id, error_key));
+SQL
+CCX_DIFFER_AGGREGATOR_DB="dbname=aggregator"
+export CCX_DIFFER_AGGREGATOR_DB
 
 mkfifo "$DIR/mock.in"
 mockbroker -t ccx.ocp.results:1 -t platform.notifications.ingress:1 \
@@ -153,6 +170,38 @@ notifications >"$DIR/notifications"
 echo "   new notifications: $(( $(wc -l <"$DIR/notifications") - before ))"
 echo "   new Service Log entries: $(( $(grep -c '"method": *"POST".*cluster_logs' "$DIR/SL.log") - posted ))"
 summary "$since"
+
+QUIET=5d5892df-0003-400b-8003-000000002afb
+step "a user disables NODES_MEMORY_LOW for cluster $QUIET, its only issue; a week later, the cooldown over, the third run notifies every other cluster again"
+psql -qX -d aggregator -c "INSERT INTO cluster_rule_toggle (cluster_id, rule_id, error_key,
+    disabled, disabled_at, updated_at, org_id) VALUES ('$QUIET',
+    'ccx_rules_ocp.external.rules.demo_nodes_memory.report', 'NODES_MEMORY_LOW', 1,
+    now(), now(), '11')" >/dev/null || die "cannot disable the rule"
+before=$(wc -l <"$DIR/notifications")
+posted=$(grep -c '"method": *"POST".*cluster_logs' "$DIR/SL.log")
+since=$(psql -qXAt -c "SELECT now() AT TIME ZONE 'UTC'")
+CCX_DIFFER_COOLDOWN=0
+export CCX_DIFFER_COOLDOWN
+run_targets
+unset CCX_DIFFER_COOLDOWN
+notifications >"$DIR/notifications"
+echo "   new notifications: $(( $(wc -l <"$DIR/notifications") - before ))," \
+	"for cluster $QUIET: $(tail -n +$((before + 1)) "$DIR/notifications" | grep -c "$QUIET")"
+echo "   new Service Log entries: $(( $(grep -c '"method": *"POST".*cluster_logs' "$DIR/SL.log") - posted ))," \
+	"for cluster $QUIET: $(grep '"method": *"POST".*cluster_logs' "$DIR/SL.log" | tail -n +$((posted + 1)) | grep -c "$QUIET")"
+summary "$since"
+psql -qXAt -F ' ' <<SQL | sed 's/^/   /'
+SELECT 'cluster $QUIET this run:', string_agg(t.name || ' ' || s.value, ', ' ORDER BY t.name)
+  FROM reported r JOIN states s ON s.id = r.state JOIN event_targets t ON t.id = r.event_type_id
+ WHERE r.cluster = '$QUIET' AND r.notified_at > '$since';
+SQL
+echo "   why? differ --explain $QUIET:"
+differ -T notifications-backend -c "$CONTENT_URL" --cooldown 0 --explain "$QUIET" 2>/dev/null |
+	python3 -c 'import json, sys
+for l in sys.stdin:
+    e = json.loads(l)
+    print("     %s total_risk %d: %s%s, disabled by %s" % (e["key"], e["total_risk"], e["outcome"],
+        " (" + e["reason"] + ")" if "reason" in e else "", ", ".join(e["disabled"]) or "nothing"))'
 
 step "stopping: SIGTERM drains the results path (commit, ack, commit offsets)"
 kill -TERM "$SUP_PID"
