@@ -433,12 +433,15 @@ test_expect_success 'print and cleanup: records, Rows deleted, exit 0; failures 
 '
 
 test_expect_success 'SIGTERM goes to differ, then the service ends as killed by it' '
-	stub_control CS "{\"mode\": \"ok\", \"delay\": 2, \"count\": 1}" &&
+	stub_clear CS &&
+	stub_control CS "{\"mode\": \"ok\", \"delay\": 5, \"count\": 1}" &&
 	{ env ${E}_KAFKA_BROKER__ENABLED=true ${E}_KAFKA_BROKER__ADDRESSES="$BROKERS" \
 		$S -instant-reports >out 2>err & } &&
 	pid=$! &&
 	test_when_finished "kill -9 $pid 2>/dev/null" &&
 	test_wait_for 20 msg_start out "Fetching rules content from" &&
+	# differ asks for the content once its signal handlers are set
+	test_wait_for 20 eval "stub_requests CS | grep -q /api/v1/content" &&
 	kill -TERM $pid &&
 	test_wait_for 30 eval "! kill -0 $pid 2>/dev/null" &&
 	{ wait $pid; test $? = 143; } &&
