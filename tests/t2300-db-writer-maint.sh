@@ -35,9 +35,9 @@ test_expect_success 'print-for-cleanup lists exactly the rows that would go' '
 	test "$(sql "SELECT count(*) FROM new_reports")" = 3
 '
 
-test_expect_success 'an invalid max age is refused before anything is deleted' '
-	test_expect_code 64 db-writer --max-age "seven days" cleanup 2>err &&
-	test_grep "not an interval" err &&
+test_expect_success 'an invalid max age is refused (78) before anything is deleted' '
+	test_expect_code 78 db-writer --max-age "seven days" cleanup 2>err &&
+	test_grep -- "--max-age \"seven days\": not an interval" err &&
 	test_expect_code 64 db-writer cleanup no_such_table &&
 	test "$(sql "SELECT count(*) FROM new_reports")" = 3
 '

@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 
 #include "dbw.h"
+#include "exitcodes.h"
 #include "log.h"
 #include "migrations.h"
 #include "pg.h"
@@ -45,7 +45,7 @@ dbw_migrations(void)
 
 	for (v = 1; v <= migration_latest; v++)
 		printf("%d %s\n", v, migrations[v - 1].name);
-	return fflush(stdout) == 0 ? 0 : EX_IOERR;
+	return fflush(stdout) == 0 ? 0 : EXIT_DOWNSTREAM_GONE;
 }
 
 int
@@ -64,11 +64,10 @@ int
 dbw_truncate(struct dbw *d)
 {
 	if (dbw_connect(d) == -1)
-		return EX_UNAVAILABLE;
+		return EXIT_SERVICE_DOWN;
 	if (exec_ok(d, "TRUNCATE TABLE reported", "truncate reported",
 	    NULL) == -1)
-		return PQstatus(d->conn) == CONNECTION_OK ? EX_DATAERR :
-		    EX_TEMPFAIL;
+		return dbw_failed(d);
 	log_info("reported truncated");
 	return 0;
 }
@@ -87,7 +86,7 @@ each_table(struct dbw *d, const char *const *names, size_t n, int drop)
 	long there;
 
 	if (dbw_connect(d) == -1)
-		return EX_UNAVAILABLE;
+		return EXIT_SERVICE_DOWN;
 	if (exec_ok(d, "BEGIN", "begin", NULL) == -1)
 		goto fail;
 	for (i = 0; i < n && i < 16; i++) {
@@ -119,11 +118,11 @@ each_table(struct dbw *d, const char *const *names, size_t n, int drop)
 			    rows[i]);
 	}
 	log_info("%s: done", drop ? "drop" : "empty");
-	return fflush(stdout) == 0 ? 0 : EX_IOERR;
+	return fflush(stdout) == 0 ? 0 : EXIT_DOWNSTREAM_GONE;
 fail:
 	log_error("%s rolled back; the database is unchanged",
 	    drop ? "drop" : "empty");
-	return PQstatus(d->conn) == CONNECTION_OK ? EX_DATAERR : EX_TEMPFAIL;
+	return dbw_failed(d);
 }
 
 /* Runs sql; its one integer result into *out when out is not NULL. */

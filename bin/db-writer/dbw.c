@@ -81,6 +81,13 @@ dbw_disconnect(struct dbw *d)
 }
 
 int
+dbw_failed(struct dbw *d)
+{
+	return PQstatus(d->conn) == CONNECTION_OK ? EXIT_DB_REFUSED :
+	    EXIT_DB_UNREACHABLE;
+}
+
+int
 dbw_backoff(struct dbw *d, int n, int64_t start_ms)
 {
 	int64_t ms = 100, end;

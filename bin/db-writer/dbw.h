@@ -58,6 +58,9 @@ void	dbw_metrics_push(struct dbw *);
  * with need_schema set, -1 with need_schema -1 when schema_sql says no. */
 int	dbw_connect(struct dbw *);
 void	dbw_disconnect(struct dbw *);
+/* The status of a command the database did not take: EXIT_DB_REFUSED
+ * while connected, else EXIT_DB_UNREACHABLE (the connection was lost). */
+int	dbw_failed(struct dbw *);
 /* Sleeps for the backoff of attempt n (100 ms doubling, 10 s cap); returns
  * -1 when retry_timeout_ms since start has passed or SIGTERM arrived. */
 int	dbw_backoff(struct dbw *, int n, int64_t start_ms);

@@ -9,19 +9,21 @@
  *
  * The max age is PostgreSQL interval text passed as a parameter (a bare
  * number means seconds); empty means the upstream writer's default of 7
- * days.  Deleting in batches of --cleanup-batch rows, each its own
- * transaction, never holds a long lock on a large table.
+ * days, and one PostgreSQL does not read as an interval is a value
+ * db-writer cannot use (prog_invalid, EXIT_BAD_VALUE).  Deleting in
+ * batches of --cleanup-batch rows, each its own transaction, never holds a
+ * long lock on a large table.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 
 #include "buf.h"
 #include "dbw.h"
 #include "lines.h"
 #include "log.h"
 #include "pg.h"
+#include "prog.h"
 #include "sig.h"
 #include "timeutil.h"
 
@@ -84,6 +86,11 @@ static const struct table tables[] = {
 static int	pick(int, char **, int *);
 static int	check_age(struct dbw *, const char **);
 static void	rfc3339(const char *, char *, size_t);
+static int	print_table(struct dbw *, const struct table *,
+		    const char *const *);
+static int	clean_table(struct dbw *, const struct table *,
+		    const char *const *);
+static int	failed(struct dbw *, const struct table *, PGresult *);
 
 /* Marks the named tables (all defaults when none); -1 on an unknown one. */
 static int
@@ -107,27 +114,41 @@ pick(int argc, char **argv, int *on)
 	return 0;
 }
 
-/* Validates the max age at start (SPEC quirk 28). */
+/*
+ * Validates the max age at start (SPEC quirk 28): one PostgreSQL does not
+ * read as an interval exits EXIT_BAD_VALUE with the frame's message.
+ * Returns 0, or the status of another failure.
+ */
 static int
 check_age(struct dbw *d, const char **age)
 {
 	const char *params[1];
 	PGresult *res;
-	char err[1024];
+	char why[512];
+	int rc;
 
 	if (*age == NULL || strspn(*age, " \t") == strlen(*age))
 		*age = DEFAULT_MAX_AGE;
 	params[0] = *age;
 	res = PQexecParams(d->conn, "SELECT $1::interval", 1, NULL, params,
 	    NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pg_errmsg(d->conn, err, sizeof(err));
-		log_error("max age \"%s\" is not an interval: %s", *age, err);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
 		PQclear(res);
-		return -1;
+		return 0;
 	}
+	if (strncmp(pg_sqlstate(res), "22", 2) != 0) {
+		pg_errmsg(d->conn, why, sizeof(why));
+		log_error("unable to check --max-age: %s", why);
+		rc = pg_transient(res, d->conn) ? EXIT_DB_UNREACHABLE :
+		    EXIT_DB_REFUSED;
+		PQclear(res);
+		return rc;
+	}
+	snprintf(why, sizeof(why), "not an interval: %s",
+	    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 	PQclear(res);
-	return 0;
+	dbw_disconnect(d);
+	prog_invalid(d->prog, prog_find(d->prog, "max-age"), "%s", why);
 }
 
 /* "2026-11-30 10:00:00.5" -> "2026-11-30T10:00:00.5Z" */
@@ -146,85 +167,102 @@ int
 dbw_cleanup(struct dbw *d, int argc, char **argv, int print)
 {
 	const char *age = d->max_age, *params[2];
-	int on[NTABLES];
-	char batch[24], ts[64], err[1024];
-	struct buf line;
-	PGresult *res;
+	int on[NTABLES], rc;
+	char batch[24];
 	size_t t;
-	long n, total;
-	int r;
 
 	if (pick(argc, argv, on) == -1)
-		return EX_USAGE;
+		return EXIT_BAD_FLAG;
 	if (dbw_connect(d) == -1)
-		return EX_UNAVAILABLE;
-	if (check_age(d, &age) == -1)
-		return EX_USAGE;
+		return EXIT_SERVICE_DOWN;
+	if ((rc = check_age(d, &age)) != 0)
+		return rc;
 	snprintf(batch, sizeof(batch), "%d", d->cleanup_batch);
 	params[0] = age;
 	params[1] = batch;
+	for (t = 0; t < NTABLES && rc == 0; t++)
+		if (on[t])
+			rc = print ? print_table(d, &tables[t], params) :
+			    clean_table(d, &tables[t], params);
+	return rc;
+}
+
+/* print-for-cleanup of one table: its old rows as JSON lines. */
+static int
+print_table(struct dbw *d, const struct table *t, const char *const *params)
+{
+	char ts[64];
+	struct buf line;
+	PGresult *res;
+	int r;
+
+	res = PQexecParams(d->conn, t->print, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return failed(d, t, res);
 	buf_init(&line);
-	for (t = 0; t < NTABLES; t++) {
-		if (!on[t])
-			continue;
-		if (print) {
-			res = PQexecParams(d->conn, tables[t].print, 1, NULL,
-			    params, NULL, NULL, 0);
-			if (PQresultStatus(res) != PGRES_TUPLES_OK)
-				goto fail;
-			for (r = 0; r < PQntuples(res); r++) {
-				buf_reset(&line);
-				rfc3339(PQgetvalue(res, r, 3), ts, sizeof(ts));
-				buf_printf(&line, "{\"table\":\"%s\",\"org_id\":%s,"
-				    "\"account_number\":%s,\"cluster\":",
-				    tables[t].name, PQgetvalue(res, r, 0),
-				    PQgetvalue(res, r, 1));
-				buf_json_str(&line, PQgetvalue(res, r, 2),
-				    (size_t)PQgetlength(res, r, 2));
-				buf_printf(&line, ",\"updated_at\":\"%s\","
-				    "\"kafka_offset\":%s,\"age_days\":%s}\n", ts,
-				    PQgetvalue(res, r, 4), PQgetvalue(res, r, 5));
-				fwrite(line.data, 1, line.len, stdout);
-			}
-			log_info("%s: %d rows older than %s", tables[t].name,
-			    PQntuples(res), age);
-			PQclear(res);
-			continue;
-		}
-		total = 0;
-		do {
-			if (sig_pending_term()) {
-				log_warn("terminating: cleanup of %s stopped "
-				    "after %ld rows", tables[t].name, total);
-				buf_free(&line);
-				return EX_TEMPFAIL;
-			}
-			res = PQexecParams(d->conn, tables[t].del, 2, NULL,
-			    params, NULL, NULL, 0);
-			if (PQresultStatus(res) != PGRES_TUPLES_OK)
-				goto fail;
-			n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-			PQclear(res);
-			total += n;
-			if (n > 0)
-				log_debug("%s: %ld rows deleted so far",
-				    tables[t].name, total);
-		} while (n == d->cleanup_batch);
-		log_info("%s: %ld rows older than %s deleted", tables[t].name,
-		    total, age);
-		printf("{\"table\":\"%s\",\"rows\":%ld}\n", tables[t].name,
-		    total);
-		fflush(stdout);
+	for (r = 0; r < PQntuples(res); r++) {
+		buf_reset(&line);
+		rfc3339(PQgetvalue(res, r, 3), ts, sizeof(ts));
+		buf_printf(&line, "{\"table\":\"%s\",\"org_id\":%s,"
+		    "\"account_number\":%s,\"cluster\":", t->name,
+		    PQgetvalue(res, r, 0), PQgetvalue(res, r, 1));
+		buf_json_str(&line, PQgetvalue(res, r, 2),
+		    (size_t)PQgetlength(res, r, 2));
+		buf_printf(&line, ",\"updated_at\":\"%s\",\"kafka_offset\":%s,"
+		    "\"age_days\":%s}\n", ts, PQgetvalue(res, r, 4),
+		    PQgetvalue(res, r, 5));
+		fwrite(line.data, 1, line.len, stdout);
 	}
-	buf_free(&line);
-	return 0;
-fail:
-	pg_errmsg(d->conn, err, sizeof(err));
-	log_error("cleanup of %s failed: %s", tables[t].name, err);
-	r = pg_transient(res, d->conn) ? EX_TEMPFAIL : EX_DATAERR;
+	log_info("%s: %d rows older than %s", t->name, PQntuples(res),
+	    params[0]);
 	PQclear(res);
 	buf_free(&line);
-	return r;
+	return 0;
+}
+
+/* cleanup of one table, a transaction a batch, until none is left. */
+static int
+clean_table(struct dbw *d, const struct table *t, const char *const *params)
+{
+	PGresult *res;
+	long n, total = 0;
+
+	do {
+		if (sig_pending_term()) {
+			log_warn("terminating: cleanup of %s stopped after %ld "
+			    "rows", t->name, total);
+			return EXIT_STOPPED;
+		}
+		res = PQexecParams(d->conn, t->del, 2, NULL, params, NULL,
+		    NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			return failed(d, t, res);
+		n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+		total += n;
+		if (n > 0)
+			log_debug("%s: %ld rows deleted so far", t->name, total);
+	} while (n == d->cleanup_batch);
+	log_info("%s: %ld rows older than %s deleted", t->name, total,
+	    params[0]);
+	printf("{\"table\":\"%s\",\"rows\":%ld}\n", t->name, total);
+	fflush(stdout);
+	return 0;
+}
+
+/* A query of the cleanup failed: EXIT_DB_UNREACHABLE for an outage, else
+ * EXIT_DB_REFUSED. */
+static int
+failed(struct dbw *d, const struct table *t, PGresult *res)
+{
+	char err[1024];
+	int rc;
+
+	pg_errmsg(d->conn, err, sizeof(err));
+	log_error("cleanup of %s failed: %s", t->name, err);
+	rc = pg_transient(res, d->conn) ? EXIT_DB_UNREACHABLE : EXIT_DB_REFUSED;
+	PQclear(res);
+	return rc;
 }
 
 /*
@@ -251,13 +289,13 @@ dbw_dead_letters(struct dbw *d)
 	int r;
 
 	if (dbw_connect(d) == -1)
-		return EX_UNAVAILABLE;
+		return EXIT_SERVICE_DOWN;
 	res = PQexecParams(d->conn, sql, 1, NULL, params, NULL, fmts, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		pg_errmsg(d->conn, err, sizeof(err));
 		log_error("unable to read dead letters: %s", err);
 		PQclear(res);
-		return EX_UNAVAILABLE;
+		return EXIT_SERVICE_DOWN;
 	}
 	buf_init(&line);
 	for (r = 0; r < PQntuples(res); r++) {

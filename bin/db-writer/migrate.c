@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 
 #include "dbw.h"
+#include "exitcodes.h"
 #include "log.h"
 #include "migrations.h"
 #include "pg.h"
@@ -111,9 +111,9 @@ dbw_migrate(struct dbw *d, const char *arg)
 	long target, cur, v;
 
 	if (parse_target(arg, &target) == -1)
-		return EX_USAGE;
+		return EXIT_BAD_FLAG;
 	if (dbw_connect(d) == -1)
-		return EX_UNAVAILABLE;
+		return EXIT_SERVICE_DOWN;
 	if (exec_or_log(d->conn, "BEGIN", "begin") == -1 ||
 	    exec_or_log(d->conn, MIGRATE_LOCK, "lock migrations") == -1 ||
 	    prepare_info(d->conn, &cur) == -1)
@@ -149,7 +149,7 @@ dbw_migrate(struct dbw *d, const char *arg)
 	return 0;
 fail:
 	log_error("migration rolled back; the database is unchanged");
-	return PQstatus(d->conn) == CONNECTION_OK ? EX_DATAERR : EX_TEMPFAIL;
+	return dbw_failed(d);
 }
 
 int
@@ -158,12 +158,12 @@ dbw_version(struct dbw *d)
 	long v;
 
 	if (dbw_connect(d) == -1)
-		return EX_UNAVAILABLE;
+		return EXIT_SERVICE_DOWN;
 	if (query_int(d->conn, "SELECT count(*) FROM pg_class WHERE oid = "
 	    "to_regclass('migration_info')", &v) == -1 || (v > 0 &&
 	    query_int(d->conn, "SELECT max(version) FROM migration_info",
 	    &v) == -1))
-		return EX_UNAVAILABLE;
+		return EXIT_SERVICE_DOWN;
 	printf("%ld\n", v < 0 ? 0 : v);
 	return 0;
 }
