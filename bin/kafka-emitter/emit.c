@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "emit.h"
+#include "exitcodes.h"
 #include "lines.h"
 #include "log.h"
 #include "sig.h"
@@ -26,7 +26,6 @@
 
 #define DRAIN_MARGIN_MS	5000	/* added to message.timeout.ms at exit */
 #define PURGE_WAIT_MS	2000	/* for the reports of purged messages */
-#define METRICS_MS	2000	/* least time between two metrics writes */
 #define IDLE_MS		1000	/* longest sleep of the main loop */
 #define RETRY_MS	100	/* rd_kafka_poll while waiting for room */
 
@@ -51,11 +50,8 @@ static void	check_signals(struct emitter *);
 static void	stop_reading(struct emitter *);
 static void	wake_drain(struct emitter *);
 static void	metrics_tick(struct emitter *, int);
+static int	wait_ms(const struct emitter *);
 static void	give_up(struct emitter *);
-
-/* The counters last written to the metrics file (one file a process). */
-static uint64_t metrics_written[M_NMETRICS];
-static int metrics_once;		/* the file was written at least once */
 
 static const struct metric metric_defs[M_NMETRICS] = {
 	[M_LINES_READ] = { "lines_read", "Input lines read", "counter", 0 },
@@ -83,7 +79,7 @@ emit_open(struct emitter *e, rd_kafka_conf_t *conf, const char *topic,
 	long long tmo;
 
 	if (sig_setup(sigs) == -1)
-		log_fatal(EX_OSERR, "unable to set up signals: %s",
+		log_fatal(EXIT_SYSTEM, "unable to set up signals: %s",
 		    strerror(errno));
 	memset(e, 0, sizeof(*e));
 	memcpy(e->m, metric_defs, sizeof(e->m));
@@ -91,14 +87,14 @@ emit_open(struct emitter *e, rd_kafka_conf_t *conf, const char *topic,
 	e->evfd[0] = e->evfd[1] = -1;
 	if (rd_kafka_conf_get(conf, "message.timeout.ms", val, &sz) !=
 	    RD_KAFKA_CONF_OK)
-		log_fatal(EX_SOFTWARE, "unable to read message.timeout.ms");
+		log_fatal(EXIT_BUG, "unable to read message.timeout.ms");
 	tmo = strtonum(val, 0, INT_MAX, &numerr);
 	if (numerr != NULL)
-		log_fatal(EX_SOFTWARE, "message.timeout.ms is %s", numerr);
+		log_fatal(EXIT_BUG, "message.timeout.ms is %s", numerr);
 	e->drain_ms = tmo == 0 ? -1 : tmo + DRAIN_MARGIN_MS;
 	if (rd_kafka_conf_set(conf, "log.queue", "true", errstr,
 	    sizeof(errstr)) != RD_KAFKA_CONF_OK)
-		log_fatal(EX_SOFTWARE, "unable to set log.queue: %s", errstr);
+		log_fatal(EXIT_BUG, "unable to set log.queue: %s", errstr);
 	rd_kafka_conf_set_opaque(conf, e);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_error_cb(conf, on_error);
@@ -107,25 +103,25 @@ emit_open(struct emitter *e, rd_kafka_conf_t *conf, const char *topic,
 	e->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
 	if (e->rk == NULL) {
 		rd_kafka_conf_destroy(conf);
-		log_fatal(EX_CONFIG, "unable to create producer: %s", errstr);
+		log_fatal(EXIT_BAD_VALUE, "unable to create producer: %s",
+		    errstr);
 	}
 	rd_kafka_set_log_queue(e->rk, NULL);
 	if ((e->rkt = rd_kafka_topic_new(e->rk, topic, NULL)) == NULL)
-		log_fatal(EX_CONFIG, "unable to use topic %s: %s", topic,
+		log_fatal(EXIT_BAD_VALUE, "unable to use topic %s: %s", topic,
 		    rd_kafka_err2str(rd_kafka_last_error()));
 	if (pipe2(e->evfd, O_NONBLOCK | O_CLOEXEC) == -1)
-		log_fatal(EX_OSERR, "unable to create pipe: %s",
+		log_fatal(EXIT_SYSTEM, "unable to create pipe: %s",
 		    strerror(errno));
 	e->mainq = rd_kafka_queue_get_main(e->rk);
 	rd_kafka_queue_io_event_enable(e->mainq, e->evfd[1], "k", 1);
 	if ((e->ring = calloc(EMIT_RING, sizeof(*e->ring))) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate the ring");
+		log_fatal(EXIT_NOMEM, "unable to allocate the ring");
 	if ((e->tok = json_tokener_new()) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate a JSON tokener");
+		log_fatal(EXIT_NOMEM, "unable to allocate a JSON tokener");
 	json_tokener_set_flags(e->tok,
 	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	lineio_init(&e->in, STDIN_FILENO, 0);
-	e->metrics_next = time_mono_ms() + METRICS_MS;
 	e->reading = 1;
 	log_debug("producing to topic %s, drain bound %lld ms", topic,
 	    (long long)e->drain_ms);
@@ -156,10 +152,10 @@ emit_run(struct emitter *e)
 		pfd[1].fd = e->evfd[0];
 		pfd[2].fd = e->in.fd;
 		pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
-		if (poll(pfd, 3, IDLE_MS) == -1) {
+		if (poll(pfd, 3, wait_ms(e)) == -1) {
 			if (errno == EINTR)
 				continue;
-			log_fatal(EX_SOFTWARE, "poll: %s", strerror(errno));
+			log_fatal(EXIT_POLL_FAILED, "poll: %s", strerror(errno));
 		}
 		if (pfd[0].revents != 0)
 			check_signals(e);
@@ -238,12 +234,14 @@ emit_close(struct emitter *e)
 	    (unsigned long long)m[M_DELIVERY_ERRORS].value,
 	    (unsigned long long)m[M_INVALID].value,
 	    (unsigned long long)m[M_PASSED].value);
-	if (e->out_dead || e->in_err)
-		return EX_TEMPFAIL;
+	if (e->out_dead)
+		return EXIT_DOWNSTREAM_GONE;
+	if (e->in_err)
+		return EXIT_INPUT_FAILED;
 	if (m[M_DELIVERY_ERRORS].value > 0 || e->fatal)
-		return EX_UNAVAILABLE;
+		return EXIT_SERVICE_DOWN;
 	if (m[M_INVALID].value > 0)
-		return EX_DATAERR;
+		return EXIT_BAD_INPUT;
 	return 0;
 }
 
@@ -354,7 +352,7 @@ handle_line(struct emitter *e, const char *line, size_t len, int toolong)
 	else {
 		/* The outcome is the line without its payload. */
 		if ((s->text = strndup(d.pass, d.pass_len)) == NULL)
-			log_fatal(EX_OSERR, "unable to allocate an outcome");
+			log_fatal(EXIT_NOMEM, "unable to allocate an outcome");
 		s->kafka = 1;
 		produce(e, s, d.payload, d.payload_len);
 	}
@@ -579,38 +577,22 @@ wake_drain(struct emitter *e)
 		;
 }
 
-/*
- * Writes the metrics file when forced (at exit), or when METRICS_MS have
- * passed since the last write and a counter changed (or nothing was
- * written yet).  The loops call it at least every IDLE_MS or RETRY_MS, so
- * the file is current within about METRICS_MS + IDLE_MS.
- */
+/* Writes the metrics file by the rule of metrics_refresh (metrics.h). */
 static void
 metrics_tick(struct emitter *e, int force)
 {
-	int i, changed = !metrics_once;
+	(void)metrics_refresh(&e->mtimer, e->metrics_path,
+	    "ccx_kafka_emitter_", e->m, M_NMETRICS, force);
+}
 
-	if (e->metrics_path == NULL ||
-	    (!force && time_mono_ms() < e->metrics_next))
-		return;
-	for (i = 0; i < M_NMETRICS; i++)
-		if (e->m[i].value != metrics_written[i])
-			changed = 1;
-	if (!force && !changed && !e->metrics_failed)
-		return;
-	e->metrics_next = time_mono_ms() + METRICS_MS;
-	if (metrics_write(e->metrics_path, "ccx_kafka_emitter_", e->m,
-	    M_NMETRICS) == -1) {
-		if (!e->metrics_failed)
-			log_warn("unable to write %s: %s", e->metrics_path,
-			    strerror(errno));
-		e->metrics_failed = 1;
-		return;
-	}
-	e->metrics_failed = 0;
-	metrics_once = 1;
-	for (i = 0; i < M_NMETRICS; i++)
-		metrics_written[i] = e->m[i].value;
+/* How long the main loop may sleep: IDLE_MS, or until the metrics are
+ * due. */
+static int
+wait_ms(const struct emitter *e)
+{
+	int64_t due = metrics_timer_wait(&e->mtimer, time_mono_ms());
+
+	return due >= 0 && due < IDLE_MS ? (int)due : IDLE_MS;
 }
 
 /*

@@ -5,8 +5,8 @@
  * outcome lines written from the head of the ring as soon as the line
  * there is complete (delivery report received, or nothing to deliver).
  * emit_open installs the signal handlers (sig.h) and creates the producer
- * from conf, which it consumes; it exits with EX_CONFIG when librdkafka
- * refuses the configuration.  emit_run reads stdin until EOF, a termination
+ * from conf, which it consumes; it exits with EXIT_BAD_VALUE when
+ * librdkafka refuses the configuration.  emit_run reads stdin until EOF, a termination
  * signal, a fatal producer error or EPIPE on stdout.  emit_drain waits
  * (bounded) for the outstanding delivery reports and writes the remaining
  * outcomes.  emit_close destroys the producer, writes the metrics a last
@@ -67,8 +67,7 @@ struct emitter {
 	struct metric		 m[M_NMETRICS];
 	const char		*metrics_path;
 	const char		*pushgateway;	/* Pushgateway URL, or NULL */
-	int64_t			 metrics_next;	/* time_mono_ms() */
-	int			 metrics_failed;
+	struct metrics_timer	 mtimer;	/* when the file is due */
 	int64_t			 drain_ms;	/* -1: no bound */
 	int			 reading;
 	int			 nterm;		/* termination signals seen */

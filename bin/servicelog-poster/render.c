@@ -11,7 +11,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sysexits.h>
 
 #include "buf.h"
 #include "log.h"
@@ -51,7 +50,7 @@ render_cluster(struct poster *p, struct cluster *c, char *err, size_t errsz)
 	req = request_body(c);
 	body = json_object_to_json_string_length(req, JSON_OUT, &len);
 	if (body == NULL)
-		log_fatal(EX_OSERR, "unable to serialise a renderer request");
+		log_fatal(EXIT_NOMEM, "unable to serialise a renderer request");
 	http_response_init(&resp);
 	p->http.timeout_ms = p->cfg->renderer_timeout_ms;
 	p->http.connect_timeout_ms = HTTP_CONNECT_TIMEOUT_MS <
@@ -91,7 +90,7 @@ request_body(const struct cluster *c)
 	if ((clusters = json_object_new_array()) == NULL ||
 	    (items = json_object_new_array()) == NULL ||
 	    json_object_array_add(clusters, json_object_new_string(c->id)))
-		log_fatal(EX_OSERR, "unable to allocate a JSON array");
+		log_fatal(EXIT_NOMEM, "unable to allocate a JSON array");
 	for (i = 0; i < c->n; i++) {
 		is = &c->issues[i];
 		it = new_obj();
@@ -102,7 +101,7 @@ request_body(const struct cluster *c)
 		    json_object_get(is->details));
 		add(it, "TotalRisk", json_object_new_int64(is->total_risk));
 		if (json_object_array_add(items, it) == -1)
-			log_fatal(EX_OSERR, "unable to allocate a JSON array");
+			log_fatal(EXIT_NOMEM, "unable to allocate a JSON array");
 	}
 	cr = new_obj();
 	add(cr, "reports", items);
@@ -120,7 +119,7 @@ new_obj(void)
 	struct json_object *o;
 
 	if ((o = json_object_new_object()) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate a JSON object");
+		log_fatal(EXIT_NOMEM, "unable to allocate a JSON object");
 	return o;
 }
 
@@ -129,7 +128,7 @@ static void
 add(struct json_object *o, const char *k, struct json_object *v)
 {
 	if (v == NULL || json_object_object_add(o, k, v) == -1)
-		log_fatal(EX_OSERR, "unable to allocate a JSON value");
+		log_fatal(EXIT_NOMEM, "unable to allocate a JSON value");
 }
 
 static int

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -68,18 +67,17 @@ poster_open(struct poster *p, const struct config *cfg)
 
 	memset(p, 0, sizeof(*p));
 	if (sig_setup(sigs) == -1)
-		log_fatal(EX_OSERR, "unable to set up signals: %s",
+		log_fatal(EXIT_SYSTEM, "unable to set up signals: %s",
 		    strerror(errno));
 	p->cfg = cfg;
 	memcpy(p->m, metric_defs, sizeof(p->m));
 	if (http_init(&p->http, err, sizeof(err)) == -1)
-		log_fatal(EX_OSERR, "%s", err);
+		log_fatal(EXIT_SYSTEM, "%s", err);
 	if ((p->tokener = json_tokener_new_ex(SLP_JSON_DEPTH)) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate a JSON tokener");
+		log_fatal(EXIT_NOMEM, "unable to allocate a JSON tokener");
 	json_tokener_set_flags(p->tokener,
 	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	lineio_init(&p->in, STDIN_FILENO, 0);
-	p->metrics_next = time_mono_ms() + SLP_METRICS_MS;
 	log_debug("renderer %s, service log %s, token endpoint %s",
 	    cfg->renderer, cfg->url, cfg->token_url);
 }
@@ -133,10 +131,14 @@ poster_close(struct poster *p)
 	    (unsigned long long)m[M_ENTRIES_FAILED].value,
 	    (unsigned long long)m[M_RENDERER_ERRORS].value,
 	    (unsigned long long)m[M_INVALID].value);
-	if (p->out_dead || p->in_err || (p->term && !p->eof))
-		return EX_TEMPFAIL;
+	if (p->out_dead)
+		return EXIT_DOWNSTREAM_GONE;
+	if (p->in_err)
+		return EXIT_INPUT_FAILED;
+	if (p->term && !p->eof)
+		return EXIT_STOPPED;
 	if (m[M_INVALID].value > 0)
-		return EX_DATAERR;
+		return EXIT_BAD_INPUT;
 	return 0;
 }
 
@@ -150,10 +152,10 @@ wait_input(struct poster *p)
 	pfd[0].fd = sig_fd();
 	pfd[1].fd = p->in.fd;
 	pfd[0].events = pfd[1].events = POLLIN;
-	if (poll(pfd, 2, SLP_IDLE_MS) == -1) {
+	if (poll(pfd, 2, slp_idle_ms(p)) == -1) {
 		if (errno == EINTR)
 			return 0;
-		log_fatal(EX_SOFTWARE, "poll: %s", strerror(errno));
+		log_fatal(EXIT_POLL_FAILED, "poll: %s", strerror(errno));
 	}
 	slp_metrics_tick(p, 0);
 	if (slp_terminating(p))
@@ -273,7 +275,8 @@ read_cluster(struct cluster *c, const struct lines_decision *d, char *why,
 	c->content = d->content_obj;
 	if (d->nissue > 0 && (c->issues = calloc(d->nissue,
 	    sizeof(*c->issues))) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate %zu issues", d->nissue);
+		log_fatal(EXIT_NOMEM, "unable to allocate %zu issues",
+		    d->nissue);
 	for (c->n = 0; c->n < d->nissue; c->n++) {
 		li = &d->issue[c->n];
 		is = &c->issues[c->n];
@@ -387,7 +390,7 @@ set_outcome(struct poster *p, struct cluster *c,
 	}
 	if (c->posted > 0 && c->failed > 0) {
 		if ((drop = calloc(c->failed, sizeof(*drop))) == NULL)
-			log_fatal(EX_OSERR, "unable to allocate %zu items",
+			log_fatal(EXIT_NOMEM, "unable to allocate %zu items",
 			    c->failed);
 		for (i = 0; i < c->n; i++)
 			if (c->issues[i].state == ISSUE_FAILED)

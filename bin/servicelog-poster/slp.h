@@ -9,7 +9,7 @@
  * expires (token.c).  It then writes the cluster's outcome line (run.c).
  *
  * poster_open installs the signal handlers (sig.h) and the HTTP client;
- * it exits with EX_OSERR when that fails.  poster_run handles stdin until
+ * it exits with EXIT_SYSTEM when that fails.  poster_run handles stdin until
  * EOF, a termination signal, a read error or EPIPE on stdout.
  * poster_close releases everything, writes the metrics a last time and
  * returns the exit status.  Nothing here logs the client secret or a
@@ -24,6 +24,7 @@
 #include <json.h>
 
 #include "buf.h"
+#include "exitcodes.h"
 #include "http.h"
 #include "lineio.h"
 #include "metrics.h"
@@ -37,8 +38,6 @@
 					 * db-writer and differ, 10000 + the line */
 #define SLP_RENDERER_TIMEOUT_MS	10000L	/* unless --timeout is given */
 #define SLP_IDLE_MS		1000	/* longest wait for input or a signal */
-#define SLP_METRICS_MS		2000	/* least time between two metrics
-					 * writes */
 #define SLP_METRICS_PREFIX	"ccx_notification_service_service_log_"
 
 /* The settings, as read from the flags, the environment and defaults. */
@@ -128,8 +127,7 @@ struct poster {
 	struct json_tokener	*tokener;
 	struct lineio		 in;
 	struct metric		 m[M_NMETRICS];
-	int64_t			 metrics_next;
-	int			 metrics_failed;
+	struct metrics_timer	 mtimer;	/* when the file is due */
 	int			 term;		/* a termination signal came */
 	int			 eof;		/* stdin was read to its end */
 	int			 in_err;
@@ -158,9 +156,12 @@ void	slp_excerpt(const char *, size_t, size_t max, char *out, size_t);
  * post.c both use it. */
 int64_t	slp_backoff_ms(const struct config *, int n,
 	    const struct http_response *);
-/* Writes the metrics file when due (SLP_METRICS_MS) or when force is set;
- * a failure is logged once and tried again at the next call. */
+/* Writes the metrics file by the rule of metrics_refresh (metrics.h): when
+ * due, or when force is set. */
 void	slp_metrics_tick(struct poster *, int force);
+/* How long a wait for input or a signal may last: SLP_IDLE_MS, or until
+ * the metrics file is due. */
+int	slp_idle_ms(const struct poster *);
 
 /* token.c */
 /* Returns the access token (owned by the poster), fetched when there is

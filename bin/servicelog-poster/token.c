@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sysexits.h>
 
 #include "buf.h"
 #include "log.h"
@@ -224,7 +223,7 @@ read_token(struct poster *p, const struct http_response *resp,
 			life = exp;
 	}
 	if ((p->tok.value = strdup(tok)) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate the token");
+		log_fatal(EXIT_NOMEM, "unable to allocate the token");
 	if (life == NO_EXPIRY)
 		p->tok.refresh_ms = NO_EXPIRY;
 	else {

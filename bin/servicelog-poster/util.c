@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <time.h>
 
 #include "buf.h"
@@ -24,10 +23,6 @@
 #define LONGEST_WAIT_MS	(3600LL * 1000)
 
 static int64_t	retry_after_ms(const struct http_response *);
-
-/* The counters last written to the metrics file (one file a process). */
-static uint64_t metrics_written[M_NMETRICS];
-static int metrics_once;		/* the file was written at least once */
 
 struct json_object *
 slp_parse(struct poster *p, const char *text, size_t len, char *why,
@@ -92,9 +87,9 @@ slp_wait(struct poster *p, int64_t ms)
 		pfd.fd = sig_fd();
 		pfd.events = POLLIN;
 		/* Wakes up for the metrics during a long backoff. */
-		if (poll(&pfd, 1, left > SLP_IDLE_MS ? SLP_IDLE_MS :
+		if (poll(&pfd, 1, left > slp_idle_ms(p) ? slp_idle_ms(p) :
 		    (int)left) == -1 && errno != EINTR)
-			log_fatal(EX_SOFTWARE, "poll: %s", strerror(errno));
+			log_fatal(EXIT_POLL_FAILED, "poll: %s", strerror(errno));
 	}
 	return -1;
 }
@@ -186,36 +181,17 @@ slp_excerpt(const char *s, size_t n, size_t max, char *out, size_t outsz)
 		buf_puts(&b, "...");
 }
 
-/*
- * Writes the metrics file when forced (at exit), or when SLP_METRICS_MS
- * have passed since the last write and a counter changed (or nothing was
- * written yet).  The input wait and slp_wait call it at least every
- * SLP_IDLE_MS, so the file is current within about SLP_METRICS_MS +
- * SLP_IDLE_MS (or one HTTP request, which has its own timeout).
- */
 void
 slp_metrics_tick(struct poster *p, int force)
 {
-	const char *path = p->cfg->metrics_file;
-	int i, changed = !metrics_once;
+	(void)metrics_refresh(&p->mtimer, p->cfg->metrics_file,
+	    SLP_METRICS_PREFIX, p->m, M_NMETRICS, force);
+}
 
-	if (path == NULL || (!force && time_mono_ms() < p->metrics_next))
-		return;
-	for (i = 0; i < M_NMETRICS; i++)
-		if (p->m[i].value != metrics_written[i])
-			changed = 1;
-	if (!force && !changed && !p->metrics_failed)
-		return;
-	p->metrics_next = time_mono_ms() + SLP_METRICS_MS;
-	if (metrics_write(path, SLP_METRICS_PREFIX, p->m, M_NMETRICS) == -1) {
-		if (!p->metrics_failed)
-			log_warn("unable to write %s: %s", path,
-			    strerror(errno));
-		p->metrics_failed = 1;
-		return;
-	}
-	p->metrics_failed = 0;
-	metrics_once = 1;
-	for (i = 0; i < M_NMETRICS; i++)
-		metrics_written[i] = p->m[i].value;
+int
+slp_idle_ms(const struct poster *p)
+{
+	int64_t due = metrics_timer_wait(&p->mtimer, time_mono_ms());
+
+	return due >= 0 && due < SLP_IDLE_MS ? (int)due : SLP_IDLE_MS;
 }
