@@ -38,6 +38,8 @@ static void	pass_line(struct emitter *, struct slot *,
 		    const struct lines_decision *);
 static void	invalid_line(struct emitter *, struct slot *, const char *,
 		    const char *, size_t);
+static void	ready_slot(struct emitter *, struct slot *,
+		    const struct lines_outcome *, int);
 static void	produce(struct emitter *, struct slot *, const char *, size_t);
 static struct slot *new_slot(struct emitter *);
 static void	complete(struct emitter *, struct slot *, rd_kafka_resp_err_t);
@@ -364,14 +366,9 @@ static void
 pass_line(struct emitter *e, struct slot *s, const struct lines_decision *d)
 {
 	struct lines_outcome o;
-	struct buf b;
 
 	lines_outcome_of(&o, d);
-	buf_init(&b);
-	lines_write_outcome(&b, &o);
-	s->text = b.data;	/* the buffer's storage, now the slot's */
-	s->done = 1;
-	e->m[M_PASSED].value++;
+	ready_slot(e, s, &o, M_PASSED);
 }
 
 /*
@@ -384,15 +381,24 @@ invalid_line(struct emitter *e, struct slot *s, const char *why,
     const char *line, size_t len)
 {
 	struct lines_outcome o;
-	struct buf b;
 
 	log_warn("line %lu: %s", s->lineno, why);
 	lines_outcome_invalid(&o, s->lineno, why, line, len, EMIT_ECHO_MAX);
+	ready_slot(e, s, &o, M_INVALID);
+}
+
+/* The slot's outcome is o, ready now; counted in metric. */
+static void
+ready_slot(struct emitter *e, struct slot *s, const struct lines_outcome *o,
+    int metric)
+{
+	struct buf b;
+
 	buf_init(&b);
-	lines_write_outcome(&b, &o);
+	lines_write_outcome(&b, o);
 	s->text = b.data;	/* the buffer's storage, now the slot's */
 	s->done = 1;
-	e->m[M_INVALID].value++;
+	e->m[metric].value++;
 }
 
 /*

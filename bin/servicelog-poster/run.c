@@ -35,6 +35,7 @@ static void	handle_cluster(struct poster *, struct cluster *,
 static void	post_issues(struct poster *, struct cluster *);
 static void	set_outcome(struct poster *, struct cluster *,
 		    const struct lines_decision *);
+static void	write_outcome(struct poster *, const struct lines_outcome *);
 static void	write_text(struct poster *, const char *, size_t);
 static void	out_failed(struct poster *);
 
@@ -213,15 +214,11 @@ static void
 pass_line(struct poster *p, const struct lines_decision *d)
 {
 	struct lines_outcome o;
-	struct buf b;
 
 	lines_outcome_of(&o, d);
 	if (strcmp(o.state, "same") == 0)
 		p->m[M_SAME_STATE].value++;
-	buf_init(&b);
-	lines_write_outcome(&b, &o);
-	write_text(p, b.data, b.len);
-	buf_free(&b);
+	write_outcome(p, &o);
 }
 
 /*
@@ -233,15 +230,11 @@ invalid_line(struct poster *p, const char *why, const char *line,
     size_t len)
 {
 	struct lines_outcome o;
-	struct buf b;
 
 	log_warn("line %lu: %s", p->in.lineno, why);
 	p->m[M_INVALID].value++;
 	lines_outcome_invalid(&o, p->in.lineno, why, line, len, SLP_ECHO_MAX);
-	buf_init(&b);
-	lines_write_outcome(&b, &o);
-	write_text(p, b.data, b.len);
-	buf_free(&b);
+	write_outcome(p, &o);
 }
 
 /*
@@ -366,7 +359,6 @@ set_outcome(struct poster *p, struct cluster *c,
 	struct lines_outcome o;
 	char err[SLP_ERROR_MAX + 64];
 	int64_t *drop = NULL;
-	struct buf b;
 	size_t i;
 
 	lines_outcome_of(&o, d);
@@ -397,11 +389,19 @@ set_outcome(struct poster *p, struct cluster *c,
 				drop[o.ndrop++] = c->issues[i].item;
 		o.drop_items = drop;
 	}
+	write_outcome(p, &o);
+	free(drop);
+}
+
+static void
+write_outcome(struct poster *p, const struct lines_outcome *o)
+{
+	struct buf b;
+
 	buf_init(&b);
-	lines_write_outcome(&b, &o);
+	lines_write_outcome(&b, o);
 	write_text(p, b.data, b.len);
 	buf_free(&b);
-	free(drop);
 }
 
 static void
