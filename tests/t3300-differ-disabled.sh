@@ -369,6 +369,37 @@ test_expect_success 'an older schema: the columns are selected by name' '
 	test_cmp expect actual
 '
 
+test_expect_success 'cluster ids: a UUID in capitals matches, and so does a name that is no UUID (-i)' '
+	insert 12 17 "$(report "$NM" "$EB")" &&
+	agg "INSERT INTO cluster_rule_toggle (cluster_id, rule_id, error_key, disabled, updated_at)
+	     VALUES (upper('"'$(cl 17)'"'), '"'demo_etcd_backup'"', '"'ETCD_NO_BACKUP'"', 1, now()),
+	            ('"'not-a-uuid'"', '"'demo_etcd_backup'"', '"'ETCD_NO_BACKUP'"', 1, now())" &&
+	differ -T notifications-backend -c "$CONTENT" --dry-run --aggregator-db "$AGG" |
+		decision_summary | grep "^17 " >actual &&
+	echo "17 nb NODES_MEMORY_LOW=3" >expect &&
+	test_cmp expect actual &&
+	python3 -c "import json, sys
+for c in sys.argv[1:]:
+    print(json.dumps({\"org_id\": 12, \"account_number\": 1, \"cluster\": c,
+        \"updated_at\": \"2026-11-30 10:00:00\", \"report\": sys.stdin.readline().strip()}))
+" not-a-uuid other-name <<-EOF >cands.names &&
+	$(report "$NM" "$EB")
+	$(report "$NM" "$EB")
+	EOF
+	differ -T notifications-backend -c "$CONTENT" --aggregator-db "$AGG" \
+		-i cands.names >out &&
+	python3 -c "import json, sys
+for l in sys.stdin:
+    d = json.loads(l)
+    print(d[\"cluster\"], len(d[\"payload\"][\"events\"]), d.get(\"disabled_items\"))
+" <out >actual &&
+	cat >expect <<-\EOF &&
+	not-a-uuid 1 [1]
+	other-name 2 None
+	EOF
+	test_cmp expect actual
+'
+
 test_expect_success 'read once, then closed before anything is decided (-i waits for its input)' '
 	insert 11 16 "$(report "$NM" "$EB")" &&
 	toggle 16 demo_etcd_backup ETCD_NO_BACKUP &&

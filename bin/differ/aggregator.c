@@ -20,13 +20,16 @@
  * of its rule_id or of the item's component, one trailing ".report"
  * removed) and the error key (the item's "key"), so that every spelling
  * of the rule matches.  The (rule, key) pairs that occur are interned
- * once; a row is then 24 bytes: its cluster (a UUID's 16 bytes, or a
- * 128-bit hash of a cluster name that is not a UUID) or its organisation,
- * and its pair, found through an open-addressing index of 32-bit slots
- * (linear probing, at most half full).  A bitmap of 16 bits a row says
- * which clusters and organisations have rows at all (with some false
- * positives), so that the items of the others are not looked up.  A
- * look-up is O(1) and allocates nothing; a million rows take about 32 MB.
+ * once, and so are the clusters (a UUID's 16 bytes, or a 128-bit hash of
+ * a cluster name that is not a UUID) and organisations that rows name:
+ * each holds the list of its pairs, 4 bytes a row.  A candidate costs a
+ * bit of a bitmap (16 bits for each cluster and organisation, with some
+ * false positives) and, when that is set, one look-up in an open-
+ * addressing index of 32-bit slots (linear probing, at most half full);
+ * its items then cost a look-up of their pair (a small table) and a scan
+ * of the candidate's short lists.  Nothing is allocated per item; the
+ * lists of a million rows take about 4 MB, and their clusters and
+ * organisations 40 bytes each.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -55,20 +58,22 @@ static const char acks_sql[] =
 static int	read_table(struct agg *, PGconn *, const char *, const char *,
 		    int, char *, size_t);
 static int	add_row(struct agg *, const PGresult *, int, int);
+static void	finish(struct agg *);
 static int64_t	intern(struct agg *, const char *, size_t, const char *,
 		    size_t);
 static int64_t	find_pair(const struct agg *, uint64_t, const char *, size_t,
 		    const char *, size_t);
-static int	find_row(const struct agg *, const struct agg_row *);
-static void	insert_row(struct agg *, const struct agg_row *);
-static void	grow_rows(struct agg *);
+static int64_t	find_ent(const struct agg *, const struct agg_key *);
+static int64_t	add_ent(struct agg *, const struct agg_key *);
+static void	grow_ents(struct agg *);
 static void	grow_pairs(struct agg *);
 static void	make_bits(struct agg *);
-static size_t	bit_of(const struct agg *, const struct agg_row *);
+static int	has_bit(const struct agg *, const struct agg_key *);
 static void	cluster_key(const struct agg *, const char *, size_t,
-		    struct agg_row *);
+		    struct agg_key *);
+static void	sort_u32(uint32_t *, size_t);
 static uint64_t	hash_str(uint64_t, const char *, size_t);
-static uint64_t	hash_row(const struct agg *, const struct agg_row *);
+static uint64_t	hash_key(const struct agg *, const struct agg_key *);
 static uint64_t	mix(uint64_t);
 static int	uuid_parse(const char *, size_t, uint64_t *, uint64_t *);
 static size_t	trim(const char *, size_t);
@@ -89,8 +94,10 @@ agg_free(struct agg *g)
 	buf_free(&g->names);
 	free(g->pairs);
 	free(g->pslot);
-	free(g->rows);
-	free(g->rslot);
+	free(g->ents);
+	free(g->eslot);
+	free(g->links);
+	free(g->plist);
 	free(g->bits);
 	memset(g, 0, sizeof(*g));
 }
@@ -133,7 +140,7 @@ agg_load(struct agg *g, const char *conninfo, char *err, size_t errsz)
 		goto out;
 	}
 	PQclear(res);
-	make_bits(g);
+	finish(g);
 	rc = 0;
 	log_info("disabled rules from %s: %llu cluster toggles, %llu "
 	    "organisation acknowledgements, %u rules and keys (%llu rows "
@@ -197,11 +204,12 @@ read_table(struct agg *g, PGconn *conn, const char *declare,
 static int
 add_row(struct agg *g, const PGresult *res, int i, int kind)
 {
-	struct agg_row r;
+	struct agg_link *l;
+	struct agg_key k;
 	const char *who, *rule, *key, *e;
-	size_t wn, rs, rn, kn;
+	size_t wn, rs, rn, kn, cap;
 	long long org;
-	int64_t pair;
+	int64_t pair, ent;
 
 	if (PQgetisnull(res, i, 0) || PQgetisnull(res, i, 1) ||
 	    PQgetisnull(res, i, 2)) {
@@ -214,33 +222,81 @@ add_row(struct agg *g, const PGresult *res, int i, int kind)
 	key = PQgetvalue(res, i, 2);
 	kn = (size_t)PQgetlength(res, i, 2);
 	agg_rule_span(rule, (size_t)PQgetlength(res, i, 1), &rs, &rn);
-	memset(&r, 0, sizeof(r));
+	memset(&k, 0, sizeof(k));
 	if (kind == AGG_ORG) {
 		org = strtoll(who, (char **)&e, 10);
 		if (rn == 0 || wn == 0 || e != who + wn || org < 0) {
 			g->nskipped++;
 			return 0;
 		}
-		r.kind = K_ORG;
-		r.a = (uint64_t)org;
+		k.kind = K_ORG;
+		k.a = (uint64_t)org;
 	} else if (rn == 0 || wn == 0) {
 		g->nskipped++;
 		return 0;
 	} else
-		cluster_key(g, who, wn, &r);
-	if ((pair = intern(g, rule + rs, rn, key, kn)) < 0)
+		cluster_key(g, who, wn, &k);
+	if (g->nlinks >= AGG_MAX_ROWS ||
+	    (pair = intern(g, rule + rs, rn, key, kn)) < 0 ||
+	    (ent = add_ent(g, &k)) < 0)
 		return -1;
-	r.pair = (uint32_t)pair;
-	if (find_row(g, &r))
-		return 0;		/* the same, in another spelling */
-	if (g->nrows >= AGG_MAX_ROWS)
-		return -1;
-	insert_row(g, &r);
-	if (kind == AGG_ORG)
-		g->norg++;
-	else
-		g->ncluster++;
+	if (g->nlinks == g->caplinks) {
+		cap = g->caplinks ? g->caplinks * 2 : 1024;
+		if ((l = reallocarray(g->links, cap, sizeof(*l))) == NULL)
+			log_fatal(EXIT_NOMEM, "out of memory");
+		g->links = l;
+		g->caplinks = cap;
+	}
+	l = &g->links[g->nlinks++];
+	l->ent = (uint32_t)ent;
+	l->pair = (uint32_t)pair;
+	g->ents[ent].n++;
 	return 0;
+}
+
+/*
+ * After the last row: the pairs of each cluster and organisation, in
+ * order and each once (a row may come in several spellings), in one
+ * array; the rows as read are dropped.  Then the bitmap.
+ */
+static void
+finish(struct agg *g)
+{
+	struct agg_ent *e;
+	size_t i, j, off = 0, w = 0, start;
+
+	for (i = 0; i < g->nents; i++) {
+		g->ents[i].off = (uint32_t)off;
+		off += g->ents[i].n;
+		g->ents[i].n = 0;
+	}
+	if (off > 0 && (g->plist = reallocarray(NULL, off,
+	    sizeof(*g->plist))) == NULL)
+		log_fatal(EXIT_NOMEM, "out of memory");
+	for (i = 0; i < g->nlinks; i++) {
+		e = &g->ents[g->links[i].ent];
+		g->plist[e->off + e->n++] = g->links[i].pair;
+	}
+	free(g->links);
+	g->links = NULL;
+	g->nlinks = g->caplinks = 0;
+	for (i = 0; i < g->nents; i++) {
+		e = &g->ents[i];
+		start = w;
+		sort_u32(g->plist + e->off, e->n);
+		for (j = 0; j < e->n; j++)
+			if (j == 0 || g->plist[e->off + j] !=
+			    g->plist[e->off + j - 1])
+				g->plist[w++] = g->plist[e->off + j];
+		e->off = (uint32_t)start;
+		e->n = (uint32_t)(w - start);
+		if (e->key.kind == K_ORG)
+			g->norg += e->n;
+		else
+			g->ncluster += e->n;
+	}
+	g->nplist = w;
+	make_bits(g);
 }
 
 /*
@@ -261,38 +317,49 @@ agg_rule_span(const char *s, size_t len, size_t *start, size_t *n)
 	*n = len - i;
 }
 
-/* The keys of a candidate, and whether rows of each kind may apply. */
+/*
+ * The candidate's cluster (trailing blanks removed by the caller) and
+ * organisation: the pairs disabled for each.
+ */
 void
 agg_candidate(const struct agg *g, const char *cluster, size_t n,
     int64_t org, struct agg_cand *c)
 {
-	size_t b;
+	const struct agg_ent *e;
+	struct agg_key k;
+	int64_t i;
 
 	memset(c, 0, sizeof(*c));
-	cluster_key(g, cluster, n, &c->cluster);
-	c->org.kind = K_ORG;
-	c->org.a = (uint64_t)org;
-	if (g->bits == NULL)
+	if (g->nents == 0)
 		return;
-	b = bit_of(g, &c->cluster);
-	if (g->bits[b / 64] & (uint64_t)1 << (b % 64))
-		c->maybe |= AGG_CLUSTER;
-	b = bit_of(g, &c->org);
-	if (org >= 0 && g->bits[b / 64] & (uint64_t)1 << (b % 64))
-		c->maybe |= AGG_ORG;
+	cluster_key(g, cluster, n, &k);
+	if (has_bit(g, &k) && (i = find_ent(g, &k)) >= 0) {
+		e = &g->ents[i];
+		c->cp = g->plist + e->off;
+		c->cn = e->n;
+	}
+	memset(&k, 0, sizeof(k));
+	k.kind = K_ORG;
+	k.a = (uint64_t)org;
+	if (org >= 0 && has_bit(g, &k) && (i = find_ent(g, &k)) >= 0) {
+		e = &g->ents[i];
+		c->op = g->plist + e->off;
+		c->on = e->n;
+	}
+	c->maybe = (c->cn > 0 ? AGG_CLUSTER : 0) | (c->on > 0 ? AGG_ORG : 0);
 }
 
-/* The key of a cluster (trailing blanks removed by the caller) in r. */
+/* The key of a cluster name (without trailing blanks). */
 static void
-cluster_key(const struct agg *g, const char *s, size_t n, struct agg_row *r)
+cluster_key(const struct agg *g, const char *s, size_t n, struct agg_key *k)
 {
-	if (uuid_parse(s, n, &r->a, &r->b) == 0) {
-		r->kind = K_UUID;
+	if (uuid_parse(s, n, &k->a, &k->b) == 0) {
+		k->kind = K_UUID;
 		return;
 	}
-	r->kind = K_NAME;
-	r->a = hash_str(g->seed, s, n);
-	r->b = hash_str(~g->seed, s, n);
+	k->kind = K_NAME;
+	k->a = hash_str(g->seed, s, n);
+	k->b = hash_str(~g->seed, s, n);
 }
 
 /*
@@ -303,25 +370,19 @@ int
 agg_disabled(const struct agg *g, const struct agg_cand *c, const char *rule,
     size_t rn, const char *key, size_t kn)
 {
-	struct agg_row r;
 	int64_t pair;
+	uint32_t i;
 	int dis = 0;
 
 	if (c->maybe == 0 || (pair = find_pair(g, hash_str(g->seed, rule, rn) ^
 	    mix(hash_str(g->seed, key, kn)), rule, rn, key, kn)) < 0)
 		return 0;
-	if (c->maybe & AGG_CLUSTER) {
-		r = c->cluster;
-		r.pair = (uint32_t)pair;
-		if (find_row(g, &r))
+	for (i = 0; i < c->cn && c->cp[i] <= (uint32_t)pair; i++)
+		if (c->cp[i] == (uint32_t)pair)
 			dis |= AGG_CLUSTER;
-	}
-	if (c->maybe & AGG_ORG) {
-		r = c->org;
-		r.pair = (uint32_t)pair;
-		if (find_row(g, &r))
+	for (i = 0; i < c->on && c->op[i] <= (uint32_t)pair; i++)
+		if (c->op[i] == (uint32_t)pair)
 			dis |= AGG_ORG;
-	}
 	return dis;
 }
 
@@ -385,61 +446,70 @@ find_pair(const struct agg *g, uint64_t h, const char *rule, size_t rn,
 	return -1;
 }
 
-static int
-find_row(const struct agg *g, const struct agg_row *r)
+/* The index of a cluster or organisation that rows name, or -1. */
+static int64_t
+find_ent(const struct agg *g, const struct agg_key *k)
 {
-	const struct agg_row *x;
+	const struct agg_key *x;
 	size_t s;
 
-	if (g->rslot == NULL)
-		return 0;
-	for (s = hash_row(g, r) & g->rmask; g->rslot[s] != 0;
-	    s = (s + 1) & g->rmask) {
-		x = &g->rows[g->rslot[s] - 1];
-		if (x->a == r->a && x->b == r->b && x->pair == r->pair &&
-		    x->kind == r->kind)
-			return 1;
+	if (g->eslot == NULL)
+		return -1;
+	for (s = hash_key(g, k) & g->emask; g->eslot[s] != 0;
+	    s = (s + 1) & g->emask) {
+		x = &g->ents[g->eslot[s] - 1].key;
+		if (x->a == k->a && x->b == k->b && x->kind == k->kind)
+			return (int64_t)g->eslot[s] - 1;
 	}
-	return 0;
+	return -1;
 }
 
-static void
-insert_row(struct agg *g, const struct agg_row *r)
+/* The index of the cluster or organisation, added if new; -1 when full. */
+static int64_t
+add_ent(struct agg *g, const struct agg_key *k)
 {
-	struct agg_row *v;
+	struct agg_ent *v;
+	int64_t i;
 	size_t s, cap;
 
-	if (2 * (g->nrows + 1) > g->rmask)
-		grow_rows(g);
-	if (g->nrows == g->caprows) {
-		cap = g->caprows ? g->caprows * 2 : 1024;
-		if ((v = reallocarray(g->rows, cap, sizeof(*v))) == NULL)
+	if ((i = find_ent(g, k)) >= 0)
+		return i;
+	if (g->nents >= AGG_MAX_ROWS)
+		return -1;
+	if (2 * (g->nents + 1) > g->emask)
+		grow_ents(g);
+	if (g->nents == g->capents) {
+		cap = g->capents ? g->capents * 2 : 1024;
+		if ((v = reallocarray(g->ents, cap, sizeof(*v))) == NULL)
 			log_fatal(EXIT_NOMEM, "out of memory");
-		g->rows = v;
-		g->caprows = cap;
+		g->ents = v;
+		g->capents = cap;
 	}
-	g->rows[g->nrows] = *r;
-	for (s = hash_row(g, r) & g->rmask; g->rslot[s] != 0;
-	    s = (s + 1) & g->rmask)
+	v = &g->ents[g->nents];
+	memset(v, 0, sizeof(*v));
+	v->key = *k;
+	for (s = hash_key(g, k) & g->emask; g->eslot[s] != 0;
+	    s = (s + 1) & g->emask)
 		;
-	g->rslot[s] = (uint32_t)++g->nrows;
+	g->eslot[s] = (uint32_t)++g->nents;
+	return (int64_t)g->nents - 1;
 }
 
-/* Doubles the row index and places every row again. */
+/* Doubles the index of clusters and organisations, and fills it again. */
 static void
-grow_rows(struct agg *g)
+grow_ents(struct agg *g)
 {
-	size_t n = g->rmask ? (g->rmask + 1) * 2 : 2048, i, s;
+	size_t n = g->emask ? (g->emask + 1) * 2 : 2048, i, s;
 	uint32_t *v;
 
 	if ((v = calloc(n, sizeof(*v))) == NULL)
 		log_fatal(EXIT_NOMEM, "out of memory");
-	free(g->rslot);
-	g->rslot = v;
-	g->rmask = n - 1;
-	for (i = 0; i < g->nrows; i++) {
-		for (s = hash_row(g, &g->rows[i]) & g->rmask; v[s] != 0;
-		    s = (s + 1) & g->rmask)
+	free(g->eslot);
+	g->eslot = v;
+	g->emask = n - 1;
+	for (i = 0; i < g->nents; i++) {
+		for (s = hash_key(g, &g->ents[i].key) & g->emask; v[s] != 0;
+		    s = (s + 1) & g->emask)
 			;
 		v[s] = (uint32_t)i + 1;
 	}
@@ -465,50 +535,69 @@ grow_pairs(struct agg *g)
 }
 
 /*
- * The bitmap: 16 bits a row (at least 1024), one bit set for each row's
- * cluster or organisation, whatever its pair.
+ * The bitmap: 16 bits for each cluster and organisation (at least 1024),
+ * one of them set for each.
  */
 static void
 make_bits(struct agg *g)
 {
 	size_t n = 1024, i, b;
 
-	while (n < 16 * g->nrows)
+	while (n < 16 * g->nents)
 		n *= 2;
-	free(g->bits);
 	if ((g->bits = calloc(n / 64, sizeof(*g->bits))) == NULL)
 		log_fatal(EXIT_NOMEM, "out of memory");
 	g->bmask = n - 1;
-	for (i = 0; i < g->nrows; i++) {
-		b = bit_of(g, &g->rows[i]);
+	for (i = 0; i < g->nents; i++) {
+		b = (size_t)(mix(hash_key(g, &g->ents[i].key)) & g->bmask);
 		g->bits[b / 64] |= (uint64_t)1 << (b % 64);
 	}
 }
 
-/* The bit of a row's cluster or organisation (its pair ignored). */
-static size_t
-bit_of(const struct agg *g, const struct agg_row *r)
+/* Whether rows may name k: its bit is set. */
+static int
+has_bit(const struct agg *g, const struct agg_key *k)
 {
-	return (size_t)(mix(r->a ^ mix(r->b ^ r->kind ^ g->seed)) & g->bmask);
+	size_t b = (size_t)(mix(hash_key(g, k)) & g->bmask);
+
+	return (g->bits[b / 64] >> (b % 64)) & 1;
 }
 
-/* FNV-1a from a per-run seed, then mixed. */
+/* A few elements at most, in place. */
+static void
+sort_u32(uint32_t *v, size_t n)
+{
+	size_t i, j;
+	uint32_t x;
+
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Eight bytes at a time from a per-run seed, then mixed. */
 static uint64_t
 hash_str(uint64_t seed, const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-	size_t i;
+	uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL), w;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return mix(h ^ n);
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	return mix(h ^ w);
 }
 
 static uint64_t
-hash_row(const struct agg *g, const struct agg_row *r)
+hash_key(const struct agg *g, const struct agg_key *k)
 {
-	return mix(r->a ^ g->seed) ^ mix(r->b + ((uint64_t)r->pair << 8 |
-	    r->kind));
+	return mix(k->a ^ g->seed) ^ mix(k->b + k->kind);
 }
 
 /* The finaliser of SplitMix64. */
@@ -526,29 +615,24 @@ mix(uint64_t x)
 static int
 uuid_parse(const char *s, size_t n, uint64_t *a, uint64_t *b)
 {
+	static const unsigned char pos[32] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17,
+		19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35
+	};
 	uint64_t v[2] = { 0, 0 };
-	size_t i, k = 0;
-	int x;
+	size_t k;
+	int x, bad = 0;
 
-	if (n != 36)
+	if (n != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' ||
+	    s[23] != '-')
 		return -1;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return -1;
-			continue;
-		}
-		if (s[i] >= '0' && s[i] <= '9')
-			x = s[i] - '0';
-		else if (s[i] >= 'a' && s[i] <= 'f')
-			x = s[i] - 'a' + 10;
-		else if (s[i] >= 'A' && s[i] <= 'F')
-			x = s[i] - 'A' + 10;
-		else
-			return -1;
-		v[k / 16] = v[k / 16] << 4 | (uint64_t)x;
-		k++;
+	for (k = 0; k < 32; k++) {
+		x = utf8_xdigit((unsigned char)s[pos[k]]);
+		bad |= x;
+		v[k / 16] = v[k / 16] << 4 | (uint64_t)(x & 15);
 	}
+	if (bad < 0)
+		return -1;
 	*a = v[0];
 	*b = v[1];
 	return 0;

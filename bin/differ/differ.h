@@ -77,15 +77,24 @@ struct agg_pair {			/* a (rule, error key) of some row */
 	uint32_t	 rn, kn;
 };
 
-struct agg_row {			/* a cluster or an organisation */
+struct agg_key {			/* a cluster or an organisation */
 	uint64_t	 a, b;
-	uint32_t	 pair, kind;
+	uint32_t	 kind;
 };
 
-/* A candidate's keys, and which kinds of rows may apply to it. */
+struct agg_ent {			/* one that rows name */
+	struct agg_key	 key;
+	uint32_t	 off, n;	/* its pairs: plist[off, off + n) */
+};
+
+struct agg_link {			/* a row, while loading */
+	uint32_t	 ent, pair;
+};
+
+/* A candidate's cluster and organisation: the pairs disabled for each. */
 struct agg_cand {
-	struct agg_row	 cluster;
-	struct agg_row	 org;
+	const uint32_t	*cp, *op;	/* sorted */
+	uint32_t	 cn, on;
 	int		 maybe;		/* AGG_CLUSTER | AGG_ORG; 0: none */
 };
 
@@ -97,13 +106,16 @@ struct agg {
 	uint32_t	 npairs, cappairs;
 	uint32_t	*pslot;		/* pair index + 1; 0: empty */
 	size_t		 pmask;
-	struct agg_row	*rows;
-	size_t		 nrows, caprows;
-	uint32_t	*rslot;		/* row index + 1; 0: empty */
-	size_t		 rmask;
-	uint64_t	*bits;		/* the clusters and organisations
-					 * that have rows, a bit each (with
-					 * false positives) */
+	struct agg_ent	*ents;
+	size_t		 nents, capents;
+	uint32_t	*eslot;		/* ent index + 1; 0: empty */
+	size_t		 emask;
+	struct agg_link	*links;
+	size_t		 nlinks, caplinks;
+	uint32_t	*plist;		/* the pairs of each ent */
+	size_t		 nplist;
+	uint64_t	*bits;		/* a bit set for each ent (with
+					 * false positives for others) */
 	size_t		 bmask;
 	uint64_t	 ncluster, norg, nskipped;
 };
