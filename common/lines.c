@@ -90,7 +90,8 @@ static int	decision_issue(struct lines_issue *, size_t,
 		    struct json_object *, char *, size_t);
 static int	outcome_member(struct lines_outcome *, const char *,
 		    struct json_object *, char *, size_t);
-static int	outcome_drop(struct lines_outcome *, struct json_object *,
+static int	outcome_drop(struct lines_outcome *, const char *,
+		    struct json_object *,
 		    char *, size_t);
 
 static const char *const targets[] = {
@@ -1628,16 +1629,20 @@ outcome_member(struct lines_outcome *o, const char *k, struct json_object *v,
 	} else if (strcmp(k, "line") == 0) {
 		rc = jc_int(v, k, 1, INT64_MAX, &o->line, err, errlen);
 		o->have |= LO_LINE;
-	} else if (strcmp(k, "drop_items") == 0) {
-		rc = outcome_drop(o, v, err, errlen);
+	} else if (strcmp(k, "drop_items") == 0 ||
+	    strcmp(k, "disabled_items") == 0) {
+		/* Items a sender could not deliver, and items of rules the
+		 * users disabled (differ): neither goes into the stored
+		 * report. */
+		rc = outcome_drop(o, k, v, err, errlen);
 		o->have |= LO_DROP;
 	}
 	return rc;
 }
 
 static int
-outcome_drop(struct lines_outcome *o, struct json_object *v, char *err,
-    size_t errlen)
+outcome_drop(struct lines_outcome *o, const char *key, struct json_object *v,
+    char *err, size_t errlen)
 {
 	static const int64_t none[1];
 	struct json_object *e;
@@ -1647,20 +1652,22 @@ outcome_drop(struct lines_outcome *o, struct json_object *v, char *err,
 	int rc;
 
 	if (!json_object_is_type(v, json_type_array))
-		return err_type(err, errlen, "drop_items", jc_what(v, x,
+		return err_type(err, errlen, key, jc_what(v, x,
 		    sizeof(x)), "an array");
-	n = json_object_array_length(v);
+	/* Appended to what the other member gave. */
+	n = o->ndrop + json_object_array_length(v);
 	if (n > o->capdrop) {
 		if ((d = reallocarray(o->drop, n, sizeof(*d))) == NULL)
 			log_fatal(EX_OSERR, "unable to allocate %zu items", n);
 		o->drop = d;
 		o->capdrop = n;
 	}
-	for (i = k = 0; i < n; i++) {
+	n = json_object_array_length(v);
+	for (i = 0, k = o->ndrop; i < n; i++) {
 		e = json_object_array_get_idx(v, i);
 		if (!json_object_is_type(e, json_type_int))
 			continue;	/* as db-writer -r always did */
-		snprintf(name, sizeof(name), "drop_items[%zu]", i);
+		snprintf(name, sizeof(name), "%s[%zu]", key, i);
 		if ((rc = jc_int(e, name, 0, INT32_MAX, &o->drop[k++], err,
 		    errlen)) != LINES_OK)
 			return rc;
