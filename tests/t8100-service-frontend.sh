@@ -82,7 +82,7 @@ test_expect_success 'no -instant-reports: exit 1 before the configuration is rea
 
 test_expect_success 'a configuration file that is named but missing: Load configuration, exit 1' '
 	CCX_NOTIFICATION_SERVICE_CONFIG_FILE=/nonexistent/config.toml \
-		test_expect_code 1 $S -instant-reports >out 2>err &&
+		test_expect_code 1 $S -ignore-disabled-rules -instant-reports >out 2>err &&
 	msg err "parsing configuration file" &&
 	msg err "Load configuration" &&
 	grep "Not Found in" err
@@ -135,14 +135,14 @@ insert() {	# ORG CLUSTER REPORT [AGE]
 }
 
 test_expect_success 'no destination, both destinations: exit 1 with upstream'"'"'s messages' '
-	test_expect_code 1 $S -instant-reports >out 2>err &&
+	test_expect_code 1 $S -ignore-disabled-rules -instant-reports >out 2>err &&
 	msg err "parsing configuration file" &&
 	msg out "Log level" &&
 	msg out "No known event destination configured. Aborting." &&
 	env ${E}_KAFKA_BROKER__ENABLED=true ${E}_SERVICE_LOG__ENABLED=true \
-		$S -instant-reports >out; test $? = 1 &&
+		$S -ignore-disabled-rules -instant-reports >out; test $? = 1 &&
 	msg out "Only one integration should be enabled (Kafka / Service log. Review your config." &&
-	env ${E}_LOGGING__DEBUG=true $S -instant-reports extra args >out 2>err; test $? = 1 &&
+	env ${E}_LOGGING__DEBUG=true $S -ignore-disabled-rules -instant-reports extra args >out 2>err; test $? = 1 &&
 	echo "Clowder is disabled" >expect &&
 	test_cmp expect out &&
 	grep "ERR No known event destination configured. Aborting.$" err &&
@@ -151,7 +151,7 @@ test_expect_success 'no destination, both destinations: exit 1 with upstream'"'"
 
 test_expect_success 'a driver other than postgres: exit 3' '
 	env ${E}_STORAGE__DB_DRIVER=sqlite3 ${E}_KAFKA_BROKER__ENABLED=true \
-		$S -instant-reports >out; test $? = 3 &&
+		$S -ignore-disabled-rules -instant-reports >out; test $? = 3 &&
 	msg out "Making connection to data storage, driver=sqlite3, host=$PGHOST, database=$PGDATABASE"
 '
 
@@ -184,7 +184,7 @@ kafka() {
 test_expect_success 'target 1 by variables: a message per cluster with new issues, reported rows, logs' '
 	insert 1 $C1 "$(report demo_nodes_memory demo_image_registry)" &&
 	insert 2 $C2 "$(report demo_image_registry)" &&
-	kafka $S -instant-reports --verbose >out 2>err &&
+	kafka $S -ignore-disabled-rules -instant-reports --verbose >out 2>err &&
 	messages >msgs &&
 	test_line_count = 1 msgs &&
 	grep -F "\"display_name\":\"$C1\"" msgs &&
@@ -208,7 +208,7 @@ test_expect_success 'target 1 by variables: a message per cluster with new issue
 
 test_expect_success 'target 1: a second run sends nothing new (cooldown); its files are gone' '
 	mkdir tmpdir &&
-	kafka env -u CCX_SPOOL_DIR TMPDIR="$PWD/tmpdir" $S -instant-reports >out 2>err &&
+	kafka env -u CCX_SPOOL_DIR TMPDIR="$PWD/tmpdir" $S -ignore-disabled-rules -instant-reports >out 2>err &&
 	test -d tmpdir/ccx-notify-spool-$(id -u) &&
 	test "$(ls tmpdir)" = "ccx-notify-spool-$(id -u)" &&
 	messages >msgs &&
@@ -234,7 +234,7 @@ entries() {	# CLUSTER: its Service Log entries
 }
 
 test_expect_success 'target 2 by variables: entries posted, rows recorded, the secret only in the token request' '
-	sl $S -instant-reports >out 2>err &&
+	sl $S -ignore-disabled-rules -instant-reports >out 2>err &&
 	test "$(entries $C1)" = 2 &&
 	test "$(entries $C2)" = 1 &&
 	test "$(rows 2)" = "$C1|1 $C2|1 " &&
@@ -254,7 +254,7 @@ test_expect_success 'target 2 by variables: entries posted, rows recorded, the s
 test_expect_success 'target 2, a renderer URL without scheme: error rows, no poster, exit 0' '
 	insert 3 $C3 "$(report demo_etcd_backup)" &&
 	sl env ${E}_DEPENDENCIES__TEMPLATE_RENDERER_SERVER=localhost:8083 \
-		$S -instant-reports >out 2>err &&
+		$S -ignore-disabled-rules -instant-reports >out 2>err &&
 	test "$(sql "SELECT state, error_log FROM reported WHERE event_type_id = 2 AND cluster = '"'$C3'"'")" = \
 		"4|Post \"localhost:8083\": unsupported protocol scheme \"localhost\"" &&
 	msg out "Rendering reports failed for this cluster" &&
@@ -263,9 +263,9 @@ test_expect_success 'target 2, a renderer URL without scheme: error rows, no pos
 '
 
 test_expect_success 'target 2: empty credentials exit 11, a renderer server that does not parse exits 1' '
-	sl env ${E}_SERVICE_LOG__CLIENT_SECRET= $S -instant-reports >out; test $? = 11 &&
+	sl env ${E}_SERVICE_LOG__CLIENT_SECRET= $S -ignore-disabled-rules -instant-reports >out; test $? = 11 &&
 	msg out "got error while setting up the connection to OCM API gateway" &&
-	sl env ${E}_DEPENDENCIES__TEMPLATE_RENDERER_SERVER=:8083 $S -instant-reports >out; test $? = 1
+	sl env ${E}_DEPENDENCIES__TEMPLATE_RENDERER_SERVER=:8083 $S -ignore-disabled-rules -instant-reports >out; test $? = 1
 '
 
 test_expect_success 'a config.toml: known keys only, INFO level, the allow list' '
@@ -274,7 +274,7 @@ test_expect_success 'a config.toml: known keys only, INFO level, the allow list'
 	insert 5 $C2 "$(report demo_etcd_backup)" &&
 	env ${E}_KAFKA_BROKER__ADDRESSES="$BROKERS" \
 		${E}_METRICS__GATEWAY_AUTH_TOKEN="$TOKEN" ${E}_METRICS__GATEWAY_URL="$PGW_URL" \
-		$S -instant-reports >out 2>err &&
+		$S -ignore-disabled-rules -instant-reports >out 2>err &&
 	msg err "parsing configuration file" &&
 	grep "\"configured\":\"INFO \",\"internal\":\"info\"" out &&
 	! grep "\"level\":\"debug\"" out &&
@@ -286,11 +286,22 @@ test_expect_success 'a config.toml: known keys only, INFO level, the allow list'
 	test "$(stub_requests PGW | wc -l)" = 0 &&
 	sed "s/^allowed_clusters = .*/allowed_clusters = []/" config.toml >c &&
 	mv c config.toml &&
-	env ${E}_KAFKA_BROKER__ADDRESSES="$BROKERS" $S -instant-reports >out 2>err &&
+	env ${E}_KAFKA_BROKER__ADDRESSES="$BROKERS" $S -ignore-disabled-rules -instant-reports >out 2>err &&
 	msg out "Differ finished" &&
 	messages >msgs &&
 	test_line_count = 2 msgs &&
 	rm config.toml
+'
+
+test_expect_success 'without -ignore-disabled-rules differ reads the aggregator database; unreachable: exit 12, nothing sent' '
+	before=$(messages | wc -l) &&
+	kafka env ${E}_AGGREGATOR_STORAGE__PG_HOST=127.0.0.1 \
+		${E}_AGGREGATOR_STORAGE__PG_PORT=1 ${E}_AGGREGATOR_STORAGE__PG_PASSWORD=agg-secret \
+		$S -instant-reports >out 2>err; test $? = 12 &&
+	test "$(messages | wc -l)" = "$before" &&
+	grep "\"stage\":\"differ\".*aggregator" out &&
+	! grep agg-secret out err &&
+	! grep "Skipping aggregator DB connection" out
 '
 
 test_expect_success 'Clowder (ACG_CONFIG): its database and its topic name win' '
@@ -302,7 +313,7 @@ test_expect_success 'Clowder (ACG_CONFIG): its database and its topic name win' 
 	echo "clowder-pg-pass-8100" >>secrets.pat &&
 	kafka env ACG_CONFIG=$PWD/cdappconfig.json ${E}_STORAGE__PG_DB_NAME=no_such_db \
 		${E}_KAFKA_BROKER__ADDRESSES=127.0.0.1:1 \
-		$S -instant-reports >out 2>err &&
+		$S -ignore-disabled-rules -instant-reports >out 2>err &&
 	grep -x "Clowder is enabled" out &&
 	messages env-platform.notifications.ingress >msgs &&
 	test_line_count = 1 msgs &&
@@ -313,7 +324,7 @@ test_expect_success 'Clowder (ACG_CONFIG): its database and its topic name win' 
 test_expect_success 'content unreachable: exit 4' '
 	insert 6 $C1 "$(report demo_etcd_backup)" &&
 	kafka env ${E}_DEPENDENCIES__CONTENT_SERVER=127.0.0.1:1 \
-		$S -instant-reports >out; test $? = 4 &&
+		$S -ignore-disabled-rules -instant-reports >out; test $? = 4 &&
 	msg_start out "Got error while processing HTTP request - " &&
 	messages >msgs &&
 	test_line_count = 2 msgs
@@ -340,7 +351,7 @@ test_expect_success 'Pushgateway: the 14 series with Basic auth after the run' '
 	P=ccx_notification_service_to_notification_backend &&
 	stub_clear PGW &&
 	kafka env $PGWENV ${E}_METRICS__GATEWAY_URL="${PGW_URL#http://}/" \
-		$S -instant-reports >out 2>err &&
+		$S -ignore-disabled-rules -instant-reports >out 2>err &&
 	pushes PGW >body &&
 	test "$(grep -c "^PATH " body)" = 1 &&
 	test_grep "^PATH /metrics/job/ccx_notification_service$" body &&
@@ -364,7 +375,7 @@ test_expect_success 'Pushgateway: the 14 series with Basic auth after the run' '
 test_expect_success 'Pushgateway: a failing push is retried, never changes the exit code; job names with /' '
 	stub_clear PGWD &&
 	kafka env $PGWENV ${E}_METRICS__GATEWAY_URL="$PGWD_URL" \
-		${E}_DEPENDENCIES__CONTENT_SERVER=127.0.0.1:1 $S -instant-reports >out; test $? = 4 &&
+		${E}_DEPENDENCIES__CONTENT_SERVER=127.0.0.1:1 $S -ignore-disabled-rules -instant-reports >out; test $? = 4 &&
 	pushes PGWD >body &&
 	test "$(grep -c "^PATH " body)" = 3 &&
 	test_grep "^ccx_notification_service_to_notification_backend_fetch_content_errors 1$" body &&
@@ -374,7 +385,7 @@ test_expect_success 'Pushgateway: a failing push is retried, never changes the e
 	msg out "Push metrics. Retrying (1/2 attempts left)" &&
 	stub_clear PGW &&
 	kafka env $PGWENV ${E}_METRICS__GATEWAY_URL="$PGW_URL" ${E}_METRICS__JOB_NAME=a/b \
-		$S -instant-reports >out &&
+		$S -ignore-disabled-rules -instant-reports >out &&
 	pushes PGW >body &&
 	test_grep "^PATH /metrics/job@base64/YS9i$" body &&
 	test_grep "^ccx_notification_service_to_notification_backend_service_status 5$" body
@@ -386,7 +397,7 @@ test_expect_success 'Pushgateway: the loop pushes during a run; target 2'"'"'s s
 	stub_control RD "{\"mode\": \"ok\", \"delay\": 1, \"count\": 1}" &&
 	sl env $PGWENV ${E}_METRICS__SUBSYSTEM=service_log \
 		${E}_METRICS__GATEWAY_URL="$PGW_URL" \
-		${E}_METRICS__GATEWAY_TIME_BETWEEN_PUSH=200ms $S -instant-reports >out &&
+		${E}_METRICS__GATEWAY_TIME_BETWEEN_PUSH=200ms $S -ignore-disabled-rules -instant-reports >out &&
 	msg out "Metrics will be pushed in loop each 0.200000 seconds" &&
 	pushes PGW >body &&
 	test "$(grep -c "^PATH " body)" -ge 3 &&
@@ -395,17 +406,17 @@ test_expect_success 'Pushgateway: the loop pushes during a run; target 2'"'"'s s
 '
 
 test_expect_success 'a failing stage: differ 64 exits 1, kafka-emitter 78 and 69 exit 5, db-writer -r 3' '
-	kafka env ${E}_KAFKA_BROKER__COOLDOWN=bogus $S -instant-reports >out; test $? = 1 &&
+	kafka env ${E}_KAFKA_BROKER__COOLDOWN=bogus $S -ignore-disabled-rules -instant-reports >out; test $? = 1 &&
 	kafka env ${E}_KAFKA_BROKER__SECURITY_PROTOCOL=SASL_PLAINTEXT \
-		${E}_KAFKA_BROKER__SASL_MECHANISM=BOGUS $S -instant-reports >out; test $? = 5 &&
+		${E}_KAFKA_BROKER__SASL_MECHANISM=BOGUS $S -ignore-disabled-rules -instant-reports >out; test $? = 5 &&
 	msg out "Couldn'"'"'t initialize Kafka producer with the provided config." &&
 	grep "Unsupported SASL mechanism" out &&
 	insert 7 $C2 "$(report demo_nodes_memory)" &&
 	kafka env ${E}_KAFKA_BROKER__ADDRESSES=127.0.0.1:1 ${E}_KAFKA_BROKER__TIMEOUT=1s \
-		$S -instant-reports >out; test $? = 5 &&
+		$S -ignore-disabled-rules -instant-reports >out; test $? = 5 &&
 	msg out "Couldn'"'"'t send notification message to kafka topic." &&
 	test "$(sql "SELECT state FROM reported WHERE org_id = 7")" = 4 &&
-	kafka env CCX_SPOOL_DIR=/proc/no/such/dir $S -instant-reports >out; test $? = 3 &&
+	kafka env CCX_SPOOL_DIR=/proc/no/such/dir $S -ignore-disabled-rules -instant-reports >out; test $? = 3 &&
 	grep "\"stage\":\"db-writer\"" out
 '
 
@@ -425,9 +436,9 @@ test_expect_success 'print and cleanup: records, Rows deleted, exit 0; failures 
 	msg out "Cleanup records from \`new_reports\` table failed" &&
 	test_expect_code 8 $S -print-old-reports-for-cleanup -max-age bogus >out &&
 	msg out "Print records from \`reported\` table prepared for cleanup failed" &&
-	kafka $S -instant-reports -cleanup-on-startup -max-age bogus >out; test $? = 8 &&
+	kafka $S -ignore-disabled-rules -instant-reports -cleanup-on-startup -max-age bogus >out; test $? = 8 &&
 	! msg out "Differ started" &&
-	kafka $S -instant-reports -cleanup-on-startup -max-age "1000 years" >out &&
+	kafka $S -ignore-disabled-rules -instant-reports -cleanup-on-startup -max-age "1000 years" >out &&
 	grep "\"Rows deleted\":0,.*\"message\":\"Cleanup \`reported\` finished\"" out &&
 	msg out "Differ started"
 '
@@ -436,7 +447,7 @@ test_expect_success 'SIGTERM goes to differ, then the service ends as killed by 
 	stub_clear CS &&
 	stub_control CS "{\"mode\": \"ok\", \"delay\": 5, \"count\": 1}" &&
 	{ env ${E}_KAFKA_BROKER__ENABLED=true ${E}_KAFKA_BROKER__ADDRESSES="$BROKERS" \
-		$S -instant-reports >out 2>err & } &&
+		$S -ignore-disabled-rules -instant-reports >out 2>err & } &&
 	pid=$! &&
 	test_when_finished "kill -9 $pid 2>/dev/null" &&
 	test_wait_for 20 msg_start out "Fetching rules content from" &&

@@ -24,6 +24,7 @@ static void	dbwriter_args(struct svc *, struct plan *);
 static void	joined(const struct config *, const char *, struct buf *);
 static void	add_int(struct strv *, const char *, int64_t);
 static int	env_make(struct svc *, struct plan *);
+static int	aggregator_env(struct svc *, struct buf *);
 
 void
 strv_init(struct strv *v)
@@ -141,12 +142,66 @@ env_make(struct svc *s, struct plan *p)
 	static const char *const drop[] = { "CCX_DIFFER_", "CCX_SERVICELOG_",
 	    "CCX_PUSHGATEWAY_", "CCX_DB=", NULL };
 	struct zfield f = ZSTR("error", "out of memory");
+	struct buf agg;
+	const char *extra[2] = { NULL, NULL };
+	int r = SV_OK;
 
-	if ((p->env = fe_env(s->db.env, drop, NULL)) == NULL) {
-		zlog_write(&s->log, ZL_ERROR, "Operation failed", &f, 1);
-		return SV_STORAGE;
+	buf_init(&agg);
+	if (!s->ignore_disabled && (r = aggregator_env(s, &agg)) != SV_OK) {
+		buf_free(&agg);
+		return r;
 	}
-	return SV_OK;
+	extra[0] = agg.len > 0 ? agg.data : NULL;
+	if ((p->env = fe_env(s->db.env, drop, extra)) == NULL) {
+		zlog_write(&s->log, ZL_ERROR, "Operation failed", &f, 1);
+		r = SV_STORAGE;
+	}
+	if (agg.data != NULL)
+		explicit_bzero(agg.data, agg.len);
+	buf_free(&agg);
+	return r;
+}
+
+/*
+ * Without -ignore-disabled-rules differ reads the rules users disabled
+ * from the aggregator's database (aggregator_storage): its conninfo, the
+ * password included, goes to differ in CCX_DIFFER_AGGREGATOR_DB, never on
+ * a command line.
+ */
+static int
+aggregator_env(struct svc *s, struct buf *out)
+{
+	struct buf ci, pw;
+	struct zfield f;
+	char err[512];
+	size_t i;
+	int r = SV_OK;
+
+	buf_init(&ci);
+	buf_init(&pw);
+	if (config_conninfo(s->cfg, "aggregator_storage", &ci, &pw, err,
+	    sizeof(err)) == -1) {
+		f = ZSTR("error", err);
+		zlog_write(&s->log, ZL_ERROR, "Operation failed", &f, 1);
+		r = SV_AGGREGATOR;
+	} else {
+		buf_puts(out, "CCX_DIFFER_AGGREGATOR_DB=");
+		buf_add(out, ci.data != NULL ? ci.data : "", ci.len);
+		if (pw.len > 0) {
+			buf_puts(out, " password='");
+			for (i = 0; i < pw.len; i++) {
+				if (pw.data[i] == '\'' || pw.data[i] == '\\')
+					buf_putc(out, '\\');
+				buf_putc(out, pw.data[i]);
+			}
+			buf_putc(out, '\'');
+		}
+	}
+	if (pw.data != NULL)
+		explicit_bzero(pw.data, pw.len);
+	buf_free(&pw);
+	buf_free(&ci);
+	return r;
 }
 
 /*

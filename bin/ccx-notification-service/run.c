@@ -98,9 +98,6 @@ run_pipeline(struct svc *s, struct plan *p, int *term)
 	if (s->ignore_disabled)
 		zlog_write(&s->log, ZL_INFO, "Skipping aggregator DB connection "
 		    "(--ignore-disabled-rules is set)", NULL, 0);
-	else
-		zlog_write(&s->log, ZL_WARN, "disabled rules are not read: "
-		    "differ does not apply them yet", NULL, 0);
 	if (p->no_run) {
 		/* An empty allow list keeps no cluster. */
 		f = ZINT("clusters", 0);
@@ -740,6 +737,8 @@ status_of(const struct run *r)
 		return SV_CONFIG;
 	if (d == 65 || d == 69)
 		return SV_CONTENT;
+	if (d == 66)		/* differ: the aggregator's database */
+		return SV_AGGREGATOR;
 	if (d > 0)
 		return SV_STORAGE;
 	return r->fail;

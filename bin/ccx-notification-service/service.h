@@ -30,6 +30,7 @@
 #define SV_KAFKA	5
 #define SV_CLEANER	8
 #define SV_SERVICELOG	11
+#define SV_AGGREGATOR	12
 
 /* The event targets. */
 #define TARGET_NB	1	/* notifications-backend, Kafka */
