@@ -3,7 +3,7 @@
 test_description='mockbroker: a mock Kafka cluster that kcat can use'
 
 . ./test-lib.sh
-. "$TEST_DIRECTORY/lib-kafka.sh"
+test_use kafka
 
 command -v kcat >/dev/null || skip_all 'kcat not installed'
 mock_start -b 3 -t t1:2 || skip_all 'mockbroker did not start'

@@ -4,7 +4,7 @@ test_description='HTTP stubs: content, renderer, sso, servicelog and control mod
 
 test_have_prereq PYTHON || skip_all 'python3 not found'
 command -v curl >/dev/null || skip_all 'curl not found'
-. "$TEST_DIRECTORY"/lib-http.sh
+test_use http
 
 # http OUT CURL-ARGS...: run curl, body to OUT, print the status code.
 http() {

@@ -3,7 +3,7 @@
 test_description='proto: the line schemas, their examples, and lines our shell helpers make'
 
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-records.sh
+test_use records
 
 PROTO=$TEST_DIRECTORY/../proto
 TYPES="record ack deadletter candidate decision outcome"

@@ -3,7 +3,7 @@
 test_description='man pages: they render without a warning, send nobody to SPEC, and document every option'
 
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-progs.sh
+test_use progs
 
 # The formatter man(1) uses: groff here (man-db), else mandoc.
 if command -v groff >/dev/null 2>&1; then

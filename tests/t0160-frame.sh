@@ -3,7 +3,7 @@
 test_description='the program frame (common/prog.c): --help, --version, bad flags and values, exit tables against the man pages'
 
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-progs.sh
+test_use progs
 
 # table_names PROG, table_vars PROG: the long names and the variables of
 # the settings table in PROG's source.

@@ -1,7 +1,7 @@
 #!/bin/sh
 test_description='kafka-reader: record lines, ack-driven commits, back-pressure'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-kafka.sh
+test_use kafka
 
 mock_start -t in:1 -t two:2 || skip_all "the mock Kafka cluster cannot start"
 KR_OPTS="-X auto.offset.reset=earliest $MOCK_GROUP_OPTS"

@@ -1,7 +1,7 @@
 #!/bin/sh
 test_description='kafka-reader under faults: a stalled downstream, a fatal error event, records deleted before they were read, metrics while idle'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-kafka.sh
+test_use kafka
 
 mock_start -t big:3 -t fenced:1 -t gone:1 -t gone2:1 -t idle:1 ||
 	skip_all "the mock Kafka cluster cannot start"

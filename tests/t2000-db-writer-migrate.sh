@@ -1,7 +1,7 @@
 #!/bin/sh
 test_description='db-writer migrate and version: the upstream schema, exactly'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
+test_use pg
 
 pg_setup || skip_all "PostgreSQL cannot start here"
 

@@ -1,8 +1,7 @@
 #!/bin/sh
 test_description='db-writer: record lines on stdin to new_reports, dead_letters and acks'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-records.sh
+test_use pg records
 
 pg_ready
 

@@ -1,9 +1,7 @@
 #!/bin/sh
 test_description='db-writer input: a cut-short last line, trailing data, kcat -J envelopes, live metrics'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-records.sh
-. "$TEST_DIRECTORY"/lib-kafka.sh
+test_use pg records kafka
 
 pg_ready
 command -v kcat >/dev/null && mock_start -t kc:1

@@ -1,7 +1,7 @@
 #!/bin/sh
 test_description='db-writer -r: outcome lines into reported and read_errors'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
+test_use pg
 
 pg_ready
 

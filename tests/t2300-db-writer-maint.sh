@@ -1,8 +1,7 @@
 #!/bin/sh
 test_description='db-writer maintenance: cleanup, print-for-cleanup, dead letters'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-records.sh
+test_use pg records
 
 pg_ready
 

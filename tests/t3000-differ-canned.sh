@@ -1,7 +1,7 @@
 #!/bin/sh
 test_description='differ: decisions from candidate lines (-i), no database'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-differ.sh
+test_use differ
 
 test_have_prereq PYTHON || skip_all "python3 is needed to read the decisions"
 

@@ -1,9 +1,7 @@
 #!/bin/sh
 test_description='differ: candidates and cooldown from PostgreSQL, content over HTTP'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-http.sh
-. "$TEST_DIRECTORY"/lib-differ.sh
+test_use pg http differ
 
 test_have_prereq PYTHON || skip_all "python3 is needed to read the decisions"
 pg_ready

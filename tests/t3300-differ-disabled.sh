@@ -1,10 +1,7 @@
 #!/bin/sh
 test_description='differ --aggregator-db: the rules users disabled, per cluster and per organisation, on both targets, through the senders to reported'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-kafka.sh
-. "$TEST_DIRECTORY"/lib-http.sh
-. "$TEST_DIRECTORY"/lib-differ.sh
+test_use pg kafka http differ
 
 test_have_prereq PYTHON || skip_all "python3 is needed to read the messages"
 pg_ready

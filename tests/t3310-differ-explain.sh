@@ -1,8 +1,7 @@
 #!/bin/sh
 test_description='differ --explain: one line per item with the values used and the outcome, every reason, nothing sent or written; the same reasons in the metrics of a run'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-differ.sh
+test_use pg differ
 
 test_have_prereq PYTHON || skip_all "python3 is needed to read the lines"
 pg_ready

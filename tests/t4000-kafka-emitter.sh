@@ -1,7 +1,7 @@
 #!/bin/sh
 test_description='kafka-emitter: one message per payload, outcomes in input order after the delivery report'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-kafka.sh
+test_use kafka
 
 command -v kcat >/dev/null || skip_all 'kcat not installed'
 mock_start -t basic:1 -t bad:1 -t num:1 -t term:1 -t bp:2 -t down:1 ||

@@ -4,7 +4,7 @@ test_description='servicelog-poster: render, post Service Log entries, write out
 
 test_have_prereq PYTHON || skip_all 'python3 not found'
 command -v curl >/dev/null || skip_all 'curl not found'
-. "$TEST_DIRECTORY"/lib-http.sh
+test_use http
 
 stub_start RD renderer --omit OMITTED_KEY &&
 stub_start SSO sso &&

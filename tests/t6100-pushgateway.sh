@@ -1,8 +1,7 @@
 #!/bin/sh
 test_description='periodic runs push their counters to a Prometheus Pushgateway'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-http.sh
-. "$TEST_DIRECTORY"/lib-records.sh
+test_use http records
 
 command -v python3 >/dev/null || skip_all "python3 is needed for the HTTP stub"
 stub_start PG servicelog --mode 200

@@ -1,8 +1,7 @@
 #!/bin/sh
 test_description='results path end to end: broker -> kafka-reader | db-writer -> PostgreSQL'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-kafka.sh
+test_use pg kafka
 
 pg_start_own || skip_all "PostgreSQL cannot start here"
 mock_start -t ccx.ocp.results:2 || skip_all "the mock Kafka cluster cannot start"

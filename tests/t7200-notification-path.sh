@@ -1,9 +1,7 @@
 #!/bin/sh
 test_description='notification path end to end: new_reports -> differ | kafka-emitter / servicelog-poster | db-writer -r'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-kafka.sh
-. "$TEST_DIRECTORY"/lib-http.sh
+test_use pg kafka http
 
 pg_ready
 mock_start -t platform.notifications.ingress:1 || skip_all "the mock Kafka cluster cannot start"

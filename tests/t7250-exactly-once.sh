@@ -1,8 +1,7 @@
 #!/bin/sh
 test_description='every new issue notified once: refused outcomes, overlapping runs, claims'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-kafka.sh
+test_use pg kafka
 
 pg_ready
 mock_start -t platform.notifications.ingress:1 || skip_all "the mock Kafka cluster cannot start"

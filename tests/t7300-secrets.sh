@@ -1,10 +1,7 @@
 #!/bin/sh
 test_description='secrets: the PostgreSQL password, the Kafka SASL password and the OAuth client secret never show'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-kafka.sh
-. "$TEST_DIRECTORY"/lib-http.sh
-. "$TEST_DIRECTORY"/lib-records.sh
+test_use pg kafka http records
 
 # Where a secret must never appear: any process's /proc/PID/cmdline (and,
 # when it comes from a file, /proc/PID/environ), standard error at -v -v in

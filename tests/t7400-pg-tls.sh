@@ -1,8 +1,7 @@
 #!/bin/sh
 test_description='transport security: PostgreSQL with sslmode=verify-full, HTTPS content and renderer'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-records.sh
+test_use pg records
 
 command -v openssl >/dev/null || skip_all 'openssl not found (needed to make the test CA)'
 

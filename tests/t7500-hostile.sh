@@ -1,10 +1,7 @@
 #!/bin/sh
 test_description='hostile input: line limits, deep nesting, huge numbers, NUL, bad UTF-8, SQL injection, broken content, hostile HTTP answers'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
-. "$TEST_DIRECTORY"/lib-kafka.sh
-. "$TEST_DIRECTORY"/lib-http.sh
-. "$TEST_DIRECTORY"/lib-records.sh
+test_use pg kafka http records
 
 # These runs of differ look at decisions only: no run lock, no claims
 # (t7250 is about those).

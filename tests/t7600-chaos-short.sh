@@ -1,7 +1,7 @@
 #!/bin/sh
 test_description='chaos, short: SIGKILLs, PostgreSQL and broker outages, failing notification targets, refused outcomes and overlapping runs; nothing lost, nothing duplicated'
 . ./test-lib.sh
-. "$TEST_DIRECTORY"/lib-pg.sh
+test_use pg
 
 # tests/chaos/chaos.sh --short: 5000 records and 5 SIGKILLs of a random
 # stage of the results path under the supervisor; 3000 records with

@@ -411,9 +411,7 @@ free_port() {
 	python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])"
 }
 if test_have_prereq IMAGE,YAML; then
-	. "$TEST_DIRECTORY"/lib-pg.sh
-	. "$TEST_DIRECTORY"/lib-kafka.sh
-	. "$TEST_DIRECTORY"/lib-records.sh
+	test_use pg kafka records
 	PG_OWN_DIR=$TRASH_DIRECTORY/pg
 	PG_OWN_PORT=$(free_port)
 	if pg_init_cluster "$PG_OWN_DIR" "$PG_OWN_PORT"; then

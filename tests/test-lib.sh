@@ -60,6 +60,14 @@ say_color() { shift; say "$@"; }
 
 error() { say "error: $*" >&2; exit 1; }
 
+# test_use LIB...: source tests/lib-LIB.sh for each LIB (pg, kafka, http,
+# records, differ, progs), at the top level of the script.
+test_use() {
+	for _lib; do
+		. "$TEST_DIRECTORY/lib-$_lib.sh" || error "cannot read lib-$_lib.sh"
+	done
+}
+
 # test_set_prereq NAME: mark a prerequisite as satisfied.
 test_set_prereq() { test_prereqs="$test_prereqs$1 "; }
 
