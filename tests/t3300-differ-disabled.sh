@@ -13,36 +13,8 @@ stub_start SL servicelog
 TOPIC=platform.notifications.ingress
 CONTENT=file://$TEST_DIRECTORY/demo/content.json
 
-# The aggregator's database: a second database in the same cluster, with
-# the two tables of the aggregator's schema at its migration 32.
-AGG_DB=${PGDATABASE}_agg
-pg_fresh_db "$AGG_DB" 2>/dev/null || skip_all "cannot create a second database"
-test_atexit "psql -qX -d postgres -c 'DROP DATABASE IF EXISTS $AGG_DB WITH (FORCE)'"
-AGG="dbname=$AGG_DB"
-agg() { psql -qXAt -v ON_ERROR_STOP=1 -d "$AGG_DB" -c "$1"; }
-psql -qX -v ON_ERROR_STOP=1 -d "$AGG_DB" >/dev/null <<\SQL || skip_all "cannot create the aggregator's tables"
-CREATE TABLE cluster_rule_toggle (
-	cluster_id VARCHAR NOT NULL,
-	rule_id VARCHAR NOT NULL,
-	error_key VARCHAR NOT NULL,
-	disabled SMALLINT NOT NULL,
-	disabled_at TIMESTAMP NULL,
-	enabled_at TIMESTAMP NULL,
-	updated_at TIMESTAMP NOT NULL,
-	org_id VARCHAR NOT NULL DEFAULT '',
-	CONSTRAINT cluster_rule_toggle_pkey PRIMARY KEY (cluster_id, rule_id, error_key),
-	CONSTRAINT disabled_check CHECK (disabled >= 0 AND disabled <= 1)
-);
-CREATE TABLE rule_disable (
-	org_id VARCHAR NOT NULL,
-	rule_id VARCHAR NOT NULL,
-	error_key VARCHAR NOT NULL,
-	justification VARCHAR,
-	created_at TIMESTAMP NOT NULL,
-	updated_at TIMESTAMP,
-	PRIMARY KEY (org_id, rule_id, error_key)
-);
-SQL
+# The aggregator's database of disabled rules: $AGG, agg SQL.
+aggregator_db
 
 MOD=ccx_rules_ocp.external.rules
 NM=$(item demo_nodes_memory NODES_MEMORY_LOW)

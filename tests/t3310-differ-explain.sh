@@ -7,21 +7,8 @@ test_have_prereq PYTHON || skip_all "python3 is needed to read the lines"
 pg_ready
 CONTENT=file://$TEST_DIRECTORY/demo/content.json
 
-# The aggregator's database: a second database in the same cluster.
-AGG_DB=${PGDATABASE}_agg
-pg_fresh_db "$AGG_DB" 2>/dev/null || skip_all "cannot create a second database"
-test_atexit "psql -qX -d postgres -c 'DROP DATABASE IF EXISTS $AGG_DB WITH (FORCE)'"
-AGG="dbname=$AGG_DB"
-psql -qX -v ON_ERROR_STOP=1 -d "$AGG_DB" >/dev/null <<\SQL || skip_all "cannot create the aggregator's tables"
-CREATE TABLE cluster_rule_toggle (cluster_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
-	error_key VARCHAR NOT NULL, disabled SMALLINT NOT NULL, disabled_at TIMESTAMP,
-	enabled_at TIMESTAMP, updated_at TIMESTAMP NOT NULL, org_id VARCHAR NOT NULL DEFAULT '',
-	PRIMARY KEY (cluster_id, rule_id, error_key));
-CREATE TABLE rule_disable (org_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
-	error_key VARCHAR NOT NULL, justification VARCHAR, created_at TIMESTAMP NOT NULL,
-	updated_at TIMESTAMP, PRIMARY KEY (org_id, rule_id, error_key));
-SQL
-agg() { psql -qXAt -v ON_ERROR_STOP=1 -d "$AGG_DB" -c "$1"; }
+# The aggregator's database of disabled rules: $AGG, agg SQL.
+aggregator_db
 
 EB=$(item demo_etcd_backup ETCD_NO_BACKUP)
 NM=$(item demo_nodes_memory NODES_MEMORY_LOW)

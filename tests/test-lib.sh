@@ -228,6 +228,20 @@ test_wait_for() {
 	done
 }
 
+# aggregator_db (after pg_ready): a second database, AGG_DB (AGG: its
+# connection string), with the tables of disabled rules of the
+# aggregator's schema (tests/demo/aggregator.sql), dropped at exit; or skip
+# the whole script.  agg SQL runs SQL in it.
+aggregator_db() {
+	AGG_DB=${PGDATABASE}_agg
+	AGG="dbname=$AGG_DB"
+	pg_fresh_db "$AGG_DB" 2>/dev/null || skip_all "cannot create a second database"
+	test_atexit "psql -qX -d postgres -c 'DROP DATABASE IF EXISTS $AGG_DB WITH (FORCE)'"
+	psql -qX -v ON_ERROR_STOP=1 -d "$AGG_DB" -f "$TEST_DIRECTORY/demo/aggregator.sql" >/dev/null ||
+		skip_all "cannot create the aggregator's tables"
+}
+agg() { psql -qXAt -v ON_ERROR_STOP=1 -d "$AGG_DB" -c "$1"; }
+
 # test_grep PATTERN FILE: grep that shows the file on failure.
 test_grep() {
 	grep "$@" && return 0

@@ -53,17 +53,9 @@ db-writer migrate latest 2>&1 | sed 's/^/   /'
 # The aggregator's database, where the advisor keeps the rules users
 # disabled (its two tables of them, empty for now): every differ run reads
 # it (CCX_DIFFER_AGGREGATOR_DB).
-psql -qX -v ON_ERROR_STOP=1 >/dev/null <<SQL || die "cannot create the aggregator's database"
-CREATE DATABASE aggregator;
-\\connect aggregator
-CREATE TABLE cluster_rule_toggle (cluster_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
-	error_key VARCHAR NOT NULL, disabled SMALLINT NOT NULL, disabled_at TIMESTAMP,
-	enabled_at TIMESTAMP, updated_at TIMESTAMP NOT NULL, org_id VARCHAR NOT NULL DEFAULT '',
-	PRIMARY KEY (cluster_id, rule_id, error_key));
-CREATE TABLE rule_disable (org_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL,
-	error_key VARCHAR NOT NULL, justification VARCHAR, created_at TIMESTAMP NOT NULL,
-	updated_at TIMESTAMP, PRIMARY KEY (org_id, rule_id, error_key));
-SQL
+{ psql -qX -c "CREATE DATABASE aggregator" &&
+  psql -qX -v ON_ERROR_STOP=1 -d aggregator -f "$HERE/aggregator.sql"; } >/dev/null ||
+	die "cannot create the aggregator's database"
 CCX_DIFFER_AGGREGATOR_DB="dbname=aggregator"
 export CCX_DIFFER_AGGREGATOR_DB
 
