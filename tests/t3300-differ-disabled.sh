@@ -34,12 +34,7 @@ ack() {
 	     VALUES ('$1', '$2', '$3', 'not for us', now())"
 }
 # insert ORG N REPORT [AGE]: cluster N's newest report.
-insert() {
-	psql -qXAt -v ON_ERROR_STOP=1 -v org="$1" -v cl="$(cl "$2")" -v rep="$3" -v age="${4:-0 s}" <<-\SQL
-	INSERT INTO new_reports VALUES (:org, :org + 1000, :'cl', :'rep',
-	    now() AT TIME ZONE 'UTC' - :'age'::interval - interval '1 s', 5);
-	SQL
-}
+insert() { new_report "$1" "$(cl "$2")" "$3" "${4:-0 s}"; }
 
 backend() {
 	differ -T notifications-backend -c "$CONTENT" --aggregator-db "$AGG" "$@" |
@@ -51,11 +46,7 @@ backend() {
 servicelog() {
 	differ -T service-log -c "$CONTENT" --aggregator-db "$AGG" "$@" |
 		tee -a decisions.sl |
-		CCX_SERVICELOG_CLIENT_SECRET=SECRET servicelog-poster \
-			--renderer-url "$RD_URL" --client-id CLIENT_ID \
-			--token-url "$SSO_URL/token" \
-			--url "$SL_URL/api/service_logs/v1/cluster_logs/" \
-			--timeout 2 --retry-base-ms 50 |
+		stub_servicelog_poster |
 		db-writer -r
 }
 # sent_nb: "N KEY ..." for each message on the topic, in order.

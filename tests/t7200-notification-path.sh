@@ -15,32 +15,6 @@ CONTENT=file://$TEST_DIRECTORY/demo/content.json
 C1=5d5892d4-1f74-4ccf-91af-548dfc9767aa
 C2=5d5892d4-1f74-4ccf-91af-548dfc9767bb
 
-# report RULE KEY...: a report with one item per rule.
-report() {
-	sep=
-	printf '{"reports":['
-	for r; do
-		printf '%s{"rule_id":"%s|X","component":"ccx_rules_ocp.external.rules.%s.report","type":"rule","key":"%s","details":{"n":1}}' \
-			"$sep" "$r" "$r" "$(key_of "$r")"
-		sep=,
-	done
-	printf ']}'
-}
-key_of() {
-	case $1 in
-	demo_nodes_memory) echo NODES_MEMORY_LOW ;;
-	demo_etcd_backup) echo ETCD_NO_BACKUP ;;
-	demo_image_registry) echo REGISTRY_EMPTYDIR ;;
-	demo_ingress_cert) echo INGRESS_CERT_EXPIRING ;;
-	esac
-}
-insert() {	# ORG CLUSTER REPORT [AGE]
-	psql -qXAt -v ON_ERROR_STOP=1 -v org="$1" -v cl="$2" -v rep="$3" -v age="${4:-0 s}" <<-\SQL
-	INSERT INTO new_reports VALUES (:org, :org + 1000, :'cl', :'rep',
-	    now() AT TIME ZONE 'UTC' - :'age'::interval - interval '1 s', 5);
-	SQL
-}
-
 backend() {
 	differ -T notifications-backend -c "$CONTENT" "$@" |
 		kafka-emitter -b "$BROKERS" -t $TOPIC |
@@ -48,11 +22,7 @@ backend() {
 }
 servicelog() {
 	differ -T service-log -c "$CONTENT" --no-tag-filter "$@" |
-		CCX_SERVICELOG_CLIENT_SECRET=SECRET servicelog-poster \
-			--renderer-url "$RD_URL" --client-id CLIENT_ID \
-			--token-url "$SSO_URL/token" \
-			--url "$SL_URL/api/service_logs/v1/cluster_logs/" \
-			--timeout 2 --retry-base-ms 50 |
+		stub_servicelog_poster |
 		db-writer -r
 }
 messages() { timeout 20 kcat -C -b "$BROKERS" -t $TOPIC -o beginning -e -q; }
@@ -66,7 +36,7 @@ test_expect_success 'no new reports: no message, no row' '
 '
 
 test_expect_success 'one important report: one message with one event, total_risk "3", one sent row' '
-	insert 1 $C1 "$(report demo_nodes_memory demo_image_registry)" &&
+	new_report 1 $C1 "$(demo_report demo_nodes_memory demo_image_registry)" &&
 	backend &&
 	messages >msgs &&
 	test_line_count = 1 msgs &&
@@ -104,8 +74,8 @@ test_expect_success 'a second run right after sends nothing and writes a same ro
 '
 
 test_expect_success 'important and critical rows of one cluster: events of the latest row only' '
-	insert 2 $C2 "$(report demo_nodes_memory)" "1 hour" &&
-	insert 2 $C2 "$(report demo_etcd_backup)" &&
+	new_report 2 $C2 "$(demo_report demo_nodes_memory)" "1 hour" &&
+	new_report 2 $C2 "$(demo_report demo_etcd_backup)" &&
 	backend &&
 	messages | sed -n 2p >msg &&
 	test_grep -c "total_risk" msg >n && test "$(cat n)" = 1 &&
@@ -120,7 +90,7 @@ test_expect_success 'the targets never suppress each other: service-log notifies
 '
 
 test_expect_success 'service-log, renderer down: error rows, run exits 0, retried next run' '
-	insert 3 $C1 "$(report demo_ingress_cert)" &&
+	new_report 3 $C1 "$(demo_report demo_ingress_cert)" &&
 	stub_control RD "{\"mode\": \"500\"}" &&
 	test_when_finished "stub_control RD \"{\\\"mode\\\": \\\"ok\\\"}\"" &&
 	servicelog &&
@@ -131,7 +101,7 @@ test_expect_success 'service-log, renderer down: error rows, run exits 0, retrie
 '
 
 test_expect_success 'service-log: 401 once, then success after one token refresh' '
-	insert 4 $C2 "$(report demo_etcd_backup demo_ingress_cert)" &&
+	new_report 4 $C2 "$(demo_report demo_etcd_backup demo_ingress_cert)" &&
 	stub_control SL "{\"mode\": \"401\", \"count\": 1}" &&
 	servicelog &&
 	test "$(sql "SELECT state FROM reported WHERE org_id = 4 AND event_type_id = 2")" = 1

@@ -242,6 +242,47 @@ aggregator_db() {
 }
 agg() { psql -qXAt -v ON_ERROR_STOP=1 -d "$AGG_DB" -c "$1"; }
 
+# demo_report RULE...: a stored report with one item per RULE, a rule of
+# tests/demo/content.json (demo_nodes_memory, demo_etcd_backup,
+# demo_image_registry or demo_ingress_cert) with its error key.
+demo_report() {
+	_sep=
+	printf '{"reports":['
+	for _r; do
+		case $_r in
+		demo_nodes_memory) _k=NODES_MEMORY_LOW ;;
+		demo_etcd_backup) _k=ETCD_NO_BACKUP ;;
+		demo_image_registry) _k=REGISTRY_EMPTYDIR ;;
+		demo_ingress_cert) _k=INGRESS_CERT_EXPIRING ;;
+		*) _k= ;;
+		esac
+		printf '%s{"rule_id":"%s|X","component":"ccx_rules_ocp.external.rules.%s.report","type":"rule","key":"%s","details":{"n":1}}' \
+			"$_sep" "$_r" "$_r" "$_k"
+		_sep=,
+	done
+	printf ']}'
+}
+
+# new_report ORG CLUSTER REPORT [AGE]: a new_reports row of cluster CLUSTER
+# (account ORG + 1000), updated AGE (default 0 s) and one second ago.
+new_report() {
+	psql -qXAt -v ON_ERROR_STOP=1 -v org="$1" -v cl="$2" -v rep="$3" -v age="${4:-0 s}" <<-\SQL
+	INSERT INTO new_reports VALUES (:org, :org + 1000, :'cl', :'rep',
+	    now() AT TIME ZONE 'UTC' - :'age'::interval - interval '1 s', 5);
+	SQL
+}
+
+# stub_servicelog_poster [ARG...]: servicelog-poster posting to the stubs
+# RD (renderer), SSO (sso) and SL (servicelog) of lib-http.sh as client
+# CLIENT_ID with the secret SECRET, 2 s timeouts, retries 50 ms apart.
+stub_servicelog_poster() {
+	CCX_SERVICELOG_CLIENT_SECRET=SECRET servicelog-poster \
+		--renderer-url "$RD_URL" --client-id CLIENT_ID \
+		--token-url "$SSO_URL/token" \
+		--url "$SL_URL/api/service_logs/v1/cluster_logs/" \
+		--timeout 2 --retry-base-ms 50 "$@"
+}
+
 # test_grep PATTERN FILE: grep that shows the file on failure.
 test_grep() {
 	grep "$@" && return 0
