@@ -30,19 +30,8 @@ if test_have_prereq SHARED; then
 fi
 CONTENT=$CS_URL/api/v1/content
 
-q() { printf '%s' "$1" | sed "s/'/''/g"; }
-# newrep ORG N REPORT UPDATED_AT: a new_reports row for cluster N.
-newrep() {
-	sql "INSERT INTO new_reports (org_id, account_number, cluster, report, updated_at, kafka_offset)
-	     VALUES ($1, $1 + 100, '$(cl "$2")', '$(q "$3")', '$4', $2)"
-}
-# sent ORG N REPORT AGE [TARGET [STATE]]: a reported row notified AGE ago.
-sent() {
-	sql "INSERT INTO reported (org_id, account_number, cluster, notification_type, state,
-	     report, updated_at, notified_at, error_log, event_type_id)
-	     VALUES ($1, $1 + 100, '$(cl "$2")', 1, ${6:-1}, '$(q "$3")',
-	     '2026-11-01 00:00:00', NOW() - interval '$4', '', ${5:-1})"
-}
+# newrep ORG N REPORT [UPDATED_AT], sent ORG N REPORT AGE [TARGET [STATE]]:
+# rows of new_reports and reported (test-lib.sh).
 reset_db() { sql "TRUNCATE new_reports, reported, notification_outbox CASCADE" >/dev/null 2>&1; }
 # many N REPORT [ROWS]: clusters 1..N (org N % 100), ROWS rows each (1 s
 # apart), all with REPORT.
@@ -50,7 +39,7 @@ many() {
 	sql "INSERT INTO new_reports (org_id, account_number, cluster, report, updated_at, kafka_offset)
 	     SELECT g % 100, g % 100 + 1,
 	            lpad(g::text, 8, '0') || '-0000-4000-8000-000000000000',
-	            '$(q "$2")', '2026-11-30 10:00:00'::timestamp + (h || ' s')::interval, g
+	            '$(sql_quote "$2")', '2026-11-30 10:00:00'::timestamp + (h || ' s')::interval, g
 	     FROM generate_series(1, $1) g, generate_series(1, ${3:-1}) h"
 }
 # sent_every K: a sent row, one day old, for every K-th cluster's newest row.
@@ -93,7 +82,7 @@ test_expect_success 'an empty database: no output, success' '
 test_expect_success 'candidates: the latest row of each cluster only' '
 	reset_db &&
 	newrep 1 1 "$(report "$IMP" "$CRIT")" "2026-11-30 09:00:00" &&
-	newrep 1 1 "$(report "$IMP")" "2026-11-30 10:00:00" &&
+	newrep 1 1 "$(report "$IMP")" &&
 	newrep 1 2 "$(report "$IMP")" "2026-11-30 09:00:00" &&
 	newrep 1 2 "$(report "$CRIT")" "2026-11-30 08:00:00" &&
 	newrep 3 3 "$(report "$CRIT")" "2026-11-30 09:00:00" &&
@@ -135,7 +124,7 @@ assert got == want, got
 test_expect_success 'a sent row inside the cooldown suppresses, one outside does not' '
 	reset_db &&
 	for n in 1 2 3; do
-		newrep 1 $n "$(report "$IMP")" "2026-11-30 10:00:00" || return 1
+		newrep 1 $n "$(report "$IMP")" || return 1
 	done &&
 	sent 1 1 "$(report "$IMP")" "23 hours" &&
 	sent 1 2 "$(report "$IMP")" "8 days" &&
@@ -149,7 +138,7 @@ test_expect_success 'a sent row inside the cooldown suppresses, one outside does
 
 test_expect_success 'new issues pass the baseline; the newest sent row is the baseline' '
 	reset_db &&
-	newrep 1 1 "$(report "$IMP" "$CRIT")" "2026-11-30 10:00:00" &&
+	newrep 1 1 "$(report "$IMP" "$CRIT")" &&
 	sent 1 1 "$(report "$CRIT")" "2 days" &&
 	sent 1 1 "$(report "$IMP")" "1 day" &&
 	decides "1 nb ALPHA_CRIT=4" nb
@@ -157,7 +146,7 @@ test_expect_success 'new issues pass the baseline; the newest sent row is the ba
 
 test_expect_success 'rows of one target never suppress the other' '
 	reset_db &&
-	newrep 1 1 "$(report "$IMP")" "2026-11-30 10:00:00" &&
+	newrep 1 1 "$(report "$IMP")" &&
 	sent 1 1 "$(report "$IMP")" "1 day" 2 &&
 	decides "1 nb ALPHA_IMP=3" nb &&
 	decides "1 same" sl
@@ -165,9 +154,9 @@ test_expect_success 'rows of one target never suppress the other' '
 
 test_expect_success 'same and error rows never suppress; nor another org' '
 	reset_db &&
-	newrep 1 1 "$(report "$IMP")" "2026-11-30 10:00:00" &&
-	newrep 1 2 "$(report "$IMP")" "2026-11-30 10:00:00" &&
-	newrep 1 3 "$(report "$IMP")" "2026-11-30 10:00:00" &&
+	newrep 1 1 "$(report "$IMP")" &&
+	newrep 1 2 "$(report "$IMP")" &&
+	newrep 1 3 "$(report "$IMP")" &&
 	sent 1 1 "$(report "$IMP")" "1 day" 1 2 &&
 	sent 1 2 "$(report "$IMP")" "1 day" 1 4 &&
 	sent 9 3 "$(report "$IMP")" "1 day" &&
@@ -176,7 +165,7 @@ test_expect_success 'same and error rows never suppress; nor another org' '
 
 test_expect_success 'cooldown disabled ("0", "0 hours", blank) re-notifies every run' '
 	reset_db &&
-	newrep 1 1 "$(report "$IMP")" "2026-11-30 10:00:00" &&
+	newrep 1 1 "$(report "$IMP")" &&
 	sent 1 1 "$(report "$IMP")" "1 minute" &&
 	echo "1 nb ALPHA_IMP=3" >expect &&
 	for c in 0 "0 hours" "" " "; do
@@ -200,10 +189,10 @@ test_expect_success 'the cooldown is checked at start: 78, as a value differ can
 
 test_expect_success 'undecodable stored reports: read_error lines, the run goes on' '
 	reset_db &&
-	newrep 1 1 "" "2026-11-30 10:00:00" &&
-	newrep 1 2 "{\"reports\":[null]}" "2026-11-30 10:00:00" &&
-	newrep 1 3 "$(report "$IMP")" "2026-11-30 10:00:00" &&
-	newrep 1 4 "{\"reports\":[]}" "2026-11-30 10:00:00" &&
+	newrep 1 1 "" &&
+	newrep 1 2 "{\"reports\":[null]}" &&
+	newrep 1 3 "$(report "$IMP")" &&
+	newrep 1 4 "{\"reports\":[]}" &&
 	nb >out 2>err &&
 	summ <out >actual &&
 	cat >expect <<-\EOF &&
@@ -216,7 +205,7 @@ test_expect_success 'undecodable stored reports: read_error lines, the run goes 
 
 test_expect_success 'an undecodable baseline is counted and ignored' '
 	reset_db &&
-	newrep 1 1 "$(report "$IMP")" "2026-11-30 10:00:00" &&
+	newrep 1 1 "$(report "$IMP")" &&
 	sent 1 1 "{\"reports\":[null]}" "1 day" &&
 	decides "1 nb ALPHA_IMP=3" nb --metrics-file m.prom 2>err &&
 	grep "_baseline_errors 1\$" m.prom
@@ -224,7 +213,7 @@ test_expect_success 'an undecodable baseline is counted and ignored' '
 
 test_expect_success 'service log from the database: issues, tag filter, cooldown' '
 	reset_db &&
-	newrep 1 1 "$(report "$LOW" "$IMP" "$CRIT")" "2026-11-30 10:00:00" &&
+	newrep 1 1 "$(report "$LOW" "$IMP" "$CRIT")" &&
 	sent 1 1 "$(report "$IMP")" "1 day" 2 &&
 	sl >out &&
 	summ <out >actual &&
@@ -235,7 +224,7 @@ test_expect_success 'service log from the database: issues, tag filter, cooldown
 
 test_expect_success '--dump-candidates | differ -i - decides the same' '
 	reset_db &&
-	newrep 1 1 "$(report "$IMP" "$CRIT")" "2026-11-30 10:00:00" &&
+	newrep 1 1 "$(report "$IMP" "$CRIT")" &&
 	newrep 2 2 "$(report "$LOW")" "2026-11-30 10:00:00.25" &&
 	sent 1 1 "$(report "$IMP")" "1 day" &&
 	nb --dump-candidates >cands &&
@@ -293,7 +282,7 @@ test_expect_success GOBSTUB 'content over HTTP: gob from the content stub' '
 
 test_expect_success 'content over HTTP: JSON; a fetch error exits 69' '
 	reset_db &&
-	newrep 1 1 "$(report "$IMP")" "2026-11-30 10:00:00" &&
+	newrep 1 1 "$(report "$IMP")" &&
 	decides "1 nb ALPHA_IMP=3" nb &&
 	stub_control CS "{\"mode\": \"500\", \"count\": 1}" &&
 	test_expect_code 69 nb >out 2>err &&

@@ -272,6 +272,27 @@ new_report() {
 	SQL
 }
 
+# sql_quote TEXT: TEXT for the inside of an SQL string literal.
+sql_quote() { printf '%s' "$1" | sed "s/'/''/g"; }
+
+# newrep ORG N REPORT [UPDATED_AT]: a new_reports row of cluster N (cl N of
+# lib-differ.sh), account ORG + 100, offset N, updated at UPDATED_AT
+# (default 2026-11-30 10:00:00).
+newrep() {
+	sql "INSERT INTO new_reports (org_id, account_number, cluster, report, updated_at, kafka_offset)
+	     VALUES ($1, $1 + 100, '$(cl "$2")', '$(sql_quote "$3")', '${4:-2026-11-30 10:00:00}', $2)"
+}
+
+# sent ORG N REPORT AGE [TARGET [STATE]]: a reported row of cluster N for
+# TARGET (event_type_id, default 1) in STATE (default 1, sent), notified
+# AGE ago.
+sent() {
+	sql "INSERT INTO reported (org_id, account_number, cluster, notification_type, state,
+	     report, updated_at, notified_at, error_log, event_type_id)
+	     VALUES ($1, $1 + 100, '$(cl "$2")', 1, ${6:-1}, '$(sql_quote "$3")',
+	     '2026-11-01 00:00:00', NOW() - interval '$4', '', ${5:-1})"
+}
+
 # stub_servicelog_poster [ARG...]: servicelog-poster posting to the stubs
 # RD (renderer), SSO (sso) and SL (servicelog) of lib-http.sh as client
 # CLIENT_ID with the secret SECRET, 2 s timeouts, retries 50 ms apart.
