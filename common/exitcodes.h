@@ -19,9 +19,9 @@
  *
  * Code exits with the conditions' names (EXIT_POLL_FAILED, not EX_OSERR),
  * so that the same condition has the same status in every program.  Each
- * program lists the conditions it can exit on (prog.h, struct prog); its
- * hidden option --exit-codes prints them, and t0160 compares them with the
- * EXIT STATUS section of its man page.
+ * program lists the conditions it can exit on beyond those of the frame
+ * (prog.h, struct prog); its hidden option --exit-codes prints both, and
+ * t0160 compares them with the EXIT STATUS section of its man page.
  */
 #ifndef CCX_EXITCODES_H
 #define CCX_EXITCODES_H

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "log.h"
 #include "prog.h"
+#include "sig.h"
 
 #ifndef CCX_VERSION
 #define CCX_VERSION	"0.1"	/* make passes git describe */
@@ -38,6 +39,32 @@ static const struct {
 static struct option *longopts;
 static char *shorts;
 
+/*
+ * The settings several programs have: a program names one in its table
+ * and the frame completes what the table leaves out (letter, type,
+ * argument, help), so that it is spelt and explained alike everywhere.
+ */
+static const struct prog_setting known[] = {
+	{ .name = "ready-fd", .letter = 'n', .type = PROG_FD, .arg = "fd",
+	    .help = "write a newline to fd once ready" },
+	{ .name = "metrics-file", .arg = "path",
+	    .help = "write the counters there (Prometheus text format)" },
+	{ .name = "pushgateway", .arg = "url",
+	    .help = "push the counters to this Pushgateway at exit" },
+	{ .name = "property", .letter = 'X', .type = PROG_LIST,
+	    .arg = "prop=val", .help = "a librdkafka property; -X and -F "
+	    "apply in the order given" },
+	{ .name = "property-file", .letter = 'F', .type = PROG_LIST,
+	    .arg = "propfile", .help = "librdkafka properties, prop=val a "
+	    "line" },
+};
+
+/* The conditions the frame itself ends a program with (prog.h). */
+static const enum exit_condition frame_exits[] = {
+	EXITC_OK, EXITC_BAD_FLAG, EXITC_NOMEM, EXITC_SYSTEM, EXITC_BAD_VALUE,
+	EXITC_END
+};
+
 static const struct prog_setting logfmt_template = {
 	.name = "log-format", .def = "text", .type = PROG_CHOICE,
 	.arg = "text|json",
@@ -48,6 +75,8 @@ static void	fail(const struct prog *, const struct prog_setting *, int,
 		    const char *, ...) __attribute__((format(printf, 4, 5),
 		    noreturn));
 static int	printable(const char *);
+static void	complete(struct prog_setting *);
+static int	listed(const enum exit_condition *, int);
 static void	take(struct prog *, size_t, int, const char *, int);
 static void	resolve(struct prog *, struct prog_setting *);
 static void	check(struct prog *, struct prog_setting *);
@@ -83,6 +112,8 @@ prog_args(struct prog *p, int argc, char **argv)
 	log_init(p->name);
 	p->logfmt = logfmt_template;
 	p->logfmt.env = p->log_env;
+	for (i = 0; i < n; i++)
+		complete(&p->settings[i]);
 	if ((longopts = lo = calloc(n + 2 + F_NOPTS, sizeof(*lo))) == NULL ||
 	    (shorts = malloc(2 * n + 6)) == NULL)
 		log_fatal(EXIT_NOMEM, "unable to allocate the options");
@@ -160,6 +191,28 @@ prog_args(struct prog *p, int argc, char **argv)
 	}
 	p->optind = optind;
 	return optind;
+}
+
+/* Fills in what the table left out of a setting the frame knows. */
+static void
+complete(struct prog_setting *s)
+{
+	const struct prog_setting *k;
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		k = &known[i];
+		if (strcmp(s->name, k->name) != 0)
+			continue;
+		if (s->letter == 0)
+			s->letter = k->letter;
+		if (s->type == PROG_STRING)
+			s->type = k->type;
+		if (s->arg == NULL)
+			s->arg = k->arg;
+		if (s->help == NULL)
+			s->help = k->help;
+	}
 }
 
 /* A flag of setting i, given as letter (0: its long name). */
@@ -649,17 +702,27 @@ help_setting(const struct prog_setting *s)
 	printf("]\n");
 }
 
-/* --exit-codes: "STATUS NAME what", one condition a line. */
+/* --exit-codes: "STATUS NAME what", one condition a line: the frame's
+ * and the program's, in the order of the table. */
 static void
 exit_codes(const struct prog *p)
 {
-	size_t i;
+	int c;
 
-	for (i = 0; p->exits[i] != EXITC_END; i++)
-		printf("%d %s %s\n", conditions[p->exits[i]].status,
-		    conditions[p->exits[i]].name,
-		    conditions[p->exits[i]].what);
+	for (c = 0; c < EXITC_END; c++)
+		if (listed(frame_exits, c) || listed(p->exits, c))
+			printf("%d %s %s\n", conditions[c].status,
+			    conditions[c].name, conditions[c].what);
 	out_done();
+}
+
+static int
+listed(const enum exit_condition *list, int c)
+{
+	for (; *list != EXITC_END; list++)
+		if ((int)*list == c)
+			return 1;
+	return 0;
 }
 
 /* After --help and the like: exit 0 once stdout is written. */
@@ -670,6 +733,14 @@ out_done(void)
 		log_fatal(EXIT_SYSTEM, "unable to write stdout: %s",
 		    strerror(errno));
 	exit(EXIT_OK);
+}
+
+void
+prog_signals(const int *sigs)
+{
+	if (sig_setup(sigs) == -1)
+		log_fatal(EXIT_SYSTEM, "unable to set up signals: %s",
+		    strerror(errno));
 }
 
 void

@@ -4,10 +4,11 @@
  * A program declares one static table of its settings (struct
  * prog_setting: long name, short letter, environment variable, default,
  * type, one line of help) and one struct prog naming it, its usage lines
- * and the exit conditions it can end with (exitcodes.h).  prog_parse then
- * does the rest: getopt_long over the table, the environment for what the
- * command line did not give, the defaults, and the check of every value
- * against its type, with messages that name the flag and the variable:
+ * and the exit conditions it can end with beyond those of the frame
+ * (exitcodes.h).  prog_parse then does the rest: getopt_long over the
+ * table, the environment for what the command line did not give, the
+ * defaults, and the check of every value against its type, with messages
+ * that name the flag and the variable:
  *
  *	differ: error: --cooldown "x" (from CCX_DIFFER_COOLDOWN): ...
  *
@@ -27,6 +28,12 @@
  * given twice, the last one), the environment, prog_set, the default.
  * A secret (PROG_SECRET) never comes from the command line: it is read
  * from the file its "file" setting names, else from its variable.
+ *
+ * Settings several programs have are known to the frame by name:
+ * ready-fd (-n, PROG_FD), metrics-file, pushgateway, property (-X,
+ * PROG_LIST) and property-file (-F, PROG_LIST).  A program names them in
+ * its table with what is its own (the variable, a help line of its own)
+ * and prog_args fills in the rest, so that they read alike everywhere.
  *
  * The table is plain data: a front end may walk it (prog_nsettings,
  * prog_setting) and give values (prog_set) between prog_args and
@@ -111,7 +118,9 @@ struct prog {
 	int			  operands;	/* the most; -1: any */
 	int			  in_order;	/* options stop at the first
 						 * operand (getopt's '+') */
-	const enum exit_condition *exits;	/* ... EXITC_END */
+	const enum exit_condition *exits;	/* ... EXITC_END: beyond the
+						 * frame's own (OK, BAD_FLAG,
+						 * NOMEM, SYSTEM, BAD_VALUE) */
 
 	/* The frame's. */
 	struct prog_setting	  logfmt;
@@ -156,6 +165,10 @@ void	prog_missing(const struct prog *, const struct prog_setting *,
 	    const char *what) __attribute__((noreturn));
 /* Prints the usage on stderr and exits EXIT_BAD_FLAG. */
 void	prog_usage(const struct prog *) __attribute__((noreturn));
+
+/* Installs the handlers of sig.h for the signals of the 0-terminated
+ * list; exits EXIT_SYSTEM when it cannot. */
+void	prog_signals(const int *);
 
 /* Reports readiness on the PROG_FD setting's descriptor, if one was
  * given: writes a newline and closes it; once. */

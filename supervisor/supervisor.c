@@ -24,6 +24,7 @@ enum {
 	S_STATUS_FILE, S_NSETTINGS
 };
 
+/* The frame completes the settings it knows (prog.h). */
 static struct prog_setting settings[S_NSETTINGS] = {
 	[S_ONCE] = { .name = "once", .letter = '1', .type = PROG_BOOL,
 	    .help = "run the pipeline named after the file once, and exit "
@@ -38,8 +39,7 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	    .def = "60", .type = PROG_DURATION, .min = 1, .max = 3600,
 	    .unit = 1000, .arg = "ready-timeout",
 	    .help = "how long a stage may take to report readiness" },
-	[S_METRICS_FILE] = { .name = "metrics-file", .arg = "path",
-	    .help = "write the counters there (Prometheus text format)" },
+	[S_METRICS_FILE] = { .name = "metrics-file" },
 	[S_STATUS_FILE] = { .name = "status-file", .arg = "path",
 	    .help = "write the status table of the pipelines there" },
 };
@@ -53,8 +53,7 @@ static const char *const usage[] = {
 };
 
 static const enum exit_condition exits[] = {
-	EXITC_OK, EXITC_BAD_FLAG, EXITC_NOMEM, EXITC_POLL_FAILED,
-	EXITC_SYSTEM, EXITC_GRACE_EXCEEDED, EXITC_BAD_VALUE, EXITC_END
+	EXITC_POLL_FAILED, EXITC_GRACE_EXCEEDED, EXITC_END
 };
 
 static struct prog P = {

@@ -18,7 +18,6 @@
 #include "differ.h"
 #include "log.h"
 #include "prog.h"
-#include "sig.h"
 
 enum {
 	O_CONNINFO, O_TARGET, O_CONTENT_URL, O_INPUT, O_DUMP, O_COOLDOWN,
@@ -32,7 +31,10 @@ enum {
 #define THRESHOLD(n, v, h)	{ .name = n, .env = v, .type = PROG_INT, \
 	.min = INT_MIN, .max = INT_MAX, .arg = "n", .help = h }
 
-/* Every setting but -n has a variable: CCX_DIFFER_ and its name. */
+/*
+ * Every setting but -n has a variable: CCX_DIFFER_ and its name.  The
+ * frame completes the settings it knows (prog.h).
+ */
 static struct prog_setting settings[O_NSETTINGS] = {
 	[O_CONNINFO] = { .name = "conninfo", .letter = 'd',
 	    .env = "CCX_DIFFER_CONNINFO", .arg = "conninfo",
@@ -95,11 +97,10 @@ static struct prog_setting settings[O_NSETTINGS] = {
 	    .type = PROG_DURATION, .min = 1, .max = 3600, .unit = 1000,
 	    .arg = "seconds", .help = "the time limit of the content fetch" },
 	[O_METRICS_FILE] = { .name = "metrics-file",
-	    .env = "CCX_DIFFER_METRICS_FILE", .arg = "path",
+	    .env = "CCX_DIFFER_METRICS_FILE",
 	    .help = "write the counters there at exit (Prometheus text)" },
 	[O_PUSHGATEWAY] = { .name = "pushgateway",
-	    .env = "CCX_DIFFER_PUSHGATEWAY", .arg = "url",
-	    .help = "push the counters to this Pushgateway at exit" },
+	    .env = "CCX_DIFFER_PUSHGATEWAY" },
 	[O_WAIT] = { .name = "wait", .type = PROG_BOOL, .env = "CCX_DIFFER_WAIT",
 	    .help = "wait for the run lock of the target instead of exiting 75" },
 	[O_CLAIM_EXPIRY] = { .name = "claim-expiry",
@@ -117,8 +118,7 @@ static struct prog_setting settings[O_NSETTINGS] = {
 	    .type = PROG_LIST, .arg = "cluster",
 	    .help = "decide only this cluster and explain each item as a "
 	    "JSON line; sends and writes nothing (a comma list too)" },
-	[O_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD,
-	    .arg = "fd", .help = "write a newline to fd once ready" },
+	[O_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD },
 };
 
 static const char *const usage[] = {
@@ -134,11 +134,9 @@ static const char *const usage[] = {
 };
 
 static const enum exit_condition exits[] = {
-	EXITC_OK, EXITC_BAD_FLAG, EXITC_BAD_INPUT, EXITC_AGGREGATOR,
-	EXITC_SERVICE_DOWN,
-	EXITC_BUG, EXITC_NOMEM, EXITC_POLL_FAILED, EXITC_SYSTEM,
-	EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED, EXITC_DB_UNREACHABLE,
-	EXITC_STOPPED, EXITC_BAD_VALUE, EXITC_DB_ACCESS, EXITC_END
+	EXITC_BAD_INPUT, EXITC_AGGREGATOR, EXITC_SERVICE_DOWN, EXITC_BUG,
+	EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED,
+	EXITC_DB_UNREACHABLE, EXITC_STOPPED, EXITC_DB_ACCESS, EXITC_END
 };
 
 static struct prog P = {
@@ -223,9 +221,7 @@ main(int argc, char *argv[])
 	differ_init(&d);
 	memcpy(d.m, metric_defs, sizeof(d.m));
 	configure(&d.conf);
-	if (sig_setup(sigs) == -1)
-		log_fatal(EXIT_SYSTEM, "unable to set up signals: %s",
-		    strerror(errno));
+	prog_signals(sigs);
 
 	if (d.conf.explain.n > 0 && (d.seen = calloc(d.conf.explain.n, 1)) ==
 	    NULL)

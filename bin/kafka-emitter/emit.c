@@ -21,6 +21,7 @@
 #include "exitcodes.h"
 #include "lines.h"
 #include "log.h"
+#include "prog.h"
 #include "sig.h"
 #include "timeutil.h"
 
@@ -80,9 +81,7 @@ emit_open(struct emitter *e, rd_kafka_conf_t *conf, const char *topic,
 	const char *numerr;
 	long long tmo;
 
-	if (sig_setup(sigs) == -1)
-		log_fatal(EXIT_SYSTEM, "unable to set up signals: %s",
-		    strerror(errno));
+	prog_signals(sigs);
 	memset(e, 0, sizeof(*e));
 	memcpy(e->m, metric_defs, sizeof(e->m));
 	e->metrics_path = metrics_path;

@@ -19,25 +19,19 @@ enum {
 	S_METRICS_FILE, S_PUSHGATEWAY, S_NSETTINGS
 };
 
+/* The frame completes the settings it knows (prog.h). */
 static struct prog_setting settings[S_NSETTINGS] = {
 	[S_BROKERS] = { .name = "brokers", .letter = 'b', .arg = "brokers",
 	    .help = "the bootstrap brokers, host:port,... (or -X "
 	    "bootstrap.servers=...)" },
-	[S_PROPERTY_FILE] = { .name = "property-file", .letter = 'F',
-	    .type = PROG_LIST, .arg = "propfile",
-	    .help = "librdkafka properties, prop=val a line" },
+	[S_PROPERTY_FILE] = { .name = "property-file" },
 	[S_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD,
-	    .arg = "fd", .help = "write a newline to fd once the producer is "
-	    "created" },
+	    .help = "write a newline to fd once the producer is created" },
 	[S_TOPIC] = { .name = "topic", .letter = 't', .required = 1,
 	    .arg = "topic", .help = "the topic the payloads go to" },
-	[S_PROPERTY] = { .name = "property", .letter = 'X', .type = PROG_LIST,
-	    .arg = "prop=val", .help = "a librdkafka property; -X and -F "
-	    "apply in the order given" },
-	[S_METRICS_FILE] = { .name = "metrics-file", .arg = "path",
-	    .help = "write the counters there (Prometheus text format)" },
-	[S_PUSHGATEWAY] = { .name = "pushgateway", .arg = "url",
-	    .help = "push the counters to this Pushgateway at exit" },
+	[S_PROPERTY] = { .name = "property" },
+	[S_METRICS_FILE] = { .name = "metrics-file" },
+	[S_PUSHGATEWAY] = { .name = "pushgateway" },
 };
 
 static const char *const usage[] = {
@@ -48,9 +42,8 @@ static const char *const usage[] = {
 };
 
 static const enum exit_condition exits[] = {
-	EXITC_OK, EXITC_BAD_FLAG, EXITC_BAD_INPUT, EXITC_SERVICE_DOWN,
-	EXITC_BUG, EXITC_NOMEM, EXITC_POLL_FAILED, EXITC_SYSTEM,
-	EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED, EXITC_BAD_VALUE, EXITC_END
+	EXITC_BAD_INPUT, EXITC_SERVICE_DOWN, EXITC_BUG, EXITC_POLL_FAILED,
+	EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED, EXITC_END
 };
 
 static struct prog P = {

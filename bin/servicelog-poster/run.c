@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "lines.h"
 #include "log.h"
+#include "prog.h"
 #include "sig.h"
 #include "slp.h"
 #include "timeutil.h"
@@ -67,9 +68,7 @@ poster_open(struct poster *p, const struct config *cfg)
 	char err[256];
 
 	memset(p, 0, sizeof(*p));
-	if (sig_setup(sigs) == -1)
-		log_fatal(EXIT_SYSTEM, "unable to set up signals: %s",
-		    strerror(errno));
+	prog_signals(sigs);
 	p->cfg = cfg;
 	memcpy(p->m, metric_defs, sizeof(p->m));
 	if (http_init(&p->http, err, sizeof(err)) == -1)

@@ -20,6 +20,7 @@ enum {
 	S_RETRY_AFTER_MAX, S_METRICS_FILE, S_PUSHGATEWAY, S_READY, S_NSETTINGS
 };
 
+/* The frame completes the settings it knows (prog.h). */
 static struct prog_setting settings[S_NSETTINGS] = {
 	[S_URL] = { .name = "url", .env = "CCX_SERVICELOG_URL",
 	    .def = "https://api.openshift.com/api/service_logs/v1/"
@@ -75,13 +76,10 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	    .type = PROG_DURATION, .min = 0, .max = 3600, .unit = 1000,
 	    .arg = "seconds", .help = "the longest Retry-After obeyed" },
 	[S_METRICS_FILE] = { .name = "metrics-file",
-	    .env = "CCX_SERVICELOG_METRICS_FILE", .arg = "path",
-	    .help = "write the counters there (Prometheus text format)" },
+	    .env = "CCX_SERVICELOG_METRICS_FILE" },
 	[S_PUSHGATEWAY] = { .name = "pushgateway",
-	    .env = "CCX_SERVICELOG_PUSHGATEWAY", .arg = "url",
-	    .help = "push the counters to this Pushgateway at exit" },
-	[S_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD,
-	    .arg = "fd", .help = "write a newline to fd once ready" },
+	    .env = "CCX_SERVICELOG_PUSHGATEWAY" },
+	[S_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD },
 };
 
 static const char *const usage[] = {
@@ -92,9 +90,8 @@ static const char *const usage[] = {
 };
 
 static const enum exit_condition exits[] = {
-	EXITC_OK, EXITC_BAD_FLAG, EXITC_BAD_INPUT, EXITC_NOMEM,
-	EXITC_POLL_FAILED, EXITC_SYSTEM, EXITC_DOWNSTREAM_GONE,
-	EXITC_INPUT_FAILED, EXITC_STOPPED, EXITC_BAD_VALUE, EXITC_END
+	EXITC_BAD_INPUT, EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE,
+	EXITC_INPUT_FAILED, EXITC_STOPPED, EXITC_END
 };
 
 static struct prog P = {
