@@ -45,6 +45,31 @@ wait_exit() {
 # mode_ok NAME: NAME back to answering normally.
 mode_ok() { stub_control "$1" '{"mode": "ok"}'; }
 
+# stub_mode NAME MODE [COUNT]: NAME answers in MODE (tests/stubs/httpstub.py),
+# COUNT times or until the test ends, then normally again.
+stub_mode() {
+	_count=
+	[ -z "${3:-}" ] || _count=", \"count\": $3"
+	test_when_finished "mode_ok $1" &&
+	stub_control "$1" "{\"mode\": \"$2\"$_count}"
+}
+
+# stubbed NAME MODE[:COUNT] CLUSTER SPEC... [-- ARG...]: every stub reset,
+# NAME in MODE (stub_mode); slp --metrics-file m.prom ARG... on mkline's
+# line of CLUSTER and SPECs (in), started at $start (date +%s): out, err.
+stubbed() {
+	_name=$1 _mode=$2 _cluster=$3
+	shift 3
+	_specs=
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do _specs="$_specs $1"; shift; done
+	[ $# = 0 ] || shift
+	reset &&
+	stub_mode "$_name" "${_mode%%:*}" $(case $_mode in *:*) echo "${_mode#*:}" ;; esac) &&
+	mkline "$_cluster" $_specs >in &&
+	start=$(date +%s) &&
+	slp --metrics-file m.prom "$@" <in >out 2>err
+}
+
 # nreq NAME: how many requests NAME has logged.
 nreq() { stub_requests "$1" | wc -l | tr -d ' '; }
 
@@ -360,10 +385,7 @@ test_expect_success 'an issue without a rendered item is not posted' '
 # renderer_fails MODE WHAT: the renderer in MODE gives an error outcome
 # whose text matches WHAT, exit 0, nothing posted.
 renderer_fails() {
-	reset &&
-	stub_control RD "{\"mode\": \"$1\"}" &&
-	mkline "c-rd-$1" alpha:A_R:3 >in &&
-	slp --metrics-file m.prom <in >out 2>err &&
+	stubbed RD "$1" "c-rd-$1" alpha:A_R:3 &&
 	json_ok out "len(L) == 1 and L[0][\"state\"] == \"error\" and L[0][\"cluster\"] == \"c-rd-$1\"" &&
 	json_ok out "L[0][\"error\"].startswith(\"renderer: \") and \"issues\" not in L[0] and \"content\" not in L[0]" &&
 	json_ok out "\"$2\" in L[0][\"error\"]" &&
@@ -374,22 +396,18 @@ renderer_fails() {
 }
 
 test_expect_success 'renderer 500: error outcome, exit 0' '
-	test_when_finished "mode_ok RD" &&
 	renderer_fails 500 "HTTP 500: Internal Server Error (forced by httpstub)"
 '
 
 test_expect_success 'renderer 422 (forced): error outcome' '
-	test_when_finished "mode_ok RD" &&
 	renderer_fails 422 "HTTP 422: {"
 '
 
 test_expect_success 'renderer answer not JSON: error outcome' '
-	test_when_finished "mode_ok RD" &&
 	renderer_fails notjson "undecodable response"
 '
 
 test_expect_success 'renderer answer too large: error outcome' '
-	test_when_finished "mode_ok RD" &&
 	renderer_fails huge "exceeds"
 '
 
@@ -408,16 +426,17 @@ test_expect_success 'renderer down: error outcome, exit 0' '
 	json_ok out "L[0][\"state\"] == \"error\" and L[0][\"error\"].startswith(\"renderer: POST http://127.0.0.1:1/v1/rendered_reports: \")"
 '
 
+# timed_out NAME CLUSTER SECONDS: NAME never answers; slp --timeout 1 on one
+# issue of CLUSTER has written its outcome to out within SECONDS.
+timed_out() {
+	stubbed "$1" timeout "$2" alpha:A_S:3 -- --timeout 1 &&
+	test $(( $(date +%s) - start )) -le "$3"
+}
+
 test_expect_success 'renderer timeout: error within the bound' '
-	reset &&
-	test_when_finished "mode_ok RD" &&
-	stub_control RD "{\"mode\": \"timeout\"}" &&
-	mkline c-rdslow alpha:A_S:3 >in &&
-	start=$(date +%s) &&
-	slp --timeout 1 <in >out &&
 	# Well below the 10 s the renderer has without --timeout, with room
 	# for a loaded machine.
-	test $(( $(date +%s) - start )) -le 8 &&
+	timed_out RD c-rdslow 8 &&
 	json_ok out "L[0][\"state\"] == \"error\" and \"renderer\" in L[0][\"error\"] and \"imeout\" in L[0][\"error\"]"
 '
 
@@ -466,21 +485,14 @@ test_expect_success 'token_type must be bearer, in any case' '
 '
 
 test_expect_success 'token endpoint 5xx: 3 attempts, then success' '
-	reset &&
-	stub_control SSO "{\"mode\": \"503\", \"count\": 2}" &&
-	mkline c-tok5 alpha:A_T:2 >in &&
-	slp <in >out 2>err &&
+	stubbed SSO 503:2 c-tok5 alpha:A_T:2 &&
 	json_ok out "L[0][\"state\"] == \"sent\"" &&
 	test $(nreq SSO) = 3 &&
 	test_grep "token: POST .*: HTTP 503: .*; trying again" err
 '
 
 test_expect_success 'token endpoint 5xx forever: error, the other issues fail fast' '
-	reset &&
-	test_when_finished "mode_ok SSO" &&
-	stub_control SSO "{\"mode\": \"500\"}" &&
-	mkline c-tokdown alpha:A_T:2 beta:B_T:3 >in &&
-	slp <in >out &&
+	stubbed SSO 500 c-tokdown alpha:A_T:2 beta:B_T:3 &&
 	json_ok out "L[0][\"state\"] == \"error\" and \"2 of 2 entries not posted: token: POST\" in L[0][\"error\"]" &&
 	test $(nreq SSO) = 3 &&
 	test $(nreq SL) = 0
@@ -497,10 +509,7 @@ test_expect_success 'refused client credentials: error at once, not retried' '
 '
 
 test_expect_success '401 once: one token refresh, one re-send, sent' '
-	reset &&
-	stub_control SL "{\"mode\": \"401\", \"count\": 1}" &&
-	mkline c-401 alpha:A_401:3 >in &&
-	slp --metrics-file m.prom <in >out 2>err &&
+	stubbed SL 401:1 c-401 alpha:A_401:3 &&
 	{ outcome_of c-401 && printf "\"state\":\"sent\"}\n"; } >expect &&
 	test_cmp expect out &&
 	test $(nreq SSO) = 2 &&
@@ -512,21 +521,14 @@ test_expect_success '401 once: one token refresh, one re-send, sent' '
 '
 
 test_expect_success '401 storm: error after one refresh and one re-send' '
-	reset &&
-	test_when_finished "mode_ok SL" &&
-	stub_control SL "{\"mode\": \"401\"}" &&
-	mkline c-401s alpha:A_S:3 >in &&
-	slp <in >out &&
+	stubbed SL 401 c-401s alpha:A_S:3 &&
 	json_ok out "L[0][\"state\"] == \"error\" and \"HTTP 401\" in L[0][\"error\"] and \"again with a new token\" in L[0][\"error\"]" &&
 	test $(nreq SL) = 2 &&
 	test $(nreq SSO) = 2
 '
 
 test_expect_success '500 twice, then success' '
-	reset &&
-	stub_control SL "{\"mode\": \"500\", \"count\": 2}" &&
-	mkline c-500x2 alpha:A_5:3 >in &&
-	slp <in >out &&
+	stubbed SL 500:2 c-500x2 alpha:A_5:3 &&
 	json_ok out "L[0][\"state\"] == \"sent\"" &&
 	test $(nreq SL) = 3 &&
 	test $(nreq SSO) = 1 &&
@@ -535,11 +537,7 @@ test_expect_success '500 twice, then success' '
 '
 
 test_expect_success '500 forever: error after 3 attempts (or 1 + --retries)' '
-	reset &&
-	test_when_finished "mode_ok SL" &&
-	stub_control SL "{\"mode\": \"500\"}" &&
-	mkline c-500 alpha:A_5:3 >in &&
-	slp <in >out &&
+	stubbed SL 500 c-500 alpha:A_5:3 &&
 	json_ok out "L[0][\"state\"] == \"error\" and \"HTTP 500\" in L[0][\"error\"] and \"(3 attempts)\" in L[0][\"error\"]" &&
 	test $(nreq SL) = 3 &&
 	stub_clear SL &&
@@ -552,11 +550,7 @@ test_expect_success '500 forever: error after 3 attempts (or 1 + --retries)' '
 '
 
 test_expect_success 'backoff grows exponentially' '
-	reset &&
-	test_when_finished "mode_ok SL" &&
-	stub_control SL "{\"mode\": \"503\"}" &&
-	mkline c-backoff alpha:A_B:3 >in &&
-	slp --retry-base-ms 400 <in >out 2>err &&
+	stubbed SL 503 c-backoff alpha:A_B:3 -- --retry-base-ms 400 &&
 	stub_requests SL >sl.log &&
 	test_line_count = 3 sl.log &&
 	# The waits the poster chose (logged): 400 then 800 ms, +-25 %; and
@@ -571,23 +565,14 @@ test_expect_success 'backoff grows exponentially' '
 '
 
 test_expect_success 'timeouts: error within the bound (--timeout 1)' '
-	reset &&
-	test_when_finished "mode_ok SL" &&
-	stub_control SL "{\"mode\": \"timeout\"}" &&
-	mkline c-slow alpha:A_S:3 >in &&
-	start=$(date +%s) &&
-	slp --timeout 1 <in >out &&
 	# 3 attempts of 1 s: far below the 45 s of the default 15 s timeout.
-	test $(( $(date +%s) - start )) -le 20 &&
+	timed_out SL c-slow 20 &&
 	json_ok out "L[0][\"state\"] == \"error\" and \"imeout\" in L[0][\"error\"] and \"(3 attempts)\" in L[0][\"error\"]" &&
 	test $(nreq SL) = 3
 '
 
 test_expect_success 'connection closed without an answer: retried' '
-	reset &&
-	stub_control SL "{\"mode\": \"close\", \"count\": 1}" &&
-	mkline c-close alpha:A_C:3 >in &&
-	slp <in >out &&
+	stubbed SL close:1 c-close alpha:A_C:3 &&
 	json_ok out "L[0][\"state\"] == \"sent\"" &&
 	test $(nreq SL) = 2
 '
@@ -618,20 +603,14 @@ test_expect_success 'Retry-After is capped by --retry-after-max' '
 '
 
 test_expect_success 'other 4xx: the entry fails at once, body excerpt logged' '
-	reset &&
-	stub_control SL "{\"mode\": \"403\", \"count\": 1}" &&
-	mkline c-403 alpha:A_4:3 >in &&
-	slp <in >out 2>err &&
+	stubbed SL 403:1 c-403 alpha:A_4:3 &&
 	json_ok out "L[0][\"state\"] == \"error\" and \"HTTP 403\" in L[0][\"error\"] and \"forced 403 by httpstub\" in L[0][\"error\"]" &&
 	test_grep "entry not posted: service log: POST .*: HTTP 403: .*OCM-SL-403" err &&
 	test $(nreq SL) = 1
 '
 
 test_expect_success 'other 2xx is success' '
-	reset &&
-	stub_control SL "{\"mode\": \"202\", \"count\": 1}" &&
-	mkline c-202 alpha:A_2:3 >in &&
-	slp <in >out 2>err &&
+	stubbed SL 202:1 c-202 alpha:A_2:3 &&
 	json_ok out "L[0][\"state\"] == \"sent\"" &&
 	test_grep "HTTP 202 taken as success" err
 '
@@ -866,8 +845,7 @@ test_expect_success 'SIGTERM while waiting for input: exit 75 after the outcome'
 
 test_expect_success 'SIGTERM during a backoff: the cluster ends at once, rest unread' '
 	reset &&
-	test_when_finished "mode_ok SL" &&
-	stub_control SL "{\"mode\": \"503\"}" &&
+	stub_mode SL 503 &&
 	{ mkline c-term1 alpha:A_T:3 beta:B_T:2 && mkline c-term2 alpha:A_T:3; } >lines &&
 	rm -f fifo out err && mkfifo fifo &&
 	{ servicelog-poster --renderer-url "$RD_URL" --url "$SL_URL$SLPATH" \
