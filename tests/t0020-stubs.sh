@@ -12,6 +12,29 @@ http() {
 	curl -sS --max-time 5 -o "$_out" -w '%{http_code}' "$@"
 }
 
+# http_is CODE OUT CURL-ARGS...: curl gets the status CODE, the body in OUT.
+http_is() {
+	_want=$1; shift
+	_code=$(http "$@") || return 1
+	test "$_code" = "$_want" && return 0
+	say "http_is: want $_want, got $_code: $*" >&2
+	return 1
+}
+
+# token CODE OUT ID:SECRET URL: a client-credentials token request as
+# servicelog-poster makes it (Basic auth, form with scope openid) gets CODE.
+token() {
+	http_is "$1" "$2" -u "$3" -d grant_type=client_credentials \
+		-d client_id="${3%%:*}" -d scope=openid "$4"
+}
+
+# request_of NAME COUNT N: NAME has logged COUNT requests; print the Nth.
+request_of() {
+	stub_requests "$1" >log &&
+	test_line_count = "$2" log &&
+	sed -n "$3p" log
+}
+
 # json_ok FILE PYEXPR: PYEXPR (over d = the parsed FILE) is true.
 json_ok() {
 	python3 -c 'import json,sys
@@ -34,22 +57,20 @@ stub_start SL servicelog ||
 error 'could not start the stubs'
 
 test_expect_success 'content: gob bytes served verbatim' '
-	code=$(http got -D hdr "$CG_URL/api/v1/content") &&
-	test "$code" = 200 &&
+	http_is 200 got -D hdr "$CG_URL/api/v1/content" &&
 	cmp blob.gob got &&
 	grep -i "^content-type: application/octet-stream" hdr &&
-	test "$(http got2 "$CG_URL/api/v1/content/")" = 200 &&
+	http_is 200 got2 "$CG_URL/api/v1/content/" &&
 	cmp blob.gob got2 &&
-	test "$(http got3 "$CG_URL/prefix/api/v1/content")" = 200 &&
+	http_is 200 got3 "$CG_URL/prefix/api/v1/content" &&
 	cmp blob.gob got3
 '
 
 test_expect_success 'content: JSON file, 404 elsewhere' '
-	code=$(http got -D hdr "$CJ_URL/api/v1/content") &&
-	test "$code" = 200 &&
+	http_is 200 got -D hdr "$CJ_URL/api/v1/content" &&
 	cmp content.json got &&
 	grep -i "^content-type: application/json" hdr &&
-	test "$(http nf "$CJ_URL/api/v1/other")" = 404
+	http_is 404 nf "$CJ_URL/api/v1/other"
 '
 
 cat >render-ok.json <<'EOF'
@@ -72,27 +93,22 @@ cat >render-ok.json <<'EOF'
 EOF
 
 test_expect_success 'renderer: 422 on bad bodies' '
-	code=$(http out -H "Content-Type: application/json" \
+	http_is 422 out -H "Content-Type: application/json" \
 		--data-binary "{\"content\": {}, \"report_data\": {}}" \
-		"$RR_URL/rendered_reports") &&
-	test "$code" = 422 &&
+		"$RR_URL/rendered_reports" &&
 	json_ok out "d[\"detail\"][0][\"loc\"] == [\"body\", \"content\"]" &&
 	sed "s/\"details\": {\"x\": 1}/\"details\": \"str\"/" render-ok.json >bad1.json &&
-	code=$(http out -H "Content-Type: application/json" --data-binary @bad1.json \
-		"$RR_URL/v1/rendered_reports") &&
-	test "$code" = 422 &&
+	http_is 422 out -H "Content-Type: application/json" --data-binary @bad1.json \
+		"$RR_URL/v1/rendered_reports" &&
 	json_ok out "d[\"detail\"][0][\"loc\"][-1] == \"details\"" &&
 	sed "s/\"HasReason\": true/\"HasReason\": \"yes\"/" render-ok.json >bad2.json &&
-	code=$(http out --data-binary @bad2.json "$RR_URL/rendered_reports") &&
-	test "$code" = 422 &&
-	code=$(http out --data-binary "not json" "$RR_URL/rendered_reports") &&
-	test "$code" = 422
+	http_is 422 out --data-binary @bad2.json "$RR_URL/rendered_reports" &&
+	http_is 422 out --data-binary "not json" "$RR_URL/rendered_reports"
 '
 
 test_expect_success 'renderer: 200 rendering, unrenderable items omitted' '
-	code=$(http out -H "Content-Type: application/json" --data-binary @render-ok.json \
-		"$RR_URL/v1/rendered_reports") &&
-	test "$code" = 200 &&
+	http_is 200 out -H "Content-Type: application/json" --data-binary @render-ok.json \
+		"$RR_URL/v1/rendered_reports" &&
 	json_ok out "d[\"clusters\"] == [\"c1\", \"c2\"] and list(d[\"reports\"]) == [\"c1\"]" &&
 	json_ok out "d[\"reports\"][\"c1\"] == [
 	  {\"rule_id\": \"ccx_rules_ocp.external.rules.test_rule\", \"error_key\": \"KEY_A\",
@@ -101,49 +117,31 @@ test_expect_success 'renderer: 200 rendering, unrenderable items omitted' '
 	  {\"rule_id\": \"ccx_rules_ocp.external.rules.other\", \"error_key\": \"KEY_B\",
 	   \"description\": \"detailed description\", \"reason\": \"detailed reason for KEY_B\",
 	   \"resolution\": \"detailed resolution\"}]" &&
-	stub_requests RR >log &&
-	test_line_count = 5 log &&
-	tail -n 1 log >last &&
+	request_of RR 5 5 >last &&
 	json_ok last "d[\"path\"] == \"/v1/rendered_reports\" and d[\"body\"][\"report_data\"][\"clusters\"] == [\"c1\", \"c2\"]" &&
 	json_ok last "d[\"headers\"][\"Content-Type\"] == \"application/json\""
 '
 
 test_expect_success 'sso: tokens issued and counted, refusals are 401' '
-	code=$(http t1 -u CLIENT_ID:SECRET \
-		-d grant_type=client_credentials -d client_id=CLIENT_ID -d scope=openid \
-		"$SSO_URL/auth/realms/x/protocol/openid-connect/token") &&
-	test "$code" = 200 &&
+	token 200 t1 CLIENT_ID:SECRET "$SSO_URL/auth/realms/x/protocol/openid-connect/token" &&
 	json_ok t1 "d == {\"access_token\": \"tok-1\", \"token_type\": \"bearer\", \"expires_in\": 300}" &&
-	code=$(http t2 -u CLIENT_ID:SECRET \
-		-d grant_type=client_credentials -d client_id=CLIENT_ID -d scope=openid \
-		"$SSO_URL/token") &&
-	test "$code" = 200 &&
+	token 200 t2 CLIENT_ID:SECRET "$SSO_URL/token" &&
 	json_ok t2 "d[\"access_token\"] == \"tok-2\"" &&
-	code=$(http bad -u CLIENT_ID:WRONG \
-		-d grant_type=client_credentials -d client_id=CLIENT_ID -d scope=openid \
-		"$SSO_URL/token") &&
-	test "$code" = 401 &&
+	token 401 bad CLIENT_ID:WRONG "$SSO_URL/token" &&
 	json_ok bad "d[\"error\"] == \"invalid_client\" and d[\"error_description\"]" &&
-	code=$(http bad -u CLIENT_ID:SECRET \
+	http_is 401 bad -u CLIENT_ID:SECRET \
 		-d grant_type=client_credentials -d client_id=CLIENT_ID \
-		"$SSO_URL/token") &&
-	test "$code" = 401 &&
-	code=$(http bad \
+		"$SSO_URL/token" &&
+	http_is 401 bad \
 		-d grant_type=client_credentials -d client_id=CLIENT_ID -d scope=openid \
-		"$SSO_URL/token") &&
-	test "$code" = 401 &&
-	stub_requests SSO >log &&
-	test_line_count = 5 log &&
-	head -n 1 log >first &&
+		"$SSO_URL/token" &&
+	request_of SSO 5 1 >first &&
 	json_ok first "d[\"form\"] == {\"grant_type\": \"client_credentials\", \"client_id\": \"CLIENT_ID\", \"scope\": \"openid\"}" &&
 	json_ok first "d[\"headers\"][\"Authorization\"].startswith(\"Basic \")"
 '
 
 test_expect_success 'sso: --jwt gives a JWT with exp' '
-	code=$(http t -u other:s3cret \
-		-d grant_type=client_credentials -d client_id=other -d scope=openid \
-		"$JWT_URL/token") &&
-	test "$code" = 200 &&
+	token 200 t other:s3cret "$JWT_URL/token" &&
 	python3 -c "import json,sys,base64,time
 t = json.load(open(\"t\"))[\"access_token\"].split(\".\")
 assert len(t) == 3
@@ -157,65 +155,54 @@ entry='{"cluster_uuid": "c1", "summary": "s", "service_name": "CCX Notification 
 SLPATH=/api/service_logs/v1/cluster_logs
 
 test_expect_success 'servicelog: 401 without or with a bad token' '
-	code=$(http out -H "Content-Type: application/json" --data-binary "$entry" "$SL_URL$SLPATH") &&
-	test "$code" = 401 &&
-	code=$(http out -H "Authorization: Bearer nope" --data-binary "$entry" "$SL_URL$SLPATH") &&
-	test "$code" = 401 &&
-	code=$(http out -H "Authorization: Basic dG9rLTE=" --data-binary "$entry" "$SL_URL$SLPATH") &&
-	test "$code" = 401
+	http_is 401 out -H "Content-Type: application/json" --data-binary "$entry" "$SL_URL$SLPATH" &&
+	http_is 401 out -H "Authorization: Bearer nope" --data-binary "$entry" "$SL_URL$SLPATH" &&
+	http_is 401 out -H "Authorization: Basic dG9rLTE=" --data-binary "$entry" "$SL_URL$SLPATH"
 '
 
 test_expect_success 'servicelog: 400 without a required field' '
-	code=$(http out -H "Authorization: Bearer tok-1" \
-		--data-binary "{\"cluster_uuid\": \"c1\", \"service_name\": \"x\"}" "$SL_URL$SLPATH/") &&
-	test "$code" = 400 &&
-	code=$(http out -H "Authorization: Bearer tok-1" \
-		--data-binary "{\"summary\": \"s\", \"service_name\": \"x\"}" "$SL_URL$SLPATH") &&
-	test "$code" = 400
+	http_is 400 out -H "Authorization: Bearer tok-1" \
+		--data-binary "{\"cluster_uuid\": \"c1\", \"service_name\": \"x\"}" "$SL_URL$SLPATH/" &&
+	http_is 400 out -H "Authorization: Bearer tok-1" \
+		--data-binary "{\"summary\": \"s\", \"service_name\": \"x\"}" "$SL_URL$SLPATH"
 '
 
 test_expect_success 'servicelog: 201 and read-back per cluster' '
-	code=$(http out -H "Authorization: Bearer tok-1" -H "Content-Type: application/json" \
-		--data-binary "$entry" "$SL_URL$SLPATH/") &&
-	test "$code" = 201 &&
+	http_is 201 out -H "Authorization: Bearer tok-1" -H "Content-Type: application/json" \
+		--data-binary "$entry" "$SL_URL$SLPATH/" &&
 	json_ok out "d[\"id\"] == \"1\" and d[\"summary\"] == \"s\" and d[\"severity\"] == \"Major\"" &&
-	code=$(http out -H "Authorization: Bearer $(cat jwt.txt)" \
+	http_is 201 out -H "Authorization: Bearer $(cat jwt.txt)" \
 		--data-binary "{\"cluster_uuid\": \"c2\", \"summary\": \"t\", \"service_name\": \"x\"}" \
-		"$SL_URL$SLPATH") &&
-	test "$code" = 201 &&
-	code=$(http list "$SL_URL/api/service_logs/v1/clusters/c1/cluster_logs") &&
-	test "$code" = 200 &&
+		"$SL_URL$SLPATH" &&
+	http_is 200 list "$SL_URL/api/service_logs/v1/clusters/c1/cluster_logs" &&
 	json_ok list "[e[\"cluster_uuid\"] for e in d[\"items\"]] == [\"c1\"] and d[\"items\"][0][\"id\"] == \"1\"" &&
-	code=$(http list "$SL_URL/api/service_logs/v1/clusters/c2/cluster_logs") &&
+	http_is 200 list "$SL_URL/api/service_logs/v1/clusters/c2/cluster_logs" &&
 	json_ok list "[e[\"summary\"] for e in d[\"items\"]] == [\"t\"]" &&
-	code=$(http list "$SL_URL/api/service_logs/v1/clusters/none/cluster_logs") &&
+	http_is 200 list "$SL_URL/api/service_logs/v1/clusters/none/cluster_logs" &&
 	json_ok list "d[\"items\"] == []"
 '
 
 test_expect_success 'servicelog: mode 401 refuses even a good token' '
 	stub_control SL "{\"mode\": \"401\", \"count\": 1}" &&
-	code=$(http out -H "Authorization: Bearer tok-1" --data-binary "$entry" "$SL_URL$SLPATH") &&
-	test "$code" = 401 &&
-	code=$(http out -H "Authorization: Bearer tok-1" --data-binary "$entry" "$SL_URL$SLPATH") &&
-	test "$code" = 201
+	http_is 401 out -H "Authorization: Bearer tok-1" --data-binary "$entry" "$SL_URL$SLPATH" &&
+	http_is 201 out -H "Authorization: Bearer tok-1" --data-binary "$entry" "$SL_URL$SLPATH"
 '
 
 test_expect_success 'control: 500 twice then ok; /_requests' '
 	stub_clear SL &&
 	stub_control SL "{\"mode\": \"500\", \"count\": 2}" &&
-	test "$(http o1 -H "Authorization: Bearer tok-1" --data-binary "$entry" "$SL_URL$SLPATH")" = 500 &&
-	test "$(http o2 -H "Authorization: Bearer tok-1" --data-binary "$entry" "$SL_URL$SLPATH")" = 500 &&
-	test "$(http o3 -H "Authorization: Bearer tok-1" --data-binary "$entry" "$SL_URL$SLPATH")" = 201 &&
+	http_is 500 o1 -H "Authorization: Bearer tok-1" --data-binary "$entry" "$SL_URL$SLPATH" &&
+	http_is 500 o2 -H "Authorization: Bearer tok-1" --data-binary "$entry" "$SL_URL$SLPATH" &&
+	http_is 201 o3 -H "Authorization: Bearer tok-1" --data-binary "$entry" "$SL_URL$SLPATH" &&
 	stub_requests SL >log &&
 	test_line_count = 3 log &&
-	test "$(http all "$SL_URL/_requests")" = 200 &&
+	http_is 200 all "$SL_URL/_requests" &&
 	json_ok all "[r[\"mode\"] for r in d] == [\"500\", \"500\", \"ok\"] and d[2][\"headers\"][\"Authorization\"] == \"Bearer tok-1\""
 '
 
 test_expect_success 'control: 429 with Retry-After' '
 	stub_control RR "{\"mode\": \"429\", \"count\": 1, \"retry_after\": 7}" &&
-	code=$(http out -D hdr --data-binary @render-ok.json "$RR_URL/rendered_reports") &&
-	test "$code" = 429 &&
+	http_is 429 out -D hdr --data-binary @render-ok.json "$RR_URL/rendered_reports" &&
 	grep -i "^retry-after: 7" hdr
 '
 
@@ -225,14 +212,14 @@ test_expect_success 'control: timeout (client gives up), then ok again' '
 	test_expect_code 28 curl -sS --max-time 2 -o out --data-binary @render-ok.json \
 		"$RR_URL/rendered_reports" &&
 	test $(( $(date +%s) - start )) -lt 5 &&
-	test "$(http out --data-binary @render-ok.json "$RR_URL/rendered_reports")" = 200
+	http_is 200 out --data-binary @render-ok.json "$RR_URL/rendered_reports"
 '
 
 test_expect_success 'control: notjson' '
 	stub_control CJ "{\"mode\": \"notjson\", \"count\": 1}" &&
-	test "$(http out "$CJ_URL/api/v1/content")" = 200 &&
+	http_is 200 out "$CJ_URL/api/v1/content" &&
 	test_must_fail python3 -c "import json; json.load(open(\"out\"))" &&
-	test "$(http out "$CJ_URL/api/v1/content")" = 200 &&
+	http_is 200 out "$CJ_URL/api/v1/content" &&
 	cmp content.json out
 '
 
@@ -241,20 +228,20 @@ test_expect_success 'control: close (empty reply)' '
 	test_expect_code 52 curl -sS --max-time 5 -o out -d x "$SSO_URL/token" &&
 	test_expect_code 52 curl -sS --max-time 5 -o out -d x "$SSO_URL/token" &&
 	stub_control SSO "{\"mode\": \"ok\"}" &&
-	test "$(http out -d x "$SSO_URL/token")" = 401
+	http_is 401 out -d x "$SSO_URL/token"
 '
 
 test_expect_success 'control: huge is 20 MiB' '
 	stub_control CG "{\"mode\": \"huge\", \"count\": 1}" &&
-	test "$(http out "$CG_URL/api/v1/content")" = 200 &&
+	http_is 200 out "$CG_URL/api/v1/content" &&
 	test "$(wc -c <out | tr -d " ")" = 20971520 &&
-	test "$(http out "$CG_URL/api/v1/content")" = 200 &&
+	http_is 200 out "$CG_URL/api/v1/content" &&
 	cmp blob.gob out
 '
 
 test_expect_success 'control: bad requests are refused' '
-	test "$(http out --data-binary "{\"mode\": \"bogus\"}" "$SL_URL/_control")" = 400 &&
-	test "$(http out --data-binary "[]" "$SL_URL/_control")" = 400
+	http_is 400 out --data-binary "{\"mode\": \"bogus\"}" "$SL_URL/_control" &&
+	http_is 400 out --data-binary "[]" "$SL_URL/_control"
 '
 
 test_expect_success 'SIGTERM stops a stub even with a hung request' '
