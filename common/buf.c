@@ -197,6 +197,85 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 	buf_putc(b, '"');
 }
 
+/*
+ * What buf_json_valid does with a byte: 0 copies it, 1 escapes it as
+ * \u00XX, 2 starts a UTF-8 sequence, or the letter of a short escape.
+ */
+static const unsigned char json_esc[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 't', 'n', 1, 1, 'r', 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[ '"' ] = '"', [ '\\' ] = '\\',
+	[ 0x80 ] = 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+/*
+ * buf_json_str for text that must be valid UTF-8, in one pass: the
+ * results path's hot loop (kafka-reader writes every record value with
+ * it).  It writes into room reserved a chunk at a time (an escape is at
+ * most 6 bytes a byte) rather than a buf_add per run.
+ */
+int
+buf_json_valid(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	const unsigned char *stop;
+	size_t start = b->len, chunk, k;
+	char *o;
+
+	if (b->fixed) {
+		if (!utf8_valid(s, n))
+			return -1;
+		buf_json_str(b, s, n);
+		return 0;
+	}
+	buf_putc(b, '"');
+	while (p < end) {
+		chunk = (size_t)(end - p) < 4096 ? (size_t)(end - p) : 4096;
+		buf_reserve(b, 6 * chunk + 4);
+		o = b->data + b->len;
+		for (stop = p + chunk; p < stop; ) {
+			unsigned c = *p, e = json_esc[c];
+
+			if (e == 0) {
+				*o++ = (char)c;
+				p++;
+			} else if (e == 2) {
+				/* May run past stop: the room has 3 spare. */
+				if ((k = utf8_seq(p, (size_t)(end - p))) == 0) {
+					b->len = start;
+					b->data[start] = '\0';
+					return -1;
+				}
+				memcpy(o, p, k);
+				o += k;
+				p += k;
+			} else if (e == 1) {
+				memcpy(o, "\\u00", 4);
+				o[4] = hex[c >> 4];
+				o[5] = hex[c & 15];
+				o += 6;
+				p++;
+			} else {
+				o[0] = '\\';
+				o[1] = (char)e;
+				o += 2;
+				p++;
+			}
+		}
+		b->len = (size_t)(o - b->data);
+	}
+	buf_putc(b, '"');
+	return 0;
+}
+
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

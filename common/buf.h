@@ -35,6 +35,8 @@ void	buf_printf(struct buf *, const char *, ...)
 void	buf_put_i64(struct buf *, int64_t);
 /* Appends s[0..n) as a JSON string literal; invalid UTF-8 becomes U+FFFD. */
 void	buf_json_str(struct buf *, const char *, size_t);
+/* The same for valid UTF-8 only: 0, or -1 (b unchanged) when s is not. */
+int	buf_json_valid(struct buf *, const char *, size_t);
 /* Appends s[0..n) base64-encoded (RFC 4648, with padding). */
 void	buf_base64(struct buf *, const void *, size_t);
 /* Decodes base64 into b; returns 0, or -1 on malformed input. */

@@ -474,17 +474,23 @@ static const char *const record_members[R_NMEMBERS] = {
 void
 lines_write_record(struct buf *b, const struct lines_record *r)
 {
+	size_t mark;
+
 	put_identity(b, r->topic, r->topic_len, r->partition, r->offset);
 	if (r->has_timestamp)
 		put_int_member(b, "timestamp", r->timestamp);
 	if (r->value == NULL)
 		buf_puts(b, ",\"value\":null");
-	else if (utf8_valid(r->value, r->value_len))
-		put_str_member(b, "value", r->value, r->value_len);
 	else {
-		buf_puts(b, ",\"value_b64\":\"");
-		buf_base64(b, r->value, r->value_len);
-		buf_putc(b, '"');
+		mark = b->len;
+		buf_puts(b, ",\"value\":");
+		/* Escaped and checked in one pass; not UTF-8: base64. */
+		if (buf_json_valid(b, r->value, r->value_len) == -1) {
+			b->len = mark;
+			buf_puts(b, ",\"value_b64\":\"");
+			buf_base64(b, r->value, r->value_len);
+			buf_putc(b, '"');
+		}
 	}
 	if (r->dead_letter_id != 0)
 		put_int_member(b, "dead_letter_id", r->dead_letter_id);

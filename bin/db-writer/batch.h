@@ -13,10 +13,22 @@
  * -R seconds while nothing more is read; then the run gives up with
  * EXIT_DB_UNREACHABLE, and the mode's outage keeps the rest of its input.
  * After each COMMIT the mode's committed acknowledges the batch.
+ *
+ * Overlap: a mode that gives a second instance of its state (spare) has
+ * each full batch written by a thread while the loop reads the next one
+ * into the other instance, so that the server's work on batch k and the
+ * parsing of batch k+1 run side by side.  Only the first attempt runs in
+ * the thread; its COMMIT is seen by the loop (a pipe wakes it), which then
+ * runs committed, so acknowledgements still follow COMMIT and come out in
+ * order.  An outage met by the thread is retried by the loop as without
+ * overlap, with nothing more read; at most one more batch has been read.
+ * The thread touches only the instance it writes and the connection;
+ * write must not count metrics nor read signals.
  */
 #ifndef DBW_BATCH_H
 #define DBW_BATCH_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,10 +62,23 @@ struct batch_ops {
 	const char *lost;
 };
 
+struct batch_inflight {
+	void			*arg;		/* the instance being written */
+	size_t			 n;		/* its lines */
+	int			 running;	/* a thread writes it */
+	int			 rc;		/* the thread's write */
+	int			 done;		/* its byte came */
+	int64_t			 start;		/* when it started */
+	int			 pipe[2];	/* the thread's end: one byte */
+	pthread_t		 thread;
+};
+
 struct batch {
 	struct dbw		*d;
 	const struct batch_ops	*ops;
 	void			*arg;		/* the mode's, for ops */
+	void			*spare;		/* a second one: overlap */
+	struct batch_inflight	 w;
 	size_t			 n;		/* lines in the batch */
 	size_t			 bytes;		/* what they added */
 	int64_t			 first_ms;	/* when its first line came */
@@ -69,7 +94,8 @@ int	batch_run(struct batch *);
  * the batch when full; 0 or an exit status. */
 int	batch_took(struct batch *, size_t bytes);
 /* Writes the batch (tried again through outages, unless impatient), then
- * committed; 0, or an exit status (EXIT_DB_UNREACHABLE: gave up). */
+ * committed; 0, or an exit status (EXIT_DB_UNREACHABLE: gave up).  Waits
+ * for a batch in flight first. */
 int	batch_flush(struct batch *);
 
 #endif

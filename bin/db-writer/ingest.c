@@ -56,9 +56,18 @@ struct ingest {
 	struct record_out rec;
 	struct lines_record line;	/* the record line being taken */
 	struct buf	 value;		/* its unescaped strings */
-	int64_t		 noid_seq;	/* for records with no identity */
+	int64_t		*noid_seq;	/* for records with no identity: one
+					 * sequence for both instances */
+	uint64_t	 nerr;		/* rejected, not yet counted */
 	int		 slow;		/* this batch goes row by row */
 };
+
+/*
+ * Two instances take turns (batch.h, overlap): one is written by a thread
+ * while the loop reads into the other.  The thread runs write_batch only:
+ * it touches its instance, the connection and last_updated_at, never the
+ * metrics (a record refused there is counted in nerr, by committed).
+ */
 
 #define PG_EPOCH_US	INT64_C(946684800000000)
 
@@ -139,7 +148,7 @@ dead(struct ingest *g, struct item *it, const char *code, const char *raw,
 	it->reason_off = g->arena.len;
 	it->reason_len = strlen(reason);
 	buf_add(&g->arena, reason, it->reason_len);
-	g->d->metrics[M_CONSUMING_ERRORS].value++;
+	g->nerr++;
 	if (it->has_id)
 		log_info("rejected record %.*s/%d/%lld: %s",
 		    (int)it->topic_len, g->arena.data + it->topic_off,
@@ -190,6 +199,8 @@ take_line(void *arg, const char *line, size_t len, int toolong, int partial,
 		take_record(g, it, r);
 	if (!it->has_id)
 		no_identity(g, it);
+	g->d->metrics[M_CONSUMING_ERRORS].value += g->nerr;
+	g->nerr = 0;
 	*bytes = g->arena.len - before;
 	return 1;
 }
@@ -241,7 +252,7 @@ no_identity(struct ingest *g, struct item *it)
 	it->topic_off = g->arena.len;
 	it->topic_len = 0;
 	it->partition = -1;
-	it->offset = -(time_now_us() * 16 + (g->noid_seq++ % 16));
+	it->offset = -(time_now_us() * 16 + ((*g->noid_seq)++ % 16));
 }
 
 /* The next updated_at: now, but always after the previous one. */
@@ -702,6 +713,8 @@ committed(void *arg)
 	struct dbw *d = g->d;
 	size_t i;
 
+	d->metrics[M_CONSUMING_ERRORS].value += g->nerr;
+	g->nerr = 0;
 	for (i = 0; i < g->n; i++) {
 		struct item *it = &g->items[i];
 
@@ -747,36 +760,53 @@ write_acks(struct ingest *g)
 	}
 }
 
+static void
+ingest_init(struct ingest *g, struct dbw *d, int64_t *noid_seq)
+{
+	memset(g, 0, sizeof(*g));
+	g->d = d;
+	g->noid_seq = noid_seq;
+	buf_init(&g->arena);
+	buf_init(&g->copy);
+	buf_init(&g->out);
+	buf_init(&g->value);
+	buf_init(&g->rec.report);
+	g->line.store = &g->value;
+}
+
+static void
+ingest_free(struct ingest *g)
+{
+	free(g->items);
+	buf_free(&g->arena);
+	buf_free(&g->copy);
+	buf_free(&g->out);
+	buf_free(&g->value);
+	buf_free(&g->rec.report);
+}
+
 int
 dbw_ingest(struct dbw *d)
 {
-	struct ingest g;
+	struct ingest g[2];
 	struct batch b;
+	int64_t noid_seq = 0;
 	int rc;
 
-	memset(&g, 0, sizeof(g));
-	g.d = d;
-	buf_init(&g.arena);
-	buf_init(&g.copy);
-	buf_init(&g.out);
-	buf_init(&g.value);
-	buf_init(&g.rec.report);
-	g.line.store = &g.value;
+	ingest_init(&g[0], d, &noid_seq);
+	ingest_init(&g[1], d, &noid_seq);
 	memset(&b, 0, sizeof(b));
 	b.d = d;
 	b.ops = &ingest_ops;
-	b.arg = &g;
+	b.arg = &g[0];
+	b.spare = &g[1];
 	d->schema_sql = "SELECT to_regclass('consumed_records') IS NOT NULL "
 	    "AND to_regclass('dead_letters') IS NOT NULL";
 	d->schema_why = "the database lacks the tables of migration 10 "
 	    "(dead_letters, consumed_records): run \"db-writer migrate\" first";
 	d->need_schema = 1;
 	rc = batch_run(&b);
-	free(g.items);
-	buf_free(&g.arena);
-	buf_free(&g.copy);
-	buf_free(&g.out);
-	buf_free(&g.value);
-	buf_free(&g.rec.report);
+	ingest_free(&g[0]);
+	ingest_free(&g[1]);
 	return rc;
 }
