@@ -41,6 +41,10 @@ int	metrics_write(const char *path, const char *prefix,
 int	metrics_push(const char *gateway, const char *job, const char *prefix,
 	    const struct metric *, size_t n, char *err, size_t errsz);
 
+/* metrics_push at the end of a run: a failure is only warned of. */
+void	metrics_push_warn(const char *gateway, const char *job,
+	    const char *prefix, const struct metric *, size_t n);
+
 /*
  * One PUT of body (len bytes of the text format) to url, with the header
  * line auth ("Authorization: ...", NULL: none), 5 s timeout: what

@@ -90,6 +90,7 @@ static void	help_setting(const struct prog_setting *);
 static void	exit_codes(const struct prog *);
 static void	out_done(void) __attribute__((noreturn));
 static void	print_usage(const struct prog *, FILE *);
+static int	out_failed(struct prog_io *);
 
 int
 prog_parse(struct prog *p, int argc, char **argv)
@@ -741,6 +742,74 @@ prog_signals(const int *sigs)
 	if (sig_setup(sigs) == -1)
 		log_fatal(EXIT_SYSTEM, "unable to set up signals: %s",
 		    strerror(errno));
+}
+
+void
+prog_io_init(struct prog_io *io, size_t max)
+{
+	memset(io, 0, sizeof(*io));
+	lineio_init(&io->in, STDIN_FILENO, max);
+}
+
+void
+prog_io_free(struct prog_io *io)
+{
+	lineio_free(&io->in);
+}
+
+int
+prog_io_fill(struct prog_io *io)
+{
+	if (io->in_err)
+		return -1;
+	if (lineio_fill(&io->in) == -1 && errno != EINTR && errno != EAGAIN) {
+		log_error("unable to read stdin: %s", strerror(errno));
+		io->in_err = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+prog_io_write(struct prog_io *io, const void *p, size_t len)
+{
+	if (io->out_dead)
+		return -1;
+	if (fwrite(p, 1, len, stdout) != len)
+		return out_failed(io);
+	return 0;
+}
+
+int
+prog_io_flush(struct prog_io *io)
+{
+	if (io->out_dead)
+		return -1;
+	if (fflush(stdout) == EOF)
+		return out_failed(io);
+	return 0;
+}
+
+/* The first failure to write stdout: says why, and stops writing. */
+static int
+out_failed(struct prog_io *io)
+{
+	if (errno == EPIPE)
+		log_error("stdout closed: downstream gone, stopping");
+	else
+		log_error("unable to write stdout: %s", strerror(errno));
+	io->out_dead = 1;
+	return -1;
+}
+
+int
+prog_io_status(const struct prog_io *io)
+{
+	if (io->out_dead)
+		return EXIT_DOWNSTREAM_GONE;
+	if (io->in_err)
+		return EXIT_INPUT_FAILED;
+	return 0;
 }
 
 void

@@ -48,6 +48,7 @@
 #include <stddef.h>
 
 #include "exitcodes.h"
+#include "lineio.h"
 
 enum prog_type {
 	PROG_STRING,	/* any text */
@@ -169,6 +170,30 @@ void	prog_usage(const struct prog *) __attribute__((noreturn));
 /* Installs the handlers of sig.h for the signals of the 0-terminated
  * list; exits EXIT_SYSTEM when it cannot. */
 void	prog_signals(const int *);
+
+/*
+ * The two ends of a filter that reads lines on stdin and writes lines on
+ * stdout.  prog_io_fill reads stdin (lineio_fill); a read error other
+ * than EINTR or EAGAIN is logged and kept in in_err.  prog_io_write and
+ * prog_io_flush write stdout until the first failure, which they log
+ * ("downstream gone" for EPIPE) and keep in out_dead; after it they write
+ * nothing.  Each returns 0, or -1 once that end has failed.
+ * prog_io_status is the exit status they make: EXIT_DOWNSTREAM_GONE,
+ * else EXIT_INPUT_FAILED, else 0.
+ */
+struct prog_io {
+	struct lineio	 in;		/* stdin */
+	int		 in_err;
+	int		 out_dead;
+};
+
+/* lineio_init of stdin with max (0: the default); lineio_free. */
+void	prog_io_init(struct prog_io *, size_t max);
+void	prog_io_free(struct prog_io *);
+int	prog_io_fill(struct prog_io *);
+int	prog_io_write(struct prog_io *, const void *, size_t);
+int	prog_io_flush(struct prog_io *);
+int	prog_io_status(const struct prog_io *);
 
 /* Reports readiness on the PROG_FD setting's descriptor, if one was
  * given: writes a newline and closes it; once. */

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "log.h"
 #include "metrics.h"
 
 #define AUTH_ENV	"CCX_PUSHGATEWAY_AUTH"
@@ -58,6 +59,16 @@ metrics_push(const char *gateway, const char *job, const char *prefix,
 	buf_free(&url);
 	wipe(&auth);
 	return rc;
+}
+
+void
+metrics_push_warn(const char *gateway, const char *job, const char *prefix,
+    const struct metric *m, size_t n)
+{
+	char err[512];
+
+	if (metrics_push(gateway, job, prefix, m, n, err, sizeof(err)) == -1)
+		log_warn("unable to push metrics: %s", err);
 }
 
 int

@@ -524,7 +524,7 @@ load_aggregator(struct differ *d)
 static void
 metrics_out(struct differ *d)
 {
-	char prefix[96], errbuf[512];
+	char prefix[96];
 
 	snprintf(prefix, sizeof(prefix), "ccx_notification_service_%s_",
 	    d->conf.target == TARGET_NB ? "notification_backend" :
@@ -533,7 +533,6 @@ metrics_out(struct differ *d)
 	    -1)
 		log_warn("unable to write %s: %s", d->conf.metrics_file,
 		    strerror(errno));
-	if (metrics_push(d->conf.pushgateway, "differ", prefix, d->m,
-	    M_NMETRICS, errbuf, sizeof(errbuf)) == -1)
-		log_warn("unable to push metrics: %s", errbuf);
+	metrics_push_warn(d->conf.pushgateway, "differ", prefix, d->m,
+	    M_NMETRICS);
 }

@@ -46,7 +46,6 @@ static struct slot *new_slot(struct emitter *);
 static void	complete(struct emitter *, struct slot *, rd_kafka_resp_err_t);
 static void	drain_head(struct emitter *);
 static void	write_slot(struct emitter *, struct slot *);
-static void	out_failed(struct emitter *);
 static void	flush_out(struct emitter *);
 static void	serve(struct emitter *, int);
 static void	check_signals(struct emitter *);
@@ -122,7 +121,7 @@ emit_open(struct emitter *e, rd_kafka_conf_t *conf, const char *topic,
 		log_fatal(EXIT_NOMEM, "unable to allocate a JSON tokener");
 	json_tokener_set_flags(e->tok,
 	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	lineio_init(&e->in, STDIN_FILENO, 0);
+	prog_io_init(&e->io, 0);
 	e->reading = 1;
 	log_debug("producing to topic %s, drain bound %lld ms", topic,
 	    (long long)e->drain_ms);
@@ -136,12 +135,11 @@ void
 emit_run(struct emitter *e)
 {
 	struct pollfd pfd[3];
-	ssize_t n;
 
 	while (e->reading) {
 		serve(e, 0);
 		metrics_tick(e, 0);
-		if (e->in.eof) {
+		if (e->io.in.eof) {
 			/* Stopped from a callback: finish the buffer. */
 			read_lines(e);
 			continue;
@@ -151,7 +149,7 @@ emit_run(struct emitter *e)
 			break;
 		pfd[0].fd = sig_fd();
 		pfd[1].fd = e->evfd[0];
-		pfd[2].fd = e->in.fd;
+		pfd[2].fd = e->io.in.fd;
 		pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
 		if (poll(pfd, 3, wait_ms(e)) == -1) {
 			if (errno == EINTR)
@@ -162,15 +160,9 @@ emit_run(struct emitter *e)
 			check_signals(e);
 		if (pfd[1].revents != 0)
 			wake_drain(e);
-		if (pfd[2].revents != 0 && !e->in.eof) {
-			n = lineio_fill(&e->in);
-			if (n == -1 && errno != EINTR && errno != EAGAIN) {
-				log_error("unable to read stdin: %s",
-				    strerror(errno));
-				e->in_err = 1;
-				stop_reading(e);
-			}
-		}
+		if (pfd[2].revents != 0 && !e->io.in.eof &&
+		    prog_io_fill(&e->io) == -1)
+			stop_reading(e);
 		read_lines(e);
 	}
 }
@@ -210,8 +202,8 @@ int
 emit_close(struct emitter *e)
 {
 	const struct metric *m = e->m;
-	char errbuf[512];
 	size_t i;
+	int status;
 
 	rd_kafka_queue_destroy(e->mainq);
 	rd_kafka_topic_destroy(e->rkt);
@@ -223,11 +215,10 @@ emit_close(struct emitter *e)
 	}
 	free(e->ring);
 	json_tokener_free(e->tok);
-	lineio_free(&e->in);
+	prog_io_free(&e->io);
 	metrics_tick(e, 1);
-	if (metrics_push(e->pushgateway, "kafka-emitter", "ccx_kafka_emitter_",
-	    e->m, M_NMETRICS, errbuf, sizeof(errbuf)) == -1)
-		log_warn("unable to push metrics: %s", errbuf);
+	metrics_push_warn(e->pushgateway, "kafka-emitter", "ccx_kafka_emitter_",
+	    e->m, M_NMETRICS);
 	log_info("%llu lines read: %llu delivered, %llu not delivered, "
 	    "%llu invalid, %llu passed through",
 	    (unsigned long long)m[M_LINES_READ].value,
@@ -235,10 +226,8 @@ emit_close(struct emitter *e)
 	    (unsigned long long)m[M_DELIVERY_ERRORS].value,
 	    (unsigned long long)m[M_INVALID].value,
 	    (unsigned long long)m[M_PASSED].value);
-	if (e->out_dead)
-		return EXIT_DOWNSTREAM_GONE;
-	if (e->in_err)
-		return EXIT_INPUT_FAILED;
+	if ((status = prog_io_status(&e->io)) != 0)
+		return status;
 	if (m[M_DELIVERY_ERRORS].value > 0 || e->fatal)
 		return EXIT_SERVICE_DOWN;
 	if (m[M_INVALID].value > 0)
@@ -308,7 +297,7 @@ read_lines(struct emitter *e)
 	int r;
 
 	while (e->reading) {
-		r = lineio_next(&e->in, &line, &len);
+		r = lineio_next(&e->io.in, &line, &len);
 		if (r == LINE_AGAIN)
 			return;
 		if (r == LINE_EOF) {
@@ -335,7 +324,7 @@ handle_line(struct emitter *e, const char *line, size_t len, int toolong)
 	s = new_slot(e);
 	if (toolong) {
 		snprintf(why, sizeof(why), "line too long (more than %zu "
-		    "bytes)", e->in.max);
+		    "bytes)", e->io.in.max);
 		invalid_line(e, s, why, line, len);
 		return;
 	}
@@ -455,7 +444,7 @@ new_slot(struct emitter *e)
 	s = &e->ring[(e->head + e->count) % EMIT_RING];
 	memset(s, 0, sizeof(*s));
 	s->seq = e->seq++;
-	s->lineno = e->in.lineno;
+	s->lineno = e->io.in.lineno;
 	e->count++;
 	e->m[M_LINES_READ].value++;
 	return s;
@@ -499,9 +488,8 @@ write_slot(struct emitter *e, struct slot *s)
 	struct lines_outcome o;
 	struct buf b;
 	const char *out = s->text;
-	size_t len;
 
-	if (e->out_dead)
+	if (e->io.out_dead)
 		return;
 	buf_init(&b);
 	if (s->kafka) {
@@ -517,30 +505,17 @@ write_slot(struct emitter *e, struct slot *s)
 		lines_write_outcome(&b, &o);
 		out = b.data;
 	}
-	len = strlen(out);
-	if (fwrite(out, 1, len, stdout) != len)
-		out_failed(e);
+	if (prog_io_write(&e->io, out, strlen(out)) == -1)
+		e->reading = 0;
 	buf_free(&b);
 }
 
-static void
-out_failed(struct emitter *e)
-{
-	if (e->out_dead)
-		return;
-	if (errno == EPIPE)
-		log_error("stdout closed: downstream gone, stopping");
-	else
-		log_error("unable to write stdout: %s", strerror(errno));
-	e->out_dead = 1;
-	e->reading = 0;
-}
-
+/* A dead stdout stops the reading. */
 static void
 flush_out(struct emitter *e)
 {
-	if (!e->out_dead && fflush(stdout) == EOF)
-		out_failed(e);
+	if (prog_io_flush(&e->io) == -1)
+		e->reading = 0;
 }
 
 /* Serves the producer's callbacks (waiting up to ms), then the head. */
@@ -570,7 +545,7 @@ check_signals(struct emitter *e)
 static void
 stop_reading(struct emitter *e)
 {
-	e->in.eof = 1;
+	e->io.in.eof = 1;
 }
 
 static void

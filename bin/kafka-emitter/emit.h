@@ -21,8 +21,8 @@
 #include <json.h>
 #include <librdkafka/rdkafka.h>
 
-#include "lineio.h"
 #include "metrics.h"
+#include "prog.h"
 
 #define EMIT_RING	16384	/* most input lines waiting for an outcome */
 #define EMIT_ECHO_MAX	4096	/* bytes of an invalid line in its outcome */
@@ -58,7 +58,7 @@ struct emitter {
 	rd_kafka_queue_t	*mainq;
 	int			 evfd[2];	/* main queue has events */
 	struct json_tokener	*tok;
-	struct lineio		 in;
+	struct prog_io		 io;		/* stdin, stdout */
 	struct slot		*ring;		/* EMIT_RING slots */
 	size_t			 head;
 	size_t			 count;
@@ -72,8 +72,6 @@ struct emitter {
 	int			 reading;
 	int			 nterm;		/* termination signals seen */
 	int			 fatal;		/* fatal producer error */
-	int			 in_err;	/* stdin read error */
-	int			 out_dead;	/* stdout write error (EPIPE) */
 };
 
 void	emit_open(struct emitter *, rd_kafka_conf_t *, const char *topic,

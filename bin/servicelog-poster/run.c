@@ -37,8 +37,6 @@ static void	post_issues(struct poster *, struct cluster *);
 static void	set_outcome(struct poster *, struct cluster *,
 		    const struct lines_decision *);
 static void	write_outcome(struct poster *, const struct lines_outcome *);
-static void	write_text(struct poster *, const char *, size_t);
-static void	out_failed(struct poster *);
 
 static const struct metric metric_defs[M_NMETRICS] = {
 	[M_SENT] = { "notification_sent",
@@ -77,7 +75,7 @@ poster_open(struct poster *p, const struct config *cfg)
 		log_fatal(EXIT_NOMEM, "unable to allocate a JSON tokener");
 	json_tokener_set_flags(p->tokener,
 	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	lineio_init(&p->in, STDIN_FILENO, 0);
+	prog_io_init(&p->io, 0);
 	log_debug("renderer %s, service log %s, token endpoint %s",
 	    cfg->renderer, cfg->url, cfg->token_url);
 }
@@ -90,8 +88,8 @@ poster_run(struct poster *p)
 	size_t len;
 	int r;
 
-	while (!p->out_dead && !slp_terminating(p)) {
-		r = lineio_next(&p->in, &line, &len);
+	while (!p->io.out_dead && !slp_terminating(p)) {
+		r = lineio_next(&p->io.in, &line, &len);
 		if (r == LINE_AGAIN) {
 			if (wait_input(p) == -1)
 				break;
@@ -102,8 +100,7 @@ poster_run(struct poster *p)
 			break;
 		}
 		handle_line(p, line, len, r == LINE_TOOLONG);
-		if (!p->out_dead && fflush(stdout) == EOF)
-			out_failed(p);
+		(void)prog_io_flush(&p->io);
 		slp_metrics_tick(p, 0);
 	}
 	if (p->term && !p->eof)
@@ -114,16 +111,15 @@ int
 poster_close(struct poster *p)
 {
 	const struct metric *m = p->m;
-	char errbuf[512];
+	int status;
 
 	token_free(&p->tok);
 	json_tokener_free(p->tokener);
-	lineio_free(&p->in);
+	prog_io_free(&p->io);
 	http_free(&p->http);
 	slp_metrics_tick(p, 1);
-	if (metrics_push(p->cfg->pushgateway, "servicelog-poster",
-	    SLP_METRICS_PREFIX, p->m, M_NMETRICS, errbuf, sizeof(errbuf)) == -1)
-		log_warn("unable to push metrics: %s", errbuf);
+	metrics_push_warn(p->cfg->pushgateway, "servicelog-poster",
+	    SLP_METRICS_PREFIX, p->m, M_NMETRICS);
 	log_info("%llu lines read: %llu entries posted, %llu not posted, "
 	    "%llu renderer errors, %llu invalid lines",
 	    (unsigned long long)m[M_LINES_READ].value,
@@ -131,10 +127,8 @@ poster_close(struct poster *p)
 	    (unsigned long long)m[M_ENTRIES_FAILED].value,
 	    (unsigned long long)m[M_RENDERER_ERRORS].value,
 	    (unsigned long long)m[M_INVALID].value);
-	if (p->out_dead)
-		return EXIT_DOWNSTREAM_GONE;
-	if (p->in_err)
-		return EXIT_INPUT_FAILED;
+	if ((status = prog_io_status(&p->io)) != 0)
+		return status;
 	if (p->term && !p->eof)
 		return EXIT_STOPPED;
 	if (m[M_INVALID].value > 0)
@@ -147,10 +141,9 @@ static int
 wait_input(struct poster *p)
 {
 	struct pollfd pfd[2];
-	ssize_t n;
 
 	pfd[0].fd = sig_fd();
-	pfd[1].fd = p->in.fd;
+	pfd[1].fd = p->io.in.fd;
 	pfd[0].events = pfd[1].events = POLLIN;
 	if (poll(pfd, 2, slp_idle_ms(p)) == -1) {
 		if (errno == EINTR)
@@ -162,13 +155,7 @@ wait_input(struct poster *p)
 		return -1;
 	if (pfd[1].revents == 0)
 		return 0;
-	n = lineio_fill(&p->in);
-	if (n == -1 && errno != EINTR && errno != EAGAIN) {
-		log_error("unable to read stdin: %s", strerror(errno));
-		p->in_err = 1;
-		return -1;
-	}
-	return 0;
+	return prog_io_fill(&p->io);
 }
 
 static void
@@ -182,7 +169,7 @@ handle_line(struct poster *p, const char *line, size_t len, int toolong)
 	p->m[M_LINES_READ].value++;
 	if (toolong) {
 		snprintf(why, sizeof(why), "line too long (more than %zu "
-		    "bytes)", p->in.max);
+		    "bytes)", p->io.in.max);
 		invalid_line(p, why, line, len);
 		return;
 	}
@@ -197,7 +184,7 @@ handle_line(struct poster *p, const char *line, size_t len, int toolong)
 		pass_line(p, &d);
 	else {
 		memset(&c, 0, sizeof(c));
-		c.lineno = p->in.lineno;
+		c.lineno = p->io.in.lineno;
 		if (read_cluster(&c, &d, why, sizeof(why)) == -1)
 			invalid_line(p, why, line, len);
 		else
@@ -230,9 +217,10 @@ invalid_line(struct poster *p, const char *why, const char *line,
 {
 	struct lines_outcome o;
 
-	log_warn("line %lu: %s", p->in.lineno, why);
+	log_warn("line %lu: %s", p->io.in.lineno, why);
 	p->m[M_INVALID].value++;
-	lines_outcome_invalid(&o, p->in.lineno, why, line, len, SLP_ECHO_MAX);
+	lines_outcome_invalid(&o, p->io.in.lineno, why, line, len,
+	    SLP_ECHO_MAX);
 	write_outcome(p, &o);
 }
 
@@ -399,27 +387,6 @@ write_outcome(struct poster *p, const struct lines_outcome *o)
 
 	buf_init(&b);
 	lines_write_outcome(&b, o);
-	write_text(p, b.data, b.len);
+	(void)prog_io_write(&p->io, b.data, b.len);
 	buf_free(&b);
-}
-
-static void
-write_text(struct poster *p, const char *s, size_t len)
-{
-	if (p->out_dead)
-		return;
-	if (fwrite(s, 1, len, stdout) != len)
-		out_failed(p);
-}
-
-static void
-out_failed(struct poster *p)
-{
-	if (p->out_dead)
-		return;
-	if (errno == EPIPE)
-		log_error("stdout closed: downstream gone, stopping");
-	else
-		log_error("unable to write stdout: %s", strerror(errno));
-	p->out_dead = 1;
 }

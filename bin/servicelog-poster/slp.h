@@ -26,8 +26,8 @@
 #include "buf.h"
 #include "exitcodes.h"
 #include "http.h"
-#include "lineio.h"
 #include "metrics.h"
+#include "prog.h"
 
 #define SLP_SUMMARY_MAX		255	/* bytes of an entry's summary */
 #define SLP_DESCRIPTION_MAX	4000	/* bytes of an entry's description */
@@ -125,13 +125,11 @@ struct poster {
 	struct http		 http;
 	struct token		 tok;
 	struct json_tokener	*tokener;
-	struct lineio		 in;
+	struct prog_io		 io;		/* stdin, stdout */
 	struct metric		 m[M_NMETRICS];
 	struct metrics_timer	 mtimer;	/* when the file is due */
 	int			 term;		/* a termination signal came */
 	int			 eof;		/* stdin was read to its end */
-	int			 in_err;
-	int			 out_dead;
 };
 
 void	poster_open(struct poster *, const struct config *);
