@@ -17,36 +17,42 @@ for arg; do
 	esac
 done
 
-TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
-CCX_BUILD=${CCX_BUILD:-$TEST_DIRECTORY/../build}
-PATH=$CCX_BUILD/bin:$CCX_BUILD/tests:$TEST_DIRECTORY/bin:$PATH
-# CCX_VALGRIND=1 (make check-valgrind): every program and the helper run
-# under valgrind memcheck; a memory error or a definite leak exits 126.
-if [ -n "${CCX_VALGRIND:-}" ]; then
-	_vg=${TMPDIR:-/tmp}/ccx-vg.$$
-	mkdir -p "$_vg"
-	for _p in "$CCX_BUILD"/bin/* "$CCX_BUILD"/tests/helper; do
-		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=126 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s" "$@"\n' \
-			"$_p" >"$_vg/${_p##*/}"
-		chmod +x "$_vg/${_p##*/}"
-	done
-	PATH=$_vg:$PATH
-fi
-SHARED_TESTDATA=${SHARED_TESTDATA:-$TEST_DIRECTORY/../../shared/testdata}
-export PATH CCX_BUILD TEST_DIRECTORY SHARED_TESTDATA
-LC_ALL=C
-TZ=UTC
-export LC_ALL TZ
+# A driver that runs no tests but wants the functions (tests/chaos/chaos.sh)
+# sets TEST_LIB_FUNCTIONS_ONLY, and TEST_DIRECTORY, TRASH_DIRECTORY, PATH
+# and the locale itself: then no scratch directory is made, nothing is
+# exported and no trap is set.
+if [ -z "${TEST_LIB_FUNCTIONS_ONLY:-}" ]; then
+	TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
+	CCX_BUILD=${CCX_BUILD:-$TEST_DIRECTORY/../build}
+	PATH=$CCX_BUILD/bin:$CCX_BUILD/tests:$TEST_DIRECTORY/bin:$PATH
+	# CCX_VALGRIND=1 (make check-valgrind): every program and the helper run
+	# under valgrind memcheck; a memory error or a definite leak exits 126.
+	if [ -n "${CCX_VALGRIND:-}" ]; then
+		_vg=${TMPDIR:-/tmp}/ccx-vg.$$
+		mkdir -p "$_vg"
+		for _p in "$CCX_BUILD"/bin/* "$CCX_BUILD"/tests/helper; do
+			printf '#!/bin/sh\nexec valgrind -q --error-exitcode=126 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s" "$@"\n' \
+				"$_p" >"$_vg/${_p##*/}"
+			chmod +x "$_vg/${_p##*/}"
+		done
+		PATH=$_vg:$PATH
+	fi
+	SHARED_TESTDATA=${SHARED_TESTDATA:-$TEST_DIRECTORY/../../shared/testdata}
+	export PATH CCX_BUILD TEST_DIRECTORY SHARED_TESTDATA
+	LC_ALL=C
+	TZ=UTC
+	export LC_ALL TZ
 
-test_name=$(basename "$0" .sh)
-TRASH_DIRECTORY=${TMPDIR:-/tmp}/ccx-trash.$test_name.$$
-rm -rf "$TRASH_DIRECTORY"
-mkdir -p "$TRASH_DIRECTORY" || exit 1
-chmod 755 "$TRASH_DIRECTORY"
-cd "$TRASH_DIRECTORY" || exit 1
-# db-writer -r keeps unrecorded outcomes here, not in /var/lib.
-CCX_SPOOL_DIR=$TRASH_DIRECTORY/spool
-export CCX_SPOOL_DIR
+	test_name=$(basename "$0" .sh)
+	TRASH_DIRECTORY=${TMPDIR:-/tmp}/ccx-trash.$test_name.$$
+	rm -rf "$TRASH_DIRECTORY"
+	mkdir -p "$TRASH_DIRECTORY" || exit 1
+	chmod 755 "$TRASH_DIRECTORY"
+	cd "$TRASH_DIRECTORY" || exit 1
+	# db-writer -r keeps unrecorded outcomes here, not in /var/lib.
+	CCX_SPOOL_DIR=$TRASH_DIRECTORY/spool
+	export CCX_SPOOL_DIR
+fi
 
 test_count=0
 test_failures=0
@@ -110,9 +116,11 @@ test_cleanup_exit() {
 		say "# scratch directory kept: $TRASH_DIRECTORY" >&2
 	fi
 }
-trap 'test_cleanup_exit' EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
+if [ -z "${TEST_LIB_FUNCTIONS_ONLY:-}" ]; then
+	trap 'test_cleanup_exit' EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+fi
 
 # The body runs in a subshell, so test_when_finished registers its cleanup
 # there and the subshell runs it on the way out.
@@ -314,5 +322,5 @@ test_grep() {
 }
 
 test_have_prereq PYTHON || { command -v python3 >/dev/null && test_set_prereq PYTHON; }
-[ -d "$SHARED_TESTDATA" ] && test_set_prereq SHARED
+[ -d "${SHARED_TESTDATA:-}" ] && test_set_prereq SHARED
 true

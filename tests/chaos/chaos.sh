@@ -112,24 +112,13 @@ TABLE=$WORK/table
 : >"$TABLE"
 FAILED=0
 
-# --- what lib-pg.sh, lib-kafka.sh and lib-http.sh expect of test-lib.sh ---
+# --- test-lib.sh's functions (test_wait_for, test_atexit, ...), no tests ---
 
 TRASH_DIRECTORY=$WORK
-CLEANUP=
-test_atexit() { CLEANUP="$*; $CLEANUP"; }
-test_set_prereq() { :; }
-say() { printf '%s\n' "$*"; }
-test_wait_for() {
-	_deadline=$(( $(date +%s) + $1 )); shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -ge "$_deadline" ] && { say "timed out waiting for: $*" >&2; return 1; }
-		sleep 0.1
-	done
-}
 TEST_DIRECTORY=$TESTS
-. "$TESTS"/lib-pg.sh
-. "$TESTS"/lib-kafka.sh
-. "$TESTS"/lib-http.sh
+TEST_LIB_FUNCTIONS_ONLY=1
+. "$TESTS"/test-lib.sh
+test_use pg kafka http
 
 SUP_PID= SUP2_PID= PROD_PID= KILLER_PID=
 cleanup_scenario() {
@@ -149,8 +138,8 @@ cleanup_scenario() {
 		kill -9 "$SUP_PID" 2>/dev/null
 		SUP_PID=
 	fi
-	[ -n "$CLEANUP" ] && (eval "$CLEANUP") >/dev/null 2>&1
-	CLEANUP=
+	[ -n "$test_cleanup_at_exit" ] && (eval "$test_cleanup_at_exit") >/dev/null 2>&1
+	test_cleanup_at_exit=
 }
 cleanup_all() {
 	cleanup_scenario
