@@ -703,6 +703,20 @@ def cmd_notify_data(a):
     return 0
 
 
+def dup_figures(r, name, counts, wanted, may_repeat):
+    """Sets r[NAME_duplicated] (the copies beyond the first of each key of
+    counts), r[NAME_dup_after_timeout] (those a timed-out attempt explains:
+    at most may_repeat(key) a key), r[NAME_dup_unexplained] (the rest) and
+    r[NAME_unexpected] (the copies of keys not in wanted)."""
+    extra = {k: n - 1 for k, n in counts.items() if n > 1}
+    explained = sum(min(n, may_repeat(k)) for k, n in extra.items())
+    r[name + "_duplicated"] = sum(extra.values())
+    r[name + "_dup_after_timeout"] = explained
+    r[name + "_dup_unexplained"] = r[name + "_duplicated"] - explained
+    r[name + "_unexpected"] = sum(n for k, n in counts.items()
+                                  if k not in wanted)
+
+
 def cmd_notify_verify(a):
     clusters = {notify_cluster(k, a.seed): k for k in range(a.clusters)}
     want_sl = {(notify_cluster(k, a.seed), KEYS[r])
@@ -759,26 +773,15 @@ def cmd_notify_verify(a):
                              if notify_cluster(k, a.seed) not in sent[2])
     r["messages"] = sum(msgs.values())
     r["messages_missing"] = sum(1 for c in clusters if msgs.get(c, 0) == 0)
-    extra = {c: n - 1 for c, n in msgs.items() if n > 1}
-    explained = sum(min(n, timed_out.get(c, 0)) for c, n in extra.items())
-    r["messages_duplicated"] = sum(extra.values())
-    r["messages_dup_after_timeout"] = explained
-    r["messages_dup_unexplained"] = r["messages_duplicated"] - explained
-    r["messages_unexpected"] = sum(n for c, n in msgs.items()
-                                   if c not in clusters)
+    dup_figures(r, "messages", msgs, clusters,
+                lambda c: timed_out.get(c, 0))
     r["entries"] = sum(entries.values())
     r["entries_missing"] = sum(1 for k in want_sl if k not in entries)
     # An entry whose answer timed out may have been accepted all the same
     # (servicelog-poster(1), CAVEATS): each of the 3 attempts of such an
     # error may have left an entry.
-    sl_extra = {k: n - 1 for k, n in entries.items() if n > 1}
-    sl_explained = sum(min(n, 3 * sl_timed_out.get(k[0], 0))
-                       for k, n in sl_extra.items())
-    r["entries_duplicated"] = sum(sl_extra.values())
-    r["entries_dup_after_timeout"] = sl_explained
-    r["entries_dup_unexplained"] = r["entries_duplicated"] - sl_explained
-    r["entries_unexpected"] = sum(n for k, n in entries.items()
-                                  if k not in want_sl)
+    dup_figures(r, "entries", entries, want_sl,
+                lambda k: 3 * sl_timed_out.get(k[0], 0))
     r["timed_out_errors"] = sum(timed_out.values())
     r["sl_timed_out_errors"] = sum(sl_timed_out.values())
     r["lost"] = (r["backend_never_sent"] + r["sl_never_sent"] +
