@@ -45,22 +45,18 @@ class SchemaError(Exception):
     """The schema itself is wrong or uses an unsupported keyword."""
 
 
+# The Python type of each JSON type json.loads gives, bool before int (a
+# bool is an int too).
+PY_TYPES = ((type(None), "null"), (bool, "boolean"), (int, "integer"),
+            (float, "number"), (str, "string"), (list, "array"),
+            (dict, "object"))
+
+
 def type_of(v):
     """The JSON type name of a value from json.loads."""
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, int):
-        return "integer"
-    if isinstance(v, float):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, list):
-        return "array"
-    if isinstance(v, dict):
-        return "object"
+    for py, name in PY_TYPES:
+        if isinstance(v, py):
+            return name
     raise TypeError(repr(v))
 
 
