@@ -37,10 +37,12 @@ PATH=$CCX_BUILD/bin:$CCX_BUILD/tests:$PATH
 export PATH LC_ALL=C TZ=UTC
 SIZES="10000 100000"
 FRONTEND=
+NOUP=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) SIZES=$(echo "$2" | tr , ' '); shift 2 ;;
 	-f) FRONTEND=1; shift ;;
+	--no-upstream) NOUP=1; shift ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -110,7 +112,12 @@ fill() {
 
 QUERY="SELECT l.org_id, l.account_number, l.cluster, l.kafka_offset, l.updated_at, n.report, b.report, b.notified_at FROM (SELECT DISTINCT ON (cluster) org_id, account_number, cluster, kafka_offset, updated_at FROM new_reports ORDER BY cluster, updated_at DESC) l JOIN new_reports n ON n.org_id = l.org_id AND n.cluster = l.cluster AND n.updated_at = l.updated_at LEFT JOIN LATERAL (SELECT r.report, r.notified_at FROM reported r WHERE r.org_id = l.org_id AND r.cluster = l.cluster AND r.event_type_id = 1 AND r.state = 1 AND r.notified_at > NOW() - '1 week'::interval ORDER BY r.notified_at DESC LIMIT 1) b ON true ORDER BY l.cluster"
 
+# The floor: one INSERT ... SELECT over the candidate query, each cluster's
+# row with its report, sent when it has no baseline, same when it has.
+FLOOR="INSERT INTO reported (org_id, account_number, cluster, notification_type, state, report, updated_at, notified_at, error_log, event_type_id) SELECT q.org_id, q.account_number, q.cluster, 1, CASE WHEN q.base IS NULL THEN 1 ELSE 2 END, q.report, q.updated_at, now() AT TIME ZONE 'UTC', '', 1 FROM (SELECT l.org_id, l.account_number, l.cluster, l.updated_at, n.report, b.report AS base FROM (SELECT DISTINCT ON (cluster) org_id, account_number, cluster, kafka_offset, updated_at FROM new_reports ORDER BY cluster, updated_at DESC) l JOIN new_reports n ON n.org_id = l.org_id AND n.cluster = l.cluster AND n.updated_at = l.updated_at LEFT JOIN LATERAL (SELECT r.report, r.notified_at FROM reported r WHERE r.org_id = l.org_id AND r.cluster = l.cluster AND r.event_type_id = 1 AND r.state = 1 AND r.notified_at > NOW() - '1 week'::interval ORDER BY r.notified_at DESC LIMIT 1) b ON true) q"
+
 rss() { sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p' "$1"; }
+cpu() { sed -n 's/.*user_ms=\([0-9]*\) sys_ms=\([0-9]*\).*/\1 \2/p' "$1" | awk '{ print $1 + $2 }'; }
 status() { sed -n 's/.*status=\([0-9]*\).*/\1/p' "$1"; }
 
 # frontend N: the same run bare and through ccx-notification-service.
@@ -155,17 +162,21 @@ frontend() {
 	echo "BENCH-FRONTEND n=$1 bare_ms=$bare frontend_ms=$fe x_bare=$(awk "BEGIN { printf \"%.3f\", $fe / $bare }")"
 }
 
-printf '%-8s %10s %10s %10s %8s %8s %8s %8s %8s\n' N full_ms query_ms upstrm_ms x_upstrm x_query rss_dif rss_emi rss_dbw
+printf '%-8s %10s %10s %10s %10s %8s %8s %8s %8s %8s %8s\n' N full_ms floor_ms query_ms upstrm_ms x_floor x_upstrm x_query rss_dif rss_emi rss_dbw
 for n in $SIZES; do
 	fill "$n" || die "fill failed"
 	# full run
 	t0=$(now_ms)
-	helper bench-run "$DIR/d.pid" "$DIR/d.res" differ -T notifications-backend -c "$CONTENT" 2>"$DIR/d.err" |
-		helper bench-run "$DIR/e.pid" "$DIR/e.res" kafka-emitter -b "$BROKERS" -t platform.notifications.ingress \
-			-X linger.ms=20 -X batch.num.messages=10000 2>"$DIR/e.err" |
+	{ helper bench-run "$DIR/d.pid" "$DIR/d.res" differ -T notifications-backend -c "$CONTENT" 2>"$DIR/d.err"
+	  now_ms >"$DIR/d.end"; } |
+		{ helper bench-run "$DIR/e.pid" "$DIR/e.res" kafka-emitter -b "$BROKERS" -t platform.notifications.ingress \
+			-X linger.ms=20 -X batch.num.messages=10000 2>"$DIR/e.err"
+		  now_ms >"$DIR/e.end"; } |
 		helper bench-run "$DIR/w.pid" "$DIR/w.res" db-writer -r -b 5000 2>"$DIR/w.err"
 	t1=$(now_ms)
 	full=$((t1 - t0))
+	# when each stage ended, and its CPU time
+	echo "BENCH-NOTIFY-STAGES n=$n differ_end_ms=$(($(cat "$DIR/d.end") - t0)) emitter_end_ms=$(($(cat "$DIR/e.end") - t0)) dbwriter_end_ms=$full differ_cpu_ms=$(cpu "$DIR/d.res") emitter_cpu_ms=$(cpu "$DIR/e.res") dbwriter_cpu_ms=$(cpu "$DIR/w.res")" >&2
 	for s in d e w; do
 		[ "$(status "$DIR/$s.res")" = 0 ] || { cat "$DIR/$s.err" >&2; die "stage $s failed"; }
 	done
@@ -177,6 +188,12 @@ for n in $SIZES; do
 	psql -qXAt -o /dev/null -c "$QUERY" || die "query failed"
 	t1=$(now_ms)
 	query=$((t1 - t0))
+	# the floor: the same candidates read and the same reported rows
+	# written by the server alone, in one statement (rolled back)
+	t0=$(now_ms)
+	psql -qXAt -o /dev/null -v ON_ERROR_STOP=1 -c "BEGIN" -c "$FLOOR" -c "ROLLBACK" || die "floor failed"
+	t1=$(now_ms)
+	floor=$((t1 - t0))
 	# upstream access pattern, sequential statements in one session
 	psql -qXAt -c "SELECT org_id, cluster, updated_at FROM new_reports" |
 	awk -F'|' '{
@@ -185,13 +202,18 @@ for n in $SIZES; do
 		printf "INSERT INTO reported SELECT org_id, account_number, cluster, 1, 2, report, updated_at, now() AT TIME ZONE '\''UTC'\'' + interval '\''%d us'\'', '\'''\'', 1 FROM new_reports WHERE org_id = %s AND cluster = '\''%s'\'' AND updated_at = '\''%s'\'';\n", NR, $1, $2, $3
 	}' >"$DIR/upstream.sql"
 	t0=$(now_ms)
-	psql -qXAt -o /dev/null -f "$DIR/upstream.sql" || die "upstream simulation failed"
+	if [ -n "$NOUP" ]; then
+		t0=$((t0 - 1))
+	else
+		psql -qXAt -o /dev/null -f "$DIR/upstream.sql" || die "upstream simulation failed"
+	fi
 	t1=$(now_ms)
 	upstream=$((t1 - t0))
-	printf '%-8s %10s %10s %10s %8s %8s %8s %8s %8s\n' "$n" "$full" "$query" "$upstream" \
+	printf '%-8s %10s %10s %10s %10s %8s %8s %8s %8s %8s %8s\n' "$n" "$full" "$floor" "$query" "$upstream" \
+		"$(awk "BEGIN { printf \"%.2f\", $full / $floor }")" \
 		"$(awk "BEGIN { printf \"%.1f\", $upstream / $full }")" \
 		"$(awk "BEGIN { printf \"%.2f\", $full / $query }")" \
 		"$(rss "$DIR/d.res")" "$(rss "$DIR/e.res")" "$(rss "$DIR/w.res")"
 	[ -n "$FRONTEND" ] && frontend "$n"
-	echo "BENCH-NOTIFY n=$n full_ms=$full query_ms=$query upstream_ms=$upstream rss_differ_kb=$(rss "$DIR/d.res") rss_emitter_kb=$(rss "$DIR/e.res") rss_dbwriter_kb=$(rss "$DIR/w.res")" >&2
+	echo "BENCH-NOTIFY n=$n full_ms=$full floor_ms=$floor x_floor=$(awk "BEGIN { printf \"%.3f\", $full / $floor }") query_ms=$query upstream_ms=$upstream rss_differ_kb=$(rss "$DIR/d.res") rss_emitter_kb=$(rss "$DIR/e.res") rss_dbwriter_kb=$(rss "$DIR/w.res")" >&2
 done
