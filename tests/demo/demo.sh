@@ -131,6 +131,18 @@ run_targets() {
 notifications() {
 	timeout 20 kcat -C -b "$BROKERS" -t platform.notifications.ingress -o beginning -e -q 2>/dev/null
 }
+# posts: the Service Log entries posted so far (the stub's requests).
+posts() { grep '"method": *"POST".*cluster_logs' "$DIR/SL.log" 2>/dev/null; }
+# notify_round: one run of each target, its messages in $DIR/notifications;
+# before and posted: how many messages and entries there were before it,
+# since: when it began.
+notify_round() {
+	before=$(cat "$DIR/notifications" 2>/dev/null | wc -l)
+	posted=$(posts | wc -l)
+	since=$(psql -qXAt -c "SELECT now() AT TIME ZONE 'UTC'")
+	run_targets
+	notifications >"$DIR/notifications"
+}
 summary() {
 	psql -qXAt -F ' ' <<SQL | sed 's/^/   /'
 SELECT 'reported rows of this run:', coalesce(string_agg(x, ', '), 'none') FROM (
@@ -141,26 +153,20 @@ SQL
 }
 
 step "first notification run of each target: differ | kafka-emitter | db-writer -r, differ | servicelog-poster | db-writer -r"
-since=$(psql -qXAt -c "SELECT now() AT TIME ZONE 'UTC'")
-run_targets
-notifications >"$DIR/notifications"
+notify_round
 echo "   notifications on platform.notifications.ingress: $(wc -l <"$DIR/notifications")"
-echo "   Service Log entries posted: $(grep -c '"method": *"POST".*cluster_logs' "$DIR/SL.log" 2>/dev/null || echo 0)"
+echo "   Service Log entries posted: $(posts | wc -l)"
 summary "$since"
 echo "   the first notification, pretty-printed:"
 head -n 1 "$DIR/notifications" | python3 -m json.tool | sed 's/^/     /'
 echo "   the first Service Log entry:"
-grep '"method": *"POST".*cluster_logs' "$DIR/SL.log" | head -n 1 |
+posts | head -n 1 |
 	python3 -c 'import json,sys; print(json.dumps(json.loads(sys.stdin.read())["body"], indent=2))' | sed 's/^/     /'
 
 step "second run right after: the cooldown (1 week) keeps every issue quiet"
-before=$(wc -l <"$DIR/notifications")
-posted=$(grep -c '"method": *"POST".*cluster_logs' "$DIR/SL.log")
-since=$(psql -qXAt -c "SELECT now() AT TIME ZONE 'UTC'")
-run_targets
-notifications >"$DIR/notifications"
+notify_round
 echo "   new notifications: $(( $(wc -l <"$DIR/notifications") - before ))"
-echo "   new Service Log entries: $(( $(grep -c '"method": *"POST".*cluster_logs' "$DIR/SL.log") - posted ))"
+echo "   new Service Log entries: $(( $(posts | wc -l) - posted ))"
 summary "$since"
 
 QUIET=5d5892df-0003-400b-8003-000000002afb
@@ -169,18 +175,14 @@ psql -qX -d aggregator -c "INSERT INTO cluster_rule_toggle (cluster_id, rule_id,
     disabled, disabled_at, updated_at, org_id) VALUES ('$QUIET',
     'ccx_rules_ocp.external.rules.demo_nodes_memory.report', 'NODES_MEMORY_LOW', 1,
     now(), now(), '11')" >/dev/null || die "cannot disable the rule"
-before=$(wc -l <"$DIR/notifications")
-posted=$(grep -c '"method": *"POST".*cluster_logs' "$DIR/SL.log")
-since=$(psql -qXAt -c "SELECT now() AT TIME ZONE 'UTC'")
 CCX_DIFFER_COOLDOWN=0
 export CCX_DIFFER_COOLDOWN
-run_targets
+notify_round
 unset CCX_DIFFER_COOLDOWN
-notifications >"$DIR/notifications"
 echo "   new notifications: $(( $(wc -l <"$DIR/notifications") - before ))," \
 	"for cluster $QUIET: $(tail -n +$((before + 1)) "$DIR/notifications" | grep -c "$QUIET")"
-echo "   new Service Log entries: $(( $(grep -c '"method": *"POST".*cluster_logs' "$DIR/SL.log") - posted ))," \
-	"for cluster $QUIET: $(grep '"method": *"POST".*cluster_logs' "$DIR/SL.log" | tail -n +$((posted + 1)) | grep -c "$QUIET")"
+echo "   new Service Log entries: $(( $(posts | wc -l) - posted ))," \
+	"for cluster $QUIET: $(posts | tail -n +$((posted + 1)) | grep -c "$QUIET")"
 summary "$since"
 psql -qXAt -F ' ' <<SQL | sed 's/^/   /'
 SELECT 'cluster $QUIET this run:', string_agg(t.name || ' ' || s.value, ', ' ORDER BY t.name)
