@@ -21,21 +21,12 @@ test_expect_success 'a fresh database refuses ingest until migrated' '
 
 test_expect_success 'good and bad records: rows, dead letters, one ack each' '
 	{
-		record_line $T 0 0 "$(sample_record 1 $C1)" &&
-		record_line $T 0 1 "not json at all" &&
-		record_line $T 0 2 "$(sample_record 2 $C2)" &&
-		record_tombstone $T 0 3 &&
+		records $T 0 0 "$(sample_record 1 $C1)" "not json at all" \
+			"$(sample_record 2 $C2)" - &&
 		record_line $T 1 7 "$(sample_record 1 $C1 2099-01-01T00:00:00Z)"
 	} >in &&
 	db-writer <in >acks &&
-	cat >expect <<-EOF &&
-	{"topic":"$T","partition":0,"offset":0,"status":"stored"}
-	{"topic":"$T","partition":0,"offset":1,"status":"dead_letter"}
-	{"topic":"$T","partition":0,"offset":2,"status":"stored"}
-	{"topic":"$T","partition":0,"offset":3,"status":"dead_letter"}
-	{"topic":"$T","partition":1,"offset":7,"status":"dead_letter"}
-	EOF
-	test_cmp expect acks &&
+	acks_are acks $T 0/0/stored 0/1/dead_letter 0/2/stored 0/3/dead_letter 1/7/dead_letter &&
 	sql "SELECT org_id, account_number, cluster, kafka_offset FROM new_reports ORDER BY org_id" >actual &&
 	cat >expect <<-EOF &&
 	1|1001|$C1|0
@@ -80,8 +71,7 @@ test_expect_success 'one cluster many times in a batch: strictly increasing upda
 test_expect_success 'an over-long line is dead-lettered truncated and acknowledged' '
 	record_line $T 2 5 "$(big_record 4 $C1 3000)" >in &&
 	db-writer -l 1024 <in >acks 2>err &&
-	echo "{\"topic\":\"$T\",\"partition\":2,\"offset\":5,\"status\":\"dead_letter\"}" >expect &&
-	test_cmp expect acks &&
+	acks_are acks $T 2/5/dead_letter &&
 	test "$(sql "SELECT reason_code, length(raw) FROM dead_letters WHERE kafka_partition = 2")" = "too_large|1024"
 '
 

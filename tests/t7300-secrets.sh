@@ -157,13 +157,8 @@ test_expect_success 'a wrong password fails without being echoed, at -v -v, text
 test_expect_success 'PGPASSWORD: migrate, ingest, dead letters at -v -v: the password never shows' '
 	(PGPASSWORD=$PGSECRET && export PGPASSWORD &&
 	 db-writer -v -v -d "$TCPDB" migrate 2>err1 &&
-	 {
-		record_line $T 0 0 "$(rec 1 $C1)" &&
-		record_line $T 0 1 "not json" &&
-		record_line $T 0 2 "{\"OrgID\":\"x\"}" &&
-		record_tombstone $T 0 3 &&
-		record_line $T 0 4 "$(rec 2 $C2)"
-	 } >in &&
+	 records $T 0 0 "$(rec 1 $C1)" "not json" "{\"OrgID\":\"x\"}" - \
+		"$(rec 2 $C2)" >in &&
 	 db-writer -v -v -d "$TCPDB" <in >acks 2>err2 &&
 	 db-writer -v -v --log-format json -d "$TCPDB" <in >acks2 2>err3 &&
 	 db-writer -v -d "$TCPDB" dead-letters >dl 2>err4 &&

@@ -122,12 +122,7 @@ test_expect_success 'line limit: a line of -l bytes with its newline is a record
 	line_of 2049 0 2 1 "$(cl 2)" >>in &&
 	record_line $T 0 3 "$(sample_record 1 "$(cl 3)")" >>in &&
 	db-writer -l 2048 <in >acks 2>err &&
-	cat >expect <<-EOF &&
-	{"topic":"$T","partition":0,"offset":1,"status":"stored"}
-	{"topic":"$T","partition":0,"offset":2,"status":"dead_letter"}
-	{"topic":"$T","partition":0,"offset":3,"status":"stored"}
-	EOF
-	test_cmp expect acks &&
+	acks_are acks $T 0/1/stored 0/2/dead_letter 0/3/stored &&
 	test "$(sql "SELECT reason_code, length(raw) FROM dead_letters WHERE kafka_partition = 0 AND kafka_offset = 2")" = "too_large|2048" &&
 	test_grep "$T/0/2: input line 2 is longer than the limit of 2048 bytes" err
 '
@@ -136,16 +131,14 @@ test_expect_success 'line limit: a line of exactly -l bytes (newline not counted
 	line_of 2048 0 6 1 "$(cl 4)" >in &&
 	test "$(wc -c <in)" = 2049 &&
 	db-writer -l 2048 <in >acks 2>err &&
-	echo "{\"topic\":\"$T\",\"partition\":0,\"offset\":6,\"status\":\"stored\"}" >expect &&
-	test_cmp expect acks
+	acks_are acks $T 0/6/stored
 '
 
 test_expect_success 'line limit: an over-long line that does not start with its identity: kept, not acked, run goes on' '
 	printf "{\"value\":\"%s\",\"topic\":\"$T\",\"partition\":0,\"offset\":4}\n" "$(printf "%3000s" | tr " " x)" >in &&
 	record_line $T 0 5 "$(sample_record 1 "$(cl 5)")" >>in &&
 	db-writer -l 1024 <in >acks 2>err &&
-	echo "{\"topic\":\"$T\",\"partition\":0,\"offset\":5,\"status\":\"stored\"}" >expect &&
-	test_cmp expect acks &&
+	acks_are acks $T 0/5/stored &&
 	test "$(dl_prefix "{\"value\":\"xxx")" = "too_large|1024"
 '
 
@@ -437,8 +430,7 @@ test_expect_success 'partition and offset: negative or fractional are bad lines,
 	printf "{\"topic\":\"$T\",\"partition\":1.5,\"offset\":1,\"value\":\"x\"}\n" >>in &&
 	record_line $T 7 2 "$(sample_record 42 "$(cl 42)")" >>in &&
 	db-writer <in >acks 2>err &&
-	echo "{\"topic\":\"$T\",\"partition\":7,\"offset\":2,\"status\":\"stored\"}" >expect &&
-	test_cmp expect acks &&
+	acks_are acks $T 7/2/stored &&
 	test "$(grep -c "is not a record line" err)" = 3
 '
 

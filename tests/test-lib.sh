@@ -301,6 +301,34 @@ sent() {
 	     '2026-11-01 00:00:00', NOW() - interval '$4', '', ${5:-1})"
 }
 
+# acks_are FILE TOPIC PARTITION/OFFSET/STATUS...: FILE holds exactly these
+# acknowledgements (proto/lines.md), one a line, in this order.
+acks_are() {
+	_file=$1 _topic=$2
+	shift 2
+	for _a; do
+		_o=${_a#*/}
+		printf '{"topic":"%s","partition":%s,"offset":%s,"status":"%s"}\n' \
+			"$_topic" "${_a%%/*}" "${_o%/*}" "${_a##*/}"
+	done >expect.acks &&
+	test_cmp expect.acks "$_file"
+}
+
+# records TOPIC PARTITION OFFSET VALUE...: a record line (lib-records.sh) a
+# VALUE, at OFFSET, OFFSET + 1, ...; a VALUE of - is a tombstone.
+records() {
+	_topic=$1 _part=$2 _off=$3
+	shift 3
+	for _v; do
+		if [ "$_v" = - ]; then
+			record_tombstone "$_topic" "$_part" "$_off"
+		else
+			record_line "$_topic" "$_part" "$_off" "$_v"
+		fi || return 1
+		_off=$((_off + 1))
+	done
+}
+
 # stub_servicelog_poster [ARG...]: servicelog-poster posting to the stubs
 # RD (renderer), SSO (sso) and SL (servicelog) of lib-http.sh as client
 # CLIENT_ID with the secret SECRET, 2 s timeouts, retries 50 ms apart.
