@@ -3,9 +3,9 @@
  * (config.h, COMPAT.md 3 and 4).
  *
  * Loading keeps viper's order of events: the file gives each key a raw
- * value (a json-c object, from TOML or JSON), a variable replaces it for
- * the keys viper knows, and only the winner is converted to the key's
- * type, so a file value that would not convert is harmless when the
+ * value (a json-c object, from TOML, JSON or YAML), a variable replaces
+ * it for the keys viper knows, and only the winner is converted to the
+ * key's type, so a file value that would not convert is harmless when the
  * environment overrides it.  Clowder then sets typed values.
  */
 #include <sys/stat.h>
@@ -31,6 +31,7 @@
 #include "goflag.h"
 #include "log.h"
 #include "toml.h"
+#include "yml.h"
 #include "zlog.h"
 
 #define FILE_MAX	(16u * 1024 * 1024)
@@ -592,79 +593,18 @@ config_parse_bool(const char *s, int *b)
 }
 
 int
-config_parse_int(const char *s0, int64_t *out, char *err, size_t errsize)
+config_parse_int(const char *s, int64_t *out, char *err, size_t errsize)
 {
-	const char *s = s0, *p;
-	uint64_t u = 0, lim;
-	int base = 10, neg = 0, under = 0, d;
-	char saw;
-
-	if (*s == '+' || *s == '-')
-		neg = *s++ == '-';
-	if (*s == '\0')
-		goto syntax;
-	if (s[0] == '0') {
-		if (strlen(s) >= 3 && (s[1] | 0x20) == 'b') {
-			base = 2;
-			s += 2;
-		} else if (strlen(s) >= 3 && (s[1] | 0x20) == 'o') {
-			base = 8;
-			s += 2;
-		} else if (strlen(s) >= 3 && (s[1] | 0x20) == 'x') {
-			base = 16;
-			s += 2;
-		} else {
-			base = 8;
-			s++;
-		}
+	switch (goflag_parse_int(s, out)) {
+	case 0:
+		return 0;
+	case GOFLAG_ERANGE:
+		snprintf(err, errsize, "value out of range");
+		return -1;
+	default:
+		snprintf(err, errsize, "invalid syntax");
+		return -1;
 	}
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '_') {
-			under = 1;
-			continue;
-		}
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
-			d = (*p | 0x20) - 'a' + 10;
-		else
-			goto syntax;
-		if (d >= base)
-			goto syntax;
-		if (u > (lim - (uint64_t)d) / (uint64_t)base) {
-			snprintf(err, errsize, "value out of range");
-			return -1;
-		}
-		u = u * (uint64_t)base + (uint64_t)d;
-	}
-	if (under) {
-		/* Go's underscoreOK: only between digits (or after a base
-		 * prefix). */
-		p = s0 + (*s0 == '+' || *s0 == '-');
-		saw = '^';
-		if (s - p == 2) {
-			/* A base prefix counts as a digit; a leading 0 is
-			 * one. */
-			saw = '0';
-			p = s;
-		}
-		for (; *p != '\0'; p++) {
-			if (*p == '_') {
-				if (saw != '0')
-					goto syntax;
-				saw = '_';
-			} else
-				saw = '0';
-		}
-		if (saw == '_')
-			goto syntax;
-	}
-	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
-	return 0;
-syntax:
-	snprintf(err, errsize, "invalid syntax");
-	return -1;
 }
 
 int
@@ -1103,21 +1043,26 @@ json_error(struct json_tokener *tok, struct json_object *root)
 	return json_tokener_error_desc(json_tokener_get_error(tok));
 }
 
-/* Parses the file by its extension; *is_json says which it was. */
+/*
+ * Parses the file by its extension: TOML, JSON or YAML; *is_json says
+ * whether it was JSON (whose numbers are all floats to the conversion).
+ */
 static struct json_object *
 parse_file(const char *path, int *is_json, char *err, size_t errsize)
 {
 	struct json_tokener *tok;
 	struct json_object *root;
 	struct buf text;
-	const char *ext;
+	const char *ext, *data;
 	char msg[256];
+	int yaml;
 
 	ext = strrchr(path, '.') + 1;
 	*is_json = strcmp(ext, "json") == 0;
-	if (!*is_json && strcmp(ext, "toml") != 0) {
+	yaml = strcmp(ext, "yaml") == 0 || strcmp(ext, "yml") == 0;
+	if (!*is_json && !yaml && strcmp(ext, "toml") != 0) {
 		snprintf(err, errsize, "%s: the %s format is not supported, "
-		    "only toml and json", path, ext);
+		    "only toml, json and yaml", path, ext);
 		return NULL;
 	}
 	buf_init(&text);
@@ -1125,9 +1070,10 @@ parse_file(const char *path, int *is_json, char *err, size_t errsize)
 		buf_free(&text);
 		return NULL;
 	}
+	data = text.data != NULL ? text.data : "";
 	if (!*is_json) {
-		root = toml_parse(text.data != NULL ? text.data : "", text.len,
-		    msg, sizeof(msg));
+		root = yaml ? yml_parse(data, text.len, msg, sizeof(msg)) :
+		    toml_parse(data, text.len, msg, sizeof(msg));
 		if (root == NULL)
 			snprintf(err, errsize, "%s: %s", path, msg);
 		buf_free(&text);
@@ -1135,8 +1081,7 @@ parse_file(const char *path, int *is_json, char *err, size_t errsize)
 	}
 	if ((tok = json_tokener_new()) == NULL)
 		log_fatal(EX_OSERR, "unable to allocate a JSON parser");
-	root = json_tokener_parse_ex(tok, text.data != NULL ? text.data : "",
-	    (int)text.len);
+	root = json_tokener_parse_ex(tok, data, (int)text.len);
 	if (root == NULL || json_tokener_get_parse_end(tok) != text.len) {
 		snprintf(err, errsize, "%s: %s at offset %zu", path,
 		    json_error(tok, root), json_tokener_get_parse_end(tok));

@@ -9,9 +9,9 @@
  *     ..._SERVICE_CONFIG_FILE) names, even empty, which must exist, its
  *     extension replaced by the first of json, toml, yaml, yml, ...
  *     that does; without the variable config.EXT in the working
- *     directory, when there is one.  TOML and JSON are read; the other
- *     formats viper knows are refused.  Names are case-insensitive;
- *     unknown sections and keys are ignored.
+ *     directory, when there is one.  TOML, JSON and YAML are read
+ *     (yml.h); the other formats viper knows are refused.  Names are
+ *     case-insensitive; unknown sections and keys are ignored.
  *  2. the environment: CCX_NOTIFICATION_WRITER__SECTION__KEY (or
  *     CCX_NOTIFICATION_SERVICE__...), exact upper-case names, for the keys
  *     that exist in the loaded configuration only: with a file the keys

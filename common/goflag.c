@@ -3,6 +3,7 @@
  * line (flag.Parse with ExitOnError).  See goflag.h.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -183,4 +184,78 @@ goflag_parse_bool(const char *s)
 			return 0;
 	}
 	return -1;
+}
+
+/* strconv.ParseInt(s, 0, 64). */
+int
+goflag_parse_int(const char *s0, int64_t *out)
+{
+	const char *s = s0, *p;
+	uint64_t u = 0, lim;
+	int base = 10, neg = 0, under = 0, d;
+	char saw;
+
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	if (*s == '\0')
+		goto syntax;
+	if (s[0] == '0') {
+		if (strlen(s) >= 3 && (s[1] | 0x20) == 'b') {
+			base = 2;
+			s += 2;
+		} else if (strlen(s) >= 3 && (s[1] | 0x20) == 'o') {
+			base = 8;
+			s += 2;
+		} else if (strlen(s) >= 3 && (s[1] | 0x20) == 'x') {
+			base = 16;
+			s += 2;
+		} else {
+			base = 8;
+			s++;
+		}
+	}
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '_') {
+			under = 1;
+			continue;
+		}
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
+			d = (*p | 0x20) - 'a' + 10;
+		else
+			goto syntax;
+		if (d >= base)
+			goto syntax;
+		if (u > (lim - (uint64_t)d) / (uint64_t)base)
+			return GOFLAG_ERANGE;
+		u = u * (uint64_t)base + (uint64_t)d;
+	}
+	if (under) {
+		/* Go's underscoreOK: only between digits (or after a base
+		 * prefix). */
+		p = s0 + (*s0 == '+' || *s0 == '-');
+		saw = '^';
+		if (s - p == 2) {
+			/* A base prefix counts as a digit; a leading 0 is
+			 * one. */
+			saw = '0';
+			p = s;
+		}
+		for (; *p != '\0'; p++) {
+			if (*p == '_') {
+				if (saw != '0')
+					goto syntax;
+				saw = '_';
+			} else
+				saw = '0';
+		}
+		if (saw == '_')
+			goto syntax;
+	}
+	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return 0;
+syntax:
+	return GOFLAG_ESYNTAX;
 }

@@ -14,6 +14,7 @@
 #define CCX_GOFLAG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum goflag_type { GOFLAG_BOOL, GOFLAG_STRING };
@@ -50,5 +51,15 @@ struct goflag *goflag_find(struct goflag *flags, size_t n, const char *name);
 
 /* Go's strconv.ParseBool: 1 or 0, or -1 for anything else. */
 int	goflag_parse_bool(const char *s);
+
+/*
+ * Go's strconv.ParseInt(s, 0, 64), as flag.Int64 and viper's weakly typed
+ * decoding use it: an optional sign, then decimal, 0x, 0o, 0b or
+ * leading-0 octal digits, underscores only between digits.  Returns 0
+ * with *i set, GOFLAG_ESYNTAX or GOFLAG_ERANGE.
+ */
+#define GOFLAG_ESYNTAX	(-1)
+#define GOFLAG_ERANGE	(-2)
+int	goflag_parse_int(const char *s, int64_t *i);
 
 #endif

@@ -372,10 +372,159 @@ test_expect_success 'a named file that is not there fails as viper does; an empt
 	test_cmp expect err
 '
 
-test_expect_success 'formats other than TOML and JSON are refused, not skipped' '
-	mkdir yaml && echo "broker: {}" >yaml/config.yaml &&
-	(cd yaml && test_expect_code 1 cfg helper config writer 2>../err) &&
-	grep "config.yaml: the yaml format is not supported" err
+test_expect_success 'formats other than TOML, JSON and YAML are refused, not skipped' '
+	mkdir props && echo "broker.topic=x" >props/config.properties &&
+	(cd props && test_expect_code 1 cfg helper config writer 2>../err) &&
+	grep "config.properties: the properties format is not supported, only toml, json and yaml" err
+'
+
+# to_yaml: the TOML of tests/config (tables, "key = value" lines, values
+# that YAML reads alike) as YAML.
+to_yaml() {
+	sed -e "s/^\[\(.*\)\]\$/\1:/" -e "s/^\([a-z_]*\) = /  \1: /" "$@"
+}
+
+test_expect_success 'YAML: the shipped configurations load to the same values as TOML (3.1)' '
+	for p in writer service; do
+		mkdir y-$p &&
+		to_yaml "$CONF/$p.toml" >y-$p/config.yaml &&
+		(cd y-$p && cfg helper config -s -v $p) >actual &&
+		(cd $(test $p = writer && echo w || echo s) &&
+		 cfg helper config -s -v $p) >expect &&
+		test_cmp expect actual || return 1
+	done &&
+	grep -Fx "storage.pg_port=5432 [file] known" actual &&
+	grep -Fx "service_log.tags=[\"osd_customer\"] [file] known" actual
+'
+
+test_expect_success 'YAML: found by the variable'"'"'s base name after json and toml, before yml' '
+	mkdir -p yconf &&
+	printf "broker:\n  topic: from-yml\n" >yconf/app.yml &&
+	cfg CCX_NOTIFICATION_WRITER_CONFIG_FILE=$PWD/yconf/app.toml \
+		helper config writer >out &&
+	grep -Fx "broker.topic=from-yml" out &&
+	printf "broker:\n  topic: from-yaml\n" >yconf/app.yaml &&
+	cfg CCX_NOTIFICATION_WRITER_CONFIG_FILE=$PWD/yconf/app.toml \
+		helper config writer >out &&
+	grep -Fx "broker.topic=from-yaml" out &&
+	printf "[broker]\ntopic = \"from-toml\"\n" >yconf/app.toml &&
+	cfg CCX_NOTIFICATION_WRITER_CONFIG_FILE=$PWD/yconf/app.yaml \
+		helper config writer >out &&
+	grep -Fx "broker.topic=from-toml" out
+'
+
+test_expect_success 'YAML: names are case-insensitive; known keys only take variables (3.1)' '
+	mkdir ycase &&
+	cat >ycase/config.yaml <<-\EOF &&
+	Broker:
+	  Topic: t1
+	  GROUP: g
+	STORAGE: {pg_HOST: h}
+	unknown: [1, {x: y}]
+	EOF
+	(cd ycase && cfg CCX_NOTIFICATION_WRITER__BROKER__TOPIC=t2 \
+		CCX_NOTIFICATION_WRITER__BROKER__ADDRESSES=not-in-the-file \
+		CCX_NOTIFICATION_WRITER__STORAGE__PG_HOST=h2 \
+		helper config -v writer) >out &&
+	grep -Fx "broker.topic=t2 [env] known" out &&
+	grep -Fx "broker.group=g [file] known" out &&
+	grep -Fx "storage.pg_host=h2 [env] known" out &&
+	grep -Fx "broker.addresses= [zero]" out &&
+	printf "broker:\n  topic: a\n  TOPIC: b\n" >ycase/config.yaml &&
+	(cd ycase && test_expect_code 1 cfg helper config writer 2>../err) &&
+	grep "broker.topic given twice" err
+'
+
+test_expect_success 'YAML: scalars resolve as yaml.v3 does, then convert as from TOML (3.2)' '
+	mkdir yweak &&
+	cat >yweak/config.yaml <<-\EOF &&
+	kafka_broker:
+	  enabled: True
+	  addresses: yes
+	  topic: 1_000
+	  timeout: 1500
+	  likelihood_threshold: 0x10
+	  impact_threshold: 017
+	  severity_threshold: 2.9
+	  total_risk_threshold: "3"
+	  tags: [~, "", a, " b", 08, 1e3, .5, -.inf, off, 0o17, !!str 12, !!float 2, false]
+	  cooldown: 1 week
+	  event_filter: |
+	    totalRisk >= 2
+	service_log:
+	  enabled: "F"
+	  timeout: 90s
+	  tags: "x,y"
+	  likelihood_threshold:
+	processing:
+	  allowed_clusters: 7
+	EOF
+	(cd yweak && cfg helper config service) >out &&
+	grep -Fx "kafka_broker.enabled=true" out &&
+	grep -Fx "kafka_broker.addresses=yes" out &&
+	grep -Fx "kafka_broker.topic=1000" out &&
+	grep -Fx "kafka_broker.timeout=1.5µs" out &&
+	grep -Fx "kafka_broker.likelihood_threshold=16" out &&
+	grep -Fx "kafka_broker.impact_threshold=15" out &&
+	grep -Fx "kafka_broker.severity_threshold=2" out &&
+	grep -Fx "kafka_broker.total_risk_threshold=3" out &&
+	grep -Fx "kafka_broker.tags=[\"\",\"\",\"a\",\" b\",\"8\",\"1000\",\"0.5\",\"-Inf\",\"off\",\"15\",\"12\",\"2\",\"0\"]" out &&
+	grep -Fx "kafka_broker.cooldown=1 week" out &&
+	grep -Fx "kafka_broker.event_filter=totalRisk >= 2\\n" out &&
+	grep -Fx "service_log.enabled=false" out &&
+	grep -Fx "service_log.timeout=1m30s" out &&
+	grep -Fx "service_log.tags=[\"x\",\"y\"]" out &&
+	grep -Fx "service_log.likelihood_threshold=0" out &&
+	grep -Fx "processing.allowed_clusters=[\"7\"]" out
+'
+
+test_expect_success 'YAML: anchors, aliases and merge keys; the first document only' '
+	mkdir yanchor &&
+	cat >yanchor/config.yaml <<-\EOF &&
+	%YAML 1.1
+	---
+	defaults: &pg
+	  pg_host: db
+	  pg_port: 5432
+	more: &more {pg_port: 1, pg_db_name: notification}
+	storage:
+	  <<: [*pg, *more]
+	  pg_host: mine
+	aggregator_storage: *pg
+	...
+	---
+	storage: [this document is not read
+	EOF
+	(cd yanchor && cfg helper config service) >out &&
+	grep -Fx "storage.pg_host=mine" out &&
+	grep -Fx "storage.pg_port=5432" out &&
+	grep -Fx "storage.pg_db_name=notification" out &&
+	grep -Fx "aggregator_storage.pg_host=db" out
+'
+
+test_expect_success 'YAML: what does not load fails with the file, line and column' '
+	mkdir ybad &&
+	while IFS="|" read -r in want; do
+		printf "$in" >ybad/config.yaml &&
+		(cd ybad && test_expect_code 1 cfg helper config service 2>../err) &&
+		echo "helper config: $want" >expect &&
+		test_cmp expect err || return 1
+	done <<-\EOF
+	storage:\n  pg_port: 1\n  pg_port: 2\n|./config.yaml: line 3, column 3: mapping key "pg_port" already defined
+	storage: [1\n|./config.yaml: line 2, column 1: did not find expected '"'"','"'"' or '"'"']'"'"'
+	 - storage\n|./config.yaml: line 1, column 2: the document is not a mapping
+	storage: *nothing\n|./config.yaml: line 1, column 10: unknown anchor '"'"'nothing'"'"'
+	storage:\n  ? [pg_port]\n  : 1\n|./config.yaml: line 2, column 5: a mapping key must be a scalar
+	storage:\n  pg_host: 2024-01-02\n|./config.yaml: line 2, column 12: dates and times are not supported
+	storage:\n  pg_port: !!int abc\n|./config.yaml: line 2, column 12: a scalar tagged tag:yaml.org,2002:int is not of that type
+	storage:\n  pg_port: !!binary AAAA\n|./config.yaml: line 2, column 12: the tag tag:yaml.org,2002:binary is not supported
+	storage:\n  <<: 1\n|./config.yaml: line 2, column 7: a merge key needs a mapping or a sequence of mappings
+	storage:\n  pg_host: "a\\0b"\n|storage.pg_host: a string cannot contain NUL
+	storage:\n  pg_host: \377\n|./config.yaml: line 2, column 12: invalid leading UTF-8 octet
+	storage:\n\tpg_port: 1\n|./config.yaml: line 2, column 1: found character that cannot start any token
+	storage: 5\n|storage: expected a table, not a value
+	storage:\n  pg_port: [1]\n|storage.pg_port: expected a integer, not an array
+	EOF
 '
 
 test_expect_success 'JSON file: numbers are floats to the conversion, as encoding/json makes them' '

@@ -44,7 +44,7 @@ export CONTAINERS_CONF
 
 # The runtime libraries of the programs (ldd of $BUILD/bin/*: these pull
 # in the rest), the CA store for TLS to Kafka, PostgreSQL and HTTPS.
-BASE_PKGS=librdkafka1,libpq5,libcurl4,libjson-c5,libbsd0,libmicrohttpd12,zlib1g,ca-certificates
+BASE_PKGS=librdkafka1,libpq5,libcurl4,libjson-c5,libbsd0,libmicrohttpd12,zlib1g,libyaml-0-2,ca-certificates
 # Bump when the way the base is made changes (a new cache key).
 BASE_RECIPE=1
 PROGRAMS="kafka-reader db-writer differ kafka-emitter servicelog-poster supervisor"

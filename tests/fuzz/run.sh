@@ -18,8 +18,8 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 cd "$top" || exit 1
 
-TARGETS="lineio record evfilter gob content-json lines toml config"
-PKGS="rdkafka libpq libcurl json-c libbsd-overlay"
+TARGETS="lineio record evfilter gob content-json lines toml yaml config"
+PKGS="rdkafka libpq libcurl json-c libbsd-overlay yaml-0.1"
 # As in the GNUmakefile.
 WARN="-Wall -Wextra -Werror -Wvla -Wshadow -Wstrict-prototypes -Wmissing-prototypes"
 STD="-std=c11 -D_GNU_SOURCE -Icommon -Itests/fuzz"

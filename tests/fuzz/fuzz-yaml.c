@@ -1,0 +1,276 @@
+/*
+ * fuzz-yaml: yml_parse (common/yml.c) on any bytes.
+ *
+ * Checked: an error leaves the tree NULL and a message "line L, column C:
+ * what" with L no further than the text's line breaks allow; success
+ * leaves the message empty and gives an object at the root, and below it
+ * objects, arrays, strings, int64s, doubles, booleans and nulls, no
+ * deeper than YML_MAX_DEPTH, with valid UTF-8 in every key and string and
+ * no NUL in a key.  Then the tree is written back as one flow mapping
+ * (explicit "? " keys, which may be longer than a simple key's 1024
+ * characters; every key and string double-quoted, every character outside printable
+ * ASCII escaped, every float with a point) and parsed again: the second
+ * tree equals the first.  Aliases share nodes, so a tree can be far
+ * larger written out than its text: that check stops at 1 MiB.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "buf.h"
+#include "fuzz.h"
+#include "yml.h"
+
+#define WRITE_MAX	(1024 * 1024)
+
+static void	check_tree(struct json_object *, int);
+static void	put_string(struct buf *, const char *, size_t);
+static void	put_node(struct buf *, struct json_object *);
+static int	equal(struct json_object *, struct json_object *);
+static void	check_position(const char *, const uint8_t *, size_t);
+
+static void
+check_tree(struct json_object *o, int depth)
+{
+	struct json_object_iterator it, end;
+	size_t j, n;
+
+	FUZZ_ASSERT(depth <= YML_MAX_DEPTH, "depth %d", depth);
+	switch (json_object_get_type(o)) {
+	case json_type_object:
+		it = json_object_iter_begin(o);
+		end = json_object_iter_end(o);
+		for (; !json_object_iter_equal(&it, &end);
+		    json_object_iter_next(&it)) {
+			const char *k = json_object_iter_peek_name(&it);
+
+			FUZZ_ASSERT(fuzz_utf8_ok((const unsigned char *)k,
+			    strlen(k)), "key is not UTF-8");
+			check_tree(json_object_iter_peek_value(&it), depth + 1);
+		}
+		break;
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (j = 0; j < n; j++)
+			check_tree(json_object_array_get_idx(o, j), depth + 1);
+		break;
+	case json_type_string:
+		FUZZ_ASSERT(fuzz_utf8_ok((const unsigned char *)
+		    json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o)),
+		    "string is not UTF-8");
+		break;
+	default:
+		break;
+	}
+}
+
+/* A double-quoted scalar: printable ASCII as it is, the rest escaped. */
+static void
+put_string(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t j, k;
+
+	buf_putc(b, '"');
+	for (j = 0; j < n; j++) {
+		if (p[j] == '"' || p[j] == '\\') {
+			buf_printf(b, "\\%c", p[j]);
+			continue;
+		}
+		if (p[j] >= 0x20 && p[j] < 0x7f) {
+			buf_putc(b, (char)p[j]);
+			continue;
+		}
+		k = p[j] < 0x80 ? 0 : p[j] < 0xe0 ? 1 : p[j] < 0xf0 ? 2 : 3;
+		cp = k == 0 ? p[j] : p[j] & (0x3f >> k);
+		for (; k > 0 && j + 1 < n; k--)
+			cp = cp << 6 | (p[++j] & 0x3f);
+		buf_printf(b, "\\U%08" PRIX32, cp);
+	}
+	buf_putc(b, '"');
+}
+
+static void
+put_node(struct buf *b, struct json_object *o)
+{
+	struct json_object_iterator it, end;
+	const char *sep = "";
+	char tmp[64];
+	size_t j, n;
+	double d;
+
+	if (b->len > WRITE_MAX)
+		return;
+	switch (json_object_get_type(o)) {
+	case json_type_null:
+		buf_puts(b, "null");
+		break;
+	case json_type_string:
+		put_string(b, json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_int:
+		buf_printf(b, "%" PRId64, json_object_get_int64(o));
+		break;
+	case json_type_double:
+		d = json_object_get_double(o);
+		if (isnan(d))
+			buf_puts(b, ".nan");
+		else if (isinf(d))
+			buf_puts(b, d > 0 ? ".inf" : "-.inf");
+		else {
+			snprintf(tmp, sizeof(tmp), "%.17g", d);
+			buf_puts(b, tmp);
+			if (strpbrk(tmp, ".e") == NULL)
+				buf_puts(b, ".0");
+		}
+		break;
+	case json_type_boolean:
+		buf_puts(b, json_object_get_boolean(o) ? "true" : "false");
+		break;
+	case json_type_array:
+		buf_putc(b, '[');
+		n = json_object_array_length(o);
+		for (j = 0; j < n; j++, sep = ", ") {
+			buf_puts(b, sep);
+			put_node(b, json_object_array_get_idx(o, j));
+		}
+		buf_putc(b, ']');
+		break;
+	case json_type_object:
+		buf_putc(b, '{');
+		it = json_object_iter_begin(o);
+		end = json_object_iter_end(o);
+		for (; !json_object_iter_equal(&it, &end);
+		    json_object_iter_next(&it), sep = ", ") {
+			const char *k = json_object_iter_peek_name(&it);
+
+			buf_puts(b, sep);
+			buf_puts(b, "? ");
+			put_string(b, k, strlen(k));
+			buf_puts(b, " : ");
+			put_node(b, json_object_iter_peek_value(&it));
+		}
+		buf_putc(b, '}');
+		break;
+	}
+}
+
+/* Deep equality in order; NaN equals NaN, -0.0 does not equal 0.0. */
+static int
+equal(struct json_object *a, struct json_object *b)
+{
+	struct json_object_iterator ia, ea, ib;
+	size_t j, n;
+	double x, y;
+
+	if (json_object_get_type(a) != json_object_get_type(b))
+		return 0;
+	switch (json_object_get_type(a)) {
+	case json_type_object:
+		if (json_object_object_length(a) !=
+		    json_object_object_length(b))
+			return 0;
+		ia = json_object_iter_begin(a);
+		ea = json_object_iter_end(a);
+		ib = json_object_iter_begin(b);
+		for (; !json_object_iter_equal(&ia, &ea);
+		    json_object_iter_next(&ia), json_object_iter_next(&ib))
+			if (strcmp(json_object_iter_peek_name(&ia),
+			    json_object_iter_peek_name(&ib)) != 0 ||
+			    !equal(json_object_iter_peek_value(&ia),
+			    json_object_iter_peek_value(&ib)))
+				return 0;
+		return 1;
+	case json_type_array:
+		n = json_object_array_length(a);
+		if (n != json_object_array_length(b))
+			return 0;
+		for (j = 0; j < n; j++)
+			if (!equal(json_object_array_get_idx(a, j),
+			    json_object_array_get_idx(b, j)))
+				return 0;
+		return 1;
+	case json_type_string:
+		return json_object_get_string_len(a) ==
+		    json_object_get_string_len(b) &&
+		    memcmp(json_object_get_string(a), json_object_get_string(b),
+		    (size_t)json_object_get_string_len(a)) == 0;
+	case json_type_int:
+		return json_object_get_int64(a) == json_object_get_int64(b);
+	case json_type_double:
+		x = json_object_get_double(a);
+		y = json_object_get_double(b);
+		if (isnan(x) || isnan(y))
+			return isnan(x) && isnan(y);
+		return x == y && signbit(x) == signbit(y);
+	case json_type_boolean:
+		return json_object_get_boolean(a) == json_object_get_boolean(b);
+	default:
+		return 1;
+	}
+}
+
+/*
+ * "line L, column C: what".  libyaml counts CR, LF, CR LF and the Unicode
+ * breaks NEL, LS and PS as line breaks, adds one at the end of a text
+ * whose last line has no break, and counts columns in characters: L is
+ * at most two more than the breaks, C at least 1.
+ */
+static void
+check_position(const char *err, const uint8_t *data, size_t size)
+{
+	unsigned long line, col, breaks = 0;
+	size_t j;
+	int used = 0;
+
+	FUZZ_ASSERT(sscanf(err, "line %lu, column %lu: %n", &line, &col,
+	    &used) == 2 && used > 0, "message \"%s\"", err);
+	FUZZ_ASSERT(err[used] != '\0', "message \"%s\" says nothing", err);
+	for (j = 0; j < size; j++)
+		if (data[j] == '\n' || data[j] == '\r' ||
+		    (data[j] == 0x85 && j > 0 && data[j - 1] == 0xc2) ||
+		    ((data[j] == 0xa8 || data[j] == 0xa9) && j > 1 &&
+		    data[j - 1] == 0x80 && data[j - 2] == 0xe2))
+			breaks++;
+	FUZZ_ASSERT(line >= 1 && line <= breaks + 2, "message \"%s\": %lu "
+	    "line breaks", err, breaks);
+	FUZZ_ASSERT(col >= 1 && col <= size + 1, "message \"%s\"", err);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct json_object *root, *again;
+	struct buf text;
+	char err[512], err2[512];
+
+	memset(err, 'x', sizeof(err));
+	root = yml_parse((const char *)data, size, err, sizeof(err));
+	FUZZ_ASSERT(memchr(err, '\0', sizeof(err)) != NULL, "unterminated");
+	if (root == NULL) {
+		check_position(err, data, size);
+		return 0;
+	}
+	FUZZ_ASSERT(err[0] == '\0', "message \"%s\" after success", err);
+	FUZZ_ASSERT(json_object_is_type(root, json_type_object), "root");
+	check_tree(root, 0);
+	buf_init(&text);
+	buf_reserve(&text, 64);
+	put_node(&text, root);
+	if (text.len <= WRITE_MAX) {
+		again = yml_parse(text.data, text.len, err2, sizeof(err2));
+		FUZZ_ASSERT(again != NULL, "written back, it fails: %s\n%s",
+		    err2, text.data);
+		FUZZ_ASSERT(equal(root, again), "written back, it differs:\n%s",
+		    text.data);
+		json_object_put(again);
+	}
+	buf_free(&text);
+	json_object_put(root);
+	return 0;
+}
