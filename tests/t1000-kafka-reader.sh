@@ -9,8 +9,7 @@ KR_OPTS="-X auto.offset.reset=earliest $MOCK_GROUP_OPTS"
 # produce TOPIC: lines of stdin as records (kcat, one record a line).
 produce() { _t=$1; shift; timeout 20 kcat -P -b "$BROKERS" -t "$_t" "$@"; }
 
-# committed GROUP TOPIC N: the group's committed offsets.
-committed() { helper kafka-committed "$BROKERS" "$1" "$2" "$3"; }
+# committed GROUP TOPIC N, committed_are GROUP TOPIC N LINE...: test-lib.sh.
 
 # wait_lines N FILE: until FILE has at least N lines.
 has_lines() { test "$(wc -l <"$2" 2>/dev/null || echo 0)" -ge "$1"; }
@@ -43,9 +42,7 @@ test_expect_success 'without -a: every record becomes a line, whatever its bytes
 	EOF
 	sed "s/,\"timestamp\":[0-9]*//" out >actual &&
 	test_cmp expect actual &&
-	echo "0 3" >expect &&
-	committed g1 in 1 >actual &&
-	test_cmp expect actual
+	committed_are g1 in 1 "0 3"
 '
 
 test_expect_success 'a restart of the group reads only what is new' '
@@ -83,9 +80,7 @@ test_expect_success 'with -a: commits stop at the first unacknowledged offset' '
 	kill -TERM $pid &&
 	exec 8>&- &&
 	wait $pid &&
-	printf "0 5\n1 5\n" >expect &&
-	committed g2 two 2 >actual &&
-	test_cmp expect actual
+	committed_are g2 two 2 "0 5" "1 5"
 '
 
 test_expect_success 'the unacknowledged records are delivered again' '
@@ -127,9 +122,7 @@ test_expect_success 'the ack channel closing means downstream is gone: commit ac
 	exec 8>&- &&
 	test_expect_code 75 wait $pid &&
 	test_grep "downstream is gone" err &&
-	echo "0 3" >expect &&
-	committed g4 in 1 >actual &&
-	test_cmp expect actual
+	committed_are g4 in 1 "0 3"
 '
 
 test_expect_success 'readiness: -n writes a newline once subscribed' '

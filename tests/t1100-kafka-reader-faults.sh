@@ -10,8 +10,7 @@ KR_OPTS="-X auto.offset.reset=earliest $MOCK_GROUP_OPTS"
 # produce TOPIC [KCAT-OPTIONS]: lines of stdin as records.
 produce() { _t=$1; shift; timeout 60 kcat -P -b "$BROKERS" -t "$_t" "$@"; }
 
-# committed GROUP TOPIC N: the group's committed offsets.
-committed() { helper kafka-committed "$BROKERS" "$1" "$2" "$3"; }
+# committed GROUP TOPIC N, committed_are GROUP TOPIC N LINE...: test-lib.sh.
 committed_is() { test "$(committed "$1" "$2" "$3")" = "$4"; }
 
 # first_offset TOPIC: the oldest offset the broker still has (partition 0).
@@ -74,9 +73,7 @@ test_expect_success 'a stalled downstream: paused, still polling, in the group, 
 	test "$(grep -c "assigned 3 partition" err)" = 1 &&
 	test "$(grep -c "revoking" err)" = 1 &&
 	! grep -i "maxpoll\|maximum poll\|consumer error" err &&
-	printf "0 2000\n1 2000\n2 2000\n" >expect &&
-	committed gs big 3 >actual &&
-	test_cmp expect actual
+	committed_are gs big 3 "0 2000" "1 2000" "2 2000"
 '
 
 # A fenced static member gets a fatal error, as an event without a topic;
@@ -91,9 +88,7 @@ test_expect_success 'a fatal error event: logged, acknowledged offsets committed
 	mock_cmd error 12 FENCED_INSTANCE_ID 1 &&
 	test_expect_code 69 wait_exit $pid &&
 	test_grep "error: fatal consumer error: .*fenced" err &&
-	echo "0 10" >expect &&
-	committed gf fenced 1 >actual &&
-	test_cmp expect actual
+	committed_are gf fenced 1 "0 10"
 '
 
 test_expect_success 'records deleted before a restart read them: the range is logged and counted' '
@@ -102,9 +97,7 @@ test_expect_success 'records deleted before a restart read them: the range is lo
 	wait_lines 10 out &&
 	kill -TERM $pid &&
 	wait_exit $pid &&
-	echo "0 10" >expect &&
-	committed gg gone 1 >actual &&
-	test_cmp expect actual &&
+	committed_are gg gone 1 "0 10" &&
 	# More than the mock broker keeps of a partition: the oldest go,
 	# the committed offset 10 with them.
 	big_values 6000 | produce gone &&
@@ -178,9 +171,7 @@ test_expect_success 'metrics are current while draining at shutdown' '
 	kill -0 $pid &&
 	exec 8>&- &&
 	wait_exit $pid &&
-	echo "0 1" >expect &&
-	committed gd idle 1 >actual &&
-	test_cmp expect actual
+	committed_are gd idle 1 "0 1"
 '
 
 test_done

@@ -301,6 +301,18 @@ sent() {
 	     '2026-11-01 00:00:00', NOW() - interval '$4', '', ${5:-1})"
 }
 
+# committed GROUP TOPIC N: the offsets GROUP committed on the N partitions of
+# TOPIC at $BROKERS, "PARTITION OFFSET" a line; committed_are GROUP TOPIC N
+# LINE...: they are exactly these lines.
+committed() { helper kafka-committed "$BROKERS" "$1" "$2" "$3"; }
+committed_are() {
+	_g=$1 _t=$2 _n=$3
+	shift 3
+	printf '%s\n' "$@" >expect.committed &&
+	committed "$_g" "$_t" "$_n" >actual.committed &&
+	test_cmp expect.committed actual.committed
+}
+
 # acks_are FILE TOPIC PARTITION/OFFSET/STATUS...: FILE holds exactly these
 # acknowledgements (proto/lines.md), one a line, in this order.
 acks_are() {
