@@ -62,15 +62,19 @@ static const struct gob_schema s_metadata = {
 	GOB_STRUCT, "ErrorKeyMetadata", NULL, FIELDS(f_metadata)
 };
 
+/* The texts a rule and each of its error keys both have, in Go's order. */
+#define TEXT_FIELDS							\
+	{ "Generic", "generic", &s_string },				\
+	{ "Summary", "summary", &s_string },				\
+	{ "Resolution", "resolution", &s_string },			\
+	{ "MoreInfo", "more_info", &s_string },				\
+	{ "Reason", "reason", &s_string },				\
+	{ "HasReason", "HasReason", &s_bool }
+
 static const struct gob_field f_errkey[] = {
 	{ "Metadata", "metadata", &s_metadata },
 	{ "TotalRisk", "total_risk", &s_int },
-	{ "Generic", "generic", &s_string },
-	{ "Summary", "summary", &s_string },
-	{ "Resolution", "resolution", &s_string },
-	{ "MoreInfo", "more_info", &s_string },
-	{ "Reason", "reason", &s_string },
-	{ "HasReason", "HasReason", &s_bool },
+	TEXT_FIELDS,
 };
 static const struct gob_schema s_errkey = {
 	GOB_STRUCT, "RuleErrorKeyContent", NULL, FIELDS(f_errkey)
@@ -92,12 +96,7 @@ static const struct gob_schema s_plugin = {
 static const struct gob_field f_rule[] = {
 	{ "Plugin", "plugin", &s_plugin },
 	{ "ErrorKeys", "error_keys", &s_errkeys },
-	{ "Generic", "generic", &s_string },
-	{ "Summary", "summary", &s_string },
-	{ "Resolution", "resolution", &s_string },
-	{ "MoreInfo", "more_info", &s_string },
-	{ "Reason", "reason", &s_string },
-	{ "HasReason", "HasReason", &s_bool },
+	TEXT_FIELDS,
 };
 static const struct gob_schema s_rule = {
 	GOB_STRUCT, "RuleContent", NULL, FIELDS(f_rule)

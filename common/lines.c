@@ -53,6 +53,9 @@ static int	next_member(struct jscan *, const char *const *, int,
 		    struct jspan *, int *);
 static int	scan_finish(struct jscan *, int, int, unsigned,
 		    const char *const *, int, char *, size_t);
+static int	scan_members(const char *, size_t, const char *const *, int,
+		    int, int (*)(void *, int, const struct jspan *, char *,
+		    size_t), void *, char *, size_t);
 static int	span_int(const struct jspan *, const char *, int64_t, int64_t,
 		    int64_t *, char *, size_t);
 static int	span_str(const struct jspan *, const char *, struct buf *, int,
@@ -66,6 +69,12 @@ static int	record_scan(const char *, size_t, struct lines_record *, int,
 static int	record_value(struct lines_record *, const struct jspan *,
 		    char *, size_t);
 static int	span_b64(const struct jspan *, struct buf *, struct sref *);
+static int	span_time(const char *, const char *, size_t, char *, size_t);
+static int	ack_member(void *, int, const struct jspan *, char *, size_t);
+static int	deadletter_member(void *, int, const struct jspan *, char *,
+		    size_t);
+static int	candidate_member(void *, int, const struct jspan *, char *,
+		    size_t);
 static void	put_str_member(struct buf *, const char *, const char *,
 		    size_t);
 static void	put_int_member(struct buf *, const char *, int64_t);
@@ -267,6 +276,33 @@ scan_finish(struct jscan *js, int kind, int merr, unsigned have,
 		if (!(have & (1u << m)))
 			return err_missing(err, errlen, names[m]);
 	return LINES_OK;
+}
+
+/*
+ * The scan of a reader whose first member error ends the reading: calls
+ * member(arg, m, value, err, errlen) for each member that is one of
+ * names[0..n) until one returns an error (the rest is only scanned), and
+ * ends as scan_finish, the first nreq names being required.
+ */
+static int
+scan_members(const char *line, size_t len, const char *const *names, int n,
+    int nreq, int (*member)(void *, int, const struct jspan *, char *,
+    size_t), void *arg, char *err, size_t errlen)
+{
+	struct jscan js;
+	struct jspan v;
+	unsigned have = 0;
+	int kind, m, rc, merr = LINES_OK;
+
+	if ((rc = scan_open(&js, line, len, err, errlen)) != LINES_OK)
+		return rc;
+	while ((m = next_member(&js, names, n, &v, &kind)) != -1) {
+		if (merr != LINES_OK)
+			continue;
+		have |= 1u << m;
+		merr = member(arg, m, &v, err, errlen);
+	}
+	return scan_finish(&js, kind, merr, have, names, nreq, err, errlen);
 }
 
 /* An integer member in [lo, hi], from its text; LINES_OK or EMEMBER. */
@@ -677,6 +713,21 @@ span_b64(const struct jspan *v, struct buf *store, struct sref *r)
 	return rc;
 }
 
+/* A string member that must be a PostgreSQL timestamp. */
+static int
+span_time(const char *name, const char *s, size_t len, char *err,
+    size_t errlen)
+{
+	char x[EXCERPT_MAX + 8];
+	int64_t us;
+
+	if (time_parse_pg(s, &us) == 0)
+		return LINES_OK;
+	excerpt(x, sizeof(x), s, len);
+	return fail(err, errlen, LINES_EMEMBER, "%s \"%s\" is not a timestamp",
+	    name, x);
+}
+
 /* ack --------------------------------------------------------------- */
 
 enum { A_TOPIC, A_PARTITION, A_OFFSET, A_STATUS, A_NMEMBERS };
@@ -694,70 +745,71 @@ lines_write_ack(struct buf *b, const struct lines_ack *a)
 	buf_puts(b, "\"}\n");
 }
 
+/* What the ack reader keeps while it scans. */
+struct ack_scan {
+	struct lines_ack	*a;
+	struct sref		 topic;
+};
+
 int
 lines_read_ack(const char *line, size_t len, struct lines_ack *a,
     char *err, size_t errlen)
 {
-	struct buf *store = a->store;
-	struct jscan js;
-	struct jspan v;
-	struct sref topic;
-	char x[EXCERPT_MAX + 8];
-	int64_t n;
-	int kind, m, rc, merr = LINES_OK;
-	unsigned have = 0;
+	struct ack_scan sc = { .a = a };
+	int rc;
 
-	memset(&topic, 0, sizeof(topic));
 	a->topic = NULL;
 	a->topic_len = 0;
 	a->partition = 0;
 	a->offset = 0;
 	a->status = 0;
-	buf_reset(store);
-	if ((rc = scan_open(&js, line, len, err, errlen)) != LINES_OK)
+	buf_reset(a->store);
+	if ((rc = scan_members(line, len, ack_members, A_NMEMBERS, A_NMEMBERS,
+	    ack_member, &sc, err, errlen)) != LINES_OK)
 		return rc;
-	while ((m = next_member(&js, ack_members, A_NMEMBERS, &v, &kind)) !=
-	    -1) {
-		if (merr != LINES_OK)
-			continue;
-		have |= 1u << m;
-		switch (m) {
-		case A_TOPIC:
-			rc = span_topic(&v, store, &topic, err, errlen);
-			break;
-		case A_PARTITION:
-			if ((rc = span_int(&v, "partition", 0, INT32_MAX, &n,
-			    err, errlen)) == LINES_OK)
-				a->partition = (int32_t)n;
-			break;
-		case A_OFFSET:
-			rc = span_int(&v, "offset", 0, INT64_MAX, &a->offset,
-			    err, errlen);
-			break;
-		case A_STATUS:
-			for (a->status = 0; a->status < 3; a->status++)
-				if (jscan_str_eq(&v, statuses[a->status],
-				    strlen(statuses[a->status])))
-					break;
-			if (v.kind != JS_STRING)
-				rc = err_type(err, errlen, "status",
-				    jscan_kind_name(v.kind), "a string");
-			else if (a->status == 3) {
-				excerpt(x, sizeof(x), v.p, v.len);
-				rc = fail(err, errlen, LINES_EMEMBER, "status "
-				    "%s is not stored, duplicate or "
-				    "dead_letter", x);
-			}
-			break;
-		}
-		merr = rc;
-	}
-	if ((rc = scan_finish(&js, kind, merr, have, ack_members, A_NMEMBERS,
-	    err, errlen)) != LINES_OK)
-		return rc;
-	a->topic = sref_ptr(store, &topic);
-	a->topic_len = topic.len;
+	a->topic = sref_ptr(a->store, &sc.topic);
+	a->topic_len = sc.topic.len;
 	return LINES_OK;
+}
+
+static int
+ack_member(void *arg, int m, const struct jspan *v, char *err, size_t errlen)
+{
+	struct ack_scan *sc = arg;
+	struct lines_ack *a = sc->a;
+	char x[EXCERPT_MAX + 8];
+	int64_t n;
+	int rc = LINES_OK;
+
+	switch (m) {
+	case A_TOPIC:
+		rc = span_topic(v, a->store, &sc->topic, err, errlen);
+		break;
+	case A_PARTITION:
+		if ((rc = span_int(v, "partition", 0, INT32_MAX, &n, err,
+		    errlen)) == LINES_OK)
+			a->partition = (int32_t)n;
+		break;
+	case A_OFFSET:
+		rc = span_int(v, "offset", 0, INT64_MAX, &a->offset, err,
+		    errlen);
+		break;
+	case A_STATUS:
+		for (a->status = 0; a->status < 3; a->status++)
+			if (jscan_str_eq(v, statuses[a->status],
+			    strlen(statuses[a->status])))
+				break;
+		if (v->kind != JS_STRING)
+			rc = err_type(err, errlen, "status",
+			    jscan_kind_name(v->kind), "a string");
+		else if (a->status == 3) {
+			excerpt(x, sizeof(x), v->p, v->len);
+			rc = fail(err, errlen, LINES_EMEMBER, "status %s is not "
+			    "stored, duplicate or dead_letter", x);
+		}
+		break;
+	}
+	return rc;
 }
 
 /* deadletter -------------------------------------------------------- */
@@ -791,79 +843,37 @@ lines_write_deadletter(struct buf *b, const struct lines_deadletter *d)
 	buf_puts(b, "}\n");
 }
 
+/* What the deadletter reader keeps while it scans. */
+struct deadletter_scan {
+	struct lines_deadletter	*d;
+	struct sref		 s[5];	/* topic, reason_code, reason,
+					 * received_at, value */
+	struct jspan		 b64;
+};
+
 int
 lines_read_deadletter(const char *line, size_t len,
     struct lines_deadletter *d, char *err, size_t errlen)
 {
-	static const char *const names[] = { "reason_code", "reason",
-	    "received_at", "value" };
 	struct buf *store = d->store;
-	struct jscan js;
-	struct jspan v, b64;
-	struct sref s[5];	/* topic, reason_code, reason, received_at,
-				 * value */
-	char x[EXCERPT_MAX + 8];
-	int64_t n;
-	int kind, m, rc, merr = LINES_OK, i;
-	unsigned have = 0;
+	struct deadletter_scan sc = { .d = d };
+	struct sref *s = sc.s;
+	int rc;
 
-	memset(s, 0, sizeof(s));
-	memset(&b64, 0, sizeof(b64));
 	memset(d, 0, offsetof(struct lines_deadletter, store));
 	buf_reset(store);
-	if ((rc = scan_open(&js, line, len, err, errlen)) != LINES_OK)
+	if ((rc = scan_members(line, len, deadletter_members, D_NMEMBERS,
+	    D_VALUE, deadletter_member, &sc, err, errlen)) != LINES_OK)
 		return rc;
-	while ((m = next_member(&js, deadletter_members, D_NMEMBERS, &v,
-	    &kind)) != -1) {
-		if (merr != LINES_OK)
-			continue;
-		have |= 1u << m;
-		switch (m) {
-		case D_ID:
-			rc = span_int(&v, "id", 1, INT64_MAX, &d->id, err,
-			    errlen);
-			break;
-		case D_TOPIC:
-			if ((rc = span_topic(&v, store, &s[0], err, errlen)) ==
-			    LINES_OK)
-				buf_putc(store, '\0');
-			break;
-		case D_PARTITION:
-			if ((rc = span_int(&v, "partition", -1, INT32_MAX, &n,
-			    err, errlen)) == LINES_OK)
-				d->partition = (int32_t)n;
-			break;
-		case D_OFFSET:
-			rc = span_int(&v, "offset", INT64_MIN, INT64_MAX,
-			    &d->offset, err, errlen);
-			break;
-		case D_VALUE_B64:
-			if (v.kind != JS_STRING)
-				rc = err_type(err, errlen, "value_b64",
-				    jscan_kind_name(v.kind), "a string");
-			b64 = v;
-			break;
-		default:
-			i = m - D_REASON_CODE;
-			rc = span_str(&v, names[i], store, 1, &s[i + 1], err,
-			    errlen);
-			break;
-		}
-		merr = rc;
-	}
-	if ((rc = scan_finish(&js, kind, merr, have, deadletter_members,
-	    D_VALUE, err, errlen)) != LINES_OK)
-		return rc;
-	if (!s[4].set && b64.p != NULL && span_b64(&b64, store, &s[4]) == -1)
+	if (!s[4].set && sc.b64.p != NULL &&
+	    span_b64(&sc.b64, store, &s[4]) == -1)
 		return fail(err, errlen, LINES_EMEMBER, "value_b64 is not "
 		    "base64");
 	if (!s[4].set)
 		return err_missing(err, errlen, "value");
-	if (time_parse_pg(sref_ptr(store, &s[3]), &n) == -1) {
-		excerpt(x, sizeof(x), sref_ptr(store, &s[3]), s[3].len);
-		return fail(err, errlen, LINES_EMEMBER, "received_at \"%s\" is "
-		    "not a timestamp", x);
-	}
+	if ((rc = span_time("received_at", sref_ptr(store, &s[3]), s[3].len,
+	    err, errlen)) != LINES_OK)
+		return rc;
 	d->topic = sref_ptr(store, &s[0]);
 	d->topic_len = s[0].len;
 	d->reason_code = sref_ptr(store, &s[1]);
@@ -872,6 +882,43 @@ lines_read_deadletter(const char *line, size_t len,
 	d->value = sref_ptr(store, &s[4]);
 	d->value_len = s[4].len;
 	return LINES_OK;
+}
+
+static int
+deadletter_member(void *arg, int m, const struct jspan *v, char *err,
+    size_t errlen)
+{
+	struct deadletter_scan *sc = arg;
+	struct lines_deadletter *d = sc->d;
+	int64_t n;
+	int rc;
+
+	switch (m) {
+	case D_ID:
+		return span_int(v, "id", 1, INT64_MAX, &d->id, err, errlen);
+	case D_TOPIC:
+		if ((rc = span_topic(v, d->store, &sc->s[0], err, errlen)) ==
+		    LINES_OK)
+			buf_putc(d->store, '\0');
+		return rc;
+	case D_PARTITION:
+		if ((rc = span_int(v, "partition", -1, INT32_MAX, &n, err,
+		    errlen)) == LINES_OK)
+			d->partition = (int32_t)n;
+		return rc;
+	case D_OFFSET:
+		return span_int(v, "offset", INT64_MIN, INT64_MAX, &d->offset,
+		    err, errlen);
+	case D_VALUE_B64:
+		sc->b64 = *v;
+		if (v->kind != JS_STRING)
+			return err_type(err, errlen, "value_b64",
+			    jscan_kind_name(v->kind), "a string");
+		return LINES_OK;
+	default:	/* reason_code, reason, received_at, value */
+		return span_str(v, deadletter_members[m], d->store, 1,
+		    &sc->s[m - D_REASON_CODE + 1], err, errlen);
+	}
 }
 
 /* candidate --------------------------------------------------------- */
@@ -906,59 +953,25 @@ lines_write_candidate(struct buf *b, const struct lines_candidate *c)
 	buf_puts(b, "}\n");
 }
 
+/* What the candidate reader keeps while it scans. */
+struct candidate_scan {
+	struct lines_candidate	*c;
+	struct sref		 s[C_NMEMBERS];
+};
+
 int
 lines_read_candidate(const char *line, size_t len, struct lines_candidate *c,
     char *err, size_t errlen)
 {
 	struct buf *store = c->store;
-	struct jscan js;
-	struct jspan v;
-	struct sref s[C_NMEMBERS];
-	char x[EXCERPT_MAX + 8];
-	int64_t us;
-	unsigned have = 0;
-	int kind, m, rc, merr = LINES_OK;
+	struct candidate_scan sc = { .c = c };
+	struct sref *s = sc.s;
+	int rc;
 
-	memset(s, 0, sizeof(s));
 	memset(c, 0, offsetof(struct lines_candidate, store));
 	buf_reset(store);
-	if ((rc = scan_open(&js, line, len, err, errlen)) != LINES_OK)
-		return rc;
-	while ((m = next_member(&js, candidate_members, C_NMEMBERS, &v,
-	    &kind)) != -1) {
-		if (merr != LINES_OK)
-			continue;
-		s[m].set = 0;
-		switch (m) {
-		case C_ORG:
-			rc = span_int(&v, "org_id", 0, INT32_MAX, &c->org_id,
-			    err, errlen);
-			break;
-		case C_ACCOUNT:
-			rc = span_int(&v, "account_number", 0, INT32_MAX,
-			    &c->account_number, err, errlen);
-			break;
-		case C_OFFSET:
-			rc = span_int(&v, "kafka_offset", INT64_MIN, INT64_MAX,
-			    &c->kafka_offset, err, errlen);
-			break;
-		case C_BASELINE:
-		case C_BASELINE_AT:
-			if (v.kind == JS_NULL)
-				continue;
-			/* FALLTHROUGH */
-		default:
-			rc = span_str(&v, candidate_members[m], store, 1, &s[m],
-			    err, errlen);
-			break;
-		}
-		s[m].set = rc == LINES_OK;
-		merr = rc;
-	}
-	for (m = 0; m < C_NMEMBERS; m++)
-		have |= s[m].set ? 1u << m : 0;
-	if ((rc = scan_finish(&js, kind, merr, have, candidate_members,
-	    C_REPORT + 1, err, errlen)) != LINES_OK)
+	if ((rc = scan_members(line, len, candidate_members, C_NMEMBERS,
+	    C_REPORT + 1, candidate_member, &sc, err, errlen)) != LINES_OK)
 		return rc;
 	c->cluster = sref_ptr(store, &s[C_CLUSTER]);
 	c->cluster_len = s[C_CLUSTER].len;
@@ -970,12 +983,38 @@ lines_read_candidate(const char *line, size_t len, struct lines_candidate *c,
 		c->baseline_len = s[C_BASELINE].len;
 		c->baseline_notified_at = sref_ptr(store, &s[C_BASELINE_AT]);
 	}
-	if (time_parse_pg(c->updated_at, &us) == -1) {
-		excerpt(x, sizeof(x), c->updated_at, s[C_UPDATED].len);
-		return fail(err, errlen, LINES_EMEMBER, "updated_at \"%s\" is "
-		    "not a timestamp", x);
+	return span_time("updated_at", c->updated_at, s[C_UPDATED].len, err,
+	    errlen);
+}
+
+static int
+candidate_member(void *arg, int m, const struct jspan *v, char *err,
+    size_t errlen)
+{
+	struct candidate_scan *sc = arg;
+	struct lines_candidate *c = sc->c;
+
+	switch (m) {
+	case C_ORG:
+		return span_int(v, "org_id", 0, INT32_MAX, &c->org_id, err,
+		    errlen);
+	case C_ACCOUNT:
+		return span_int(v, "account_number", 0, INT32_MAX,
+		    &c->account_number, err, errlen);
+	case C_OFFSET:
+		return span_int(v, "kafka_offset", INT64_MIN, INT64_MAX,
+		    &c->kafka_offset, err, errlen);
+	case C_BASELINE:
+	case C_BASELINE_AT:
+		if (v->kind == JS_NULL) {
+			sc->s[m].set = 0;	/* none, as if absent */
+			return LINES_OK;
+		}
+		/* FALLTHROUGH */
+	default:
+		return span_str(v, candidate_members[m], c->store, 1,
+		    &sc->s[m], err, errlen);
 	}
-	return LINES_OK;
 }
 
 /* json-c ------------------------------------------------------------ */
@@ -1090,13 +1129,9 @@ jc_str(struct json_object *v, const char *name, const char **out,
 	return LINES_OK;
 }
 
-/*
- * Parses line[0..len) as one JSON object with tok; *obj gets it (the
- * caller puts it).  The messages are json-c's, without a prefix.
- */
-static int
-jc_parse(struct json_tokener *tok, const char *line, size_t len,
-    struct json_object **obj, char *err, size_t errlen)
+int
+lines_parse_json(struct json_tokener *tok, const char *text, size_t len,
+    const char *noun, struct json_object **obj, char *err, size_t errlen)
 {
 	enum json_tokener_error jerr;
 	struct json_object *o;
@@ -1107,21 +1142,40 @@ jc_parse(struct json_tokener *tok, const char *line, size_t len,
 		return fail(err, errlen, LINES_ESYNTAX, "longer than %d bytes",
 		    INT_MAX);
 	json_tokener_reset(tok);
-	o = json_tokener_parse_ex(tok, line, (int)len);
+	o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (jerr == json_tokener_continue)
-		return fail(err, errlen, LINES_ESYNTAX, "unexpected end of "
-		    "line");
+		return fail(err, errlen, LINES_ESYNTAX, "unexpected end of %s",
+		    noun);
 	if (jerr != json_tokener_success)
 		return fail(err, errlen, LINES_ESYNTAX, "%s at offset %zu",
 		    json_tokener_error_desc(jerr),
 		    json_tokener_get_parse_end(tok));
 	for (end = json_tokener_get_parse_end(tok); end < len; end++)
-		if (line[end] == '\0' || strchr(" \t\r\n", line[end]) == NULL) {
+		if (text[end] == '\0' || strchr(" \t\r\n", text[end]) == NULL) {
 			json_object_put(o);
 			return fail(err, errlen, LINES_ETRAIL, "text after the "
 			    "value at offset %zu", end);
 		}
+	*obj = o;
+	return LINES_OK;
+}
+
+/*
+ * Parses line[0..len) as one JSON object with tok; *obj gets it (the
+ * caller puts it).  The messages are json-c's, without a prefix.
+ */
+static int
+jc_parse(struct json_tokener *tok, const char *line, size_t len,
+    struct json_object **obj, char *err, size_t errlen)
+{
+	struct json_object *o;
+	int rc;
+
+	*obj = NULL;
+	if ((rc = lines_parse_json(tok, line, len, "line", &o, err,
+	    errlen)) != LINES_OK)
+		return rc;
 	if (o == NULL)
 		return fail(err, errlen, LINES_ENOTOBJ, "a JSON null");
 	if (!json_object_is_type(o, json_type_object)) {

@@ -54,6 +54,17 @@ struct json_tokener;
 #define LINES_EMEMBER	-4	/* a member missing, of the wrong type, or
 				 * out of range */
 
+/*
+ * The json-c parse of the decision and outcome readers, for any JSON text
+ * (a response body too): tok parses text[0..len), which must hold one
+ * value and nothing after it but blanks.  Returns LINES_OK with the value
+ * in *obj (NULL for a JSON null; the caller puts it), else LINES_ESYNTAX
+ * or LINES_ETRAIL with json-c's reason in err, noun naming the text in
+ * "unexpected end of NOUN".
+ */
+int	lines_parse_json(struct json_tokener *, const char *text, size_t len,
+	    const char *noun, struct json_object **, char *err, size_t errlen);
+
 /* Event targets (event_targets ids). */
 #define LINES_TARGET_NB	1	/* notifications-backend */
 #define LINES_TARGET_SL	2	/* service-log */
@@ -185,6 +196,20 @@ struct lines_issue {
 /* Appends one issue object (no newline), for a decision's issues text. */
 void	lines_write_issue(struct buf *, const struct lines_issue *);
 
+/*
+ * The common members of a decision and an outcome (proto/lines.md), first
+ * in both structs: the target, the cluster, its report and when the
+ * cluster was last notified.
+ */
+#define LINES_COMMON_MEMBERS						\
+	const char	*target;					\
+	int64_t		 org_id;					\
+	int64_t		 account_number;				\
+	const char	*cluster;					\
+	size_t		 cluster_len;					\
+	const char	*updated_at;					\
+	const char	*notified_at
+
 /* Members of a decision, for have and need. */
 #define LD_TARGET	0x001
 #define LD_ORG		0x002
@@ -221,13 +246,7 @@ void	lines_write_issue(struct buf *, const struct lines_issue *);
  * their order and without the braces: what an outcome line passes on.
  */
 struct lines_decision {
-	const char	*target;
-	int64_t		 org_id;
-	int64_t		 account_number;
-	const char	*cluster;
-	size_t		 cluster_len;
-	const char	*updated_at;
-	const char	*notified_at;
+	LINES_COMMON_MEMBERS;
 	const char	*payload;
 	size_t		 payload_len;
 	const char	*issues;
@@ -298,13 +317,7 @@ enum { LINES_SENT = 1, LINES_SAME, LINES_ERROR, LINES_READ_ERROR,
  * as db-writer -r always did.
  */
 struct lines_outcome {
-	const char	*target;
-	int64_t		 org_id;
-	int64_t		 account_number;
-	const char	*cluster;
-	size_t		 cluster_len;
-	const char	*updated_at;
-	const char	*notified_at;
+	LINES_COMMON_MEMBERS;
 	const char	*state;
 	const char	*error;
 	size_t		 error_len;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "lines.h"
 #include "log.h"
 #include "sig.h"
 #include "slp.h"
@@ -29,39 +30,16 @@ slp_parse(struct poster *p, const char *text, size_t len, char *why,
     size_t whysz)
 {
 	struct json_object *o;
-	enum json_tokener_error jerr;
-	size_t end;
+	char err[512];
 
-	if (len > INT32_MAX) {
-		snprintf(why, whysz, "not JSON: longer than %d bytes",
-		    INT32_MAX);
+	if (lines_parse_json(p->tokener, text, len, "text", &o, err,
+	    sizeof(err)) != LINES_OK) {
+		snprintf(why, whysz, "not JSON: %s", err);
 		return NULL;
 	}
-	json_tokener_reset(p->tokener);
-	o = json_tokener_parse_ex(p->tokener, text, (int)len);
-	jerr = json_tokener_get_error(p->tokener);
-	if (jerr == json_tokener_continue) {
-		snprintf(why, whysz, "not JSON: unexpected end of text");
-		goto bad;
-	}
-	if (jerr != json_tokener_success) {
-		snprintf(why, whysz, "not JSON: %s at offset %zu",
-		    json_tokener_error_desc(jerr),
-		    json_tokener_get_parse_end(p->tokener));
-		goto bad;
-	}
-	for (end = json_tokener_get_parse_end(p->tokener); end < len; end++)
-		if (strchr(" \t\r\n", text[end]) == NULL || text[end] == '\0') {
-			snprintf(why, whysz, "not JSON: text after the value "
-			    "at offset %zu", end);
-			goto bad;
-		}
 	if (o == NULL)
 		snprintf(why, whysz, "a JSON null");
 	return o;
-bad:
-	json_object_put(o);
-	return NULL;
 }
 
 int

@@ -34,6 +34,8 @@ static struct buf		 s1, s2, w1, w2;
 
 static void	check_err(int, const char *, const char *const *);
 static void	check_syntax(const uint8_t *, size_t, int);
+static int	refused(const uint8_t *, size_t, int, const char *,
+		    const char *const *);
 static void	fuzz_record(const uint8_t *, size_t);
 static void	record_cuts(const struct buf *, const struct lines_record *);
 static void	record_value(const uint8_t *, size_t,
@@ -112,6 +114,21 @@ check_syntax(const uint8_t *data, size_t size, int rc)
 	kind = jscan_begin(&js);
 	FUZZ_ASSERT((kind == JS_OBJECT) == (rc != LINES_ENOTOBJ),
 	    "result %d for a text of kind %d", rc, kind);
+}
+
+/*
+ * The verdict rc of a jscan reader on data, with its message err: checked
+ * as above; returns whether the line was refused.
+ */
+static int
+refused(const uint8_t *data, size_t size, int rc, const char *err,
+    const char *const *names)
+{
+	check_syntax(data, size, rc);
+	if (rc == LINES_OK)
+		return 0;
+	check_err(rc, err, names);
+	return 1;
 }
 
 static void
@@ -246,11 +263,8 @@ fuzz_ack(const uint8_t *data, size_t size)
 
 	a.store = &s1;
 	rc = lines_read_ack((const char *)data, size, &a, err, sizeof(err));
-	check_syntax(data, size, rc);
-	if (rc != LINES_OK) {
-		check_err(rc, err, ack_names);
+	if (refused(data, size, rc, err, ack_names))
 		return;
-	}
 	FUZZ_ASSERT(a.partition >= 0 && a.offset >= 0 && a.status >= 0 &&
 	    a.status <= LINES_DEAD_LETTER, "ack out of range");
 	buf_reset(&w1);
@@ -273,11 +287,8 @@ fuzz_deadletter(const uint8_t *data, size_t size)
 	d.store = &s1;
 	rc = lines_read_deadletter((const char *)data, size, &d, err,
 	    sizeof(err));
-	check_syntax(data, size, rc);
-	if (rc != LINES_OK) {
-		check_err(rc, err, deadletter_names);
+	if (refused(data, size, rc, err, deadletter_names))
 		return;
-	}
 	FUZZ_ASSERT(d.id >= 1 && d.partition >= -1, "dead letter out of "
 	    "range");
 	buf_reset(&w1);
@@ -302,11 +313,8 @@ fuzz_candidate(const uint8_t *data, size_t size)
 	c.store = &s1;
 	rc = lines_read_candidate((const char *)data, size, &c, err,
 	    sizeof(err));
-	check_syntax(data, size, rc);
-	if (rc != LINES_OK) {
-		check_err(rc, err, candidate_names);
+	if (refused(data, size, rc, err, candidate_names))
 		return;
-	}
 	FUZZ_ASSERT(c.org_id >= 0 && c.org_id <= INT32_MAX &&
 	    c.account_number >= 0 && c.account_number <= INT32_MAX,
 	    "candidate out of range");
