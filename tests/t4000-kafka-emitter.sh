@@ -21,6 +21,23 @@ running() { kill -0 "$1" 2>/dev/null; }
 stopped() { ! kill -0 "$1" 2>/dev/null; }
 has_lines() { test "$(wc -l <"$2" 2>/dev/null || echo 0)" -ge "$1"; }
 
+# emitter_start NAME: kafka-emitter -t basic --metrics-file NAME.prom in the
+# background (pid; out, err), reading the fifo NAME.in that fd 8 writes to.
+emitter_start() {
+	mkfifo "$1.in" &&
+	{ kafka-emitter -b "$BROKERS" -t basic --metrics-file "$1.prom" \
+		<"$1.in" >out 2>err & } &&
+	pid=$! &&
+	exec 8>"$1.in"
+}
+# emitter_stop: it is still running; at the end of its input it exits 0.
+emitter_stop() {
+	running $pid &&
+	exec 8>&- &&
+	test_wait_for 20 stopped $pid &&
+	wait $pid
+}
+
 # metric NAME FILE: the value of ccx_kafka_emitter_NAME in FILE.
 metric() { sed -n "s/^ccx_kafka_emitter_$1 //p" "$2"; }
 
@@ -138,27 +155,16 @@ test_expect_success '--metrics-file holds the counters' '
 '
 
 test_expect_success '--metrics-file is also written while running (every 10 s)' '
-	mkfifo metrics.in &&
-	{ kafka-emitter -b "$BROKERS" -t basic --metrics-file run.prom \
-		<metrics.in >out 2>err & } &&
-	pid=$! &&
-	exec 8>metrics.in &&
+	emitter_start run &&
 	printf "{\"c\":1}\n{\"c\":2}\n" >&8 &&
 	test_wait_for 20 grep -q "^ccx_kafka_emitter_lines_read 2$" run.prom &&
-	running $pid &&
-	exec 8>&- &&
-	test_wait_for 20 stopped $pid &&
-	wait $pid &&
+	emitter_stop &&
 	test "$(metric passed_through run.prom)" = 2
 '
 
 # The old code wrote every 10 s: 7 s tells the two apart.
 test_expect_success '--metrics-file is current within seconds, also after a pause' '
-	mkfifo fresh.in &&
-	{ kafka-emitter -b "$BROKERS" -t basic --metrics-file fresh.prom \
-		<fresh.in >out 2>err & } &&
-	pid=$! &&
-	exec 8>fresh.in &&
+	emitter_start fresh &&
 	printf "%s\n" "{\"c\":1,\"payload\":{\"n\":1}}" "{\"c\":2}" >&8 &&
 	test_wait_for 20 has_lines 2 out &&
 	test_wait_for 7 grep -q "^ccx_kafka_emitter_messages_delivered 1$" fresh.prom &&
@@ -168,10 +174,7 @@ test_expect_success '--metrics-file is current within seconds, also after a paus
 	test_wait_for 20 has_lines 3 out &&
 	test_wait_for 7 grep -q "^ccx_kafka_emitter_messages_delivered 2$" fresh.prom &&
 	test "$(metric lines_read fresh.prom)" = 3 &&
-	running $pid &&
-	exec 8>&- &&
-	test_wait_for 20 stopped $pid &&
-	wait $pid
+	emitter_stop
 '
 
 test_expect_success 'lines that are not JSON objects: outcome invalid, exit 65' '

@@ -114,6 +114,22 @@ kill_chain() {
 	chain_down
 }
 
+# chain_to N: start the chain, wait until N records are stored or dead and
+# N offsets committed, stop it (stop_chain).
+chain_to() {
+	start_chain &&
+	wait_total "$1" &&
+	test_wait_for 60 committed_is "$1" &&
+	stop_chain
+}
+
+# all_stored N: the good records of 0 to N - 1 are rows, the bad ones dead
+# letters, and there is nothing else.
+all_stored() {
+	test "$(stored)" = "$(expected_good 0 "$1")" &&
+	test "$(dead)" = $(( $1 - $(expected_good 0 "$1") ))
+}
+
 no_duplicates() {
 	test "$(sql "SELECT count(*) - count(DISTINCT (org_id, account_number, cluster)) FROM new_reports")" = 0 &&
 	test "$(sql "SELECT count(*) - count(DISTINCT (kafka_partition, kafka_offset)) FROM consumed_records")" = 0
@@ -124,12 +140,8 @@ test_atexit kill_chain
 test_expect_success 'N records, some malformed: rows, dead letters, committed offsets' '
 	produce 0 500 &&
 	test_when_finished kill_chain &&
-	start_chain &&
-	wait_total 500 &&
-	test_wait_for 60 committed_is 500 &&
-	stop_chain &&
-	test "$(stored)" = "$(expected_good 0 500)" &&
-	test "$(dead)" = $(( 500 - $(expected_good 0 500) )) &&
+	chain_to 500 &&
+	all_stored 500 &&
 	test "$(dead_bad)" = "$(dead)" &&
 	no_duplicates
 '
@@ -139,11 +151,8 @@ test_expect_success 'SIGTERM drained the chain: both exited 0 and a restart read
 	: >dw.err && : >kr.err &&
 	produce 500 100 &&
 	test_when_finished kill_chain &&
-	start_chain &&
-	wait_total 600 &&
-	test_wait_for 60 committed_is 600 &&
-	stop_chain &&
-	test "$(sql "SELECT count(*) FROM new_reports")" = "$(expected_good 0 600)" &&
+	chain_to 600 &&
+	test "$(stored)" = "$(expected_good 0 600)" &&
 	no_duplicates
 '
 
@@ -155,12 +164,8 @@ test_expect_success 'kill -9 of db-writer mid-run, restart: everything stored ex
 	kill -9 "$(cat dw.pid)" &&
 	test_wait_for 60 gone kr &&
 	: >kr.err && : >dw.err &&
-	start_chain &&
-	wait_total 2100 &&
-	test_wait_for 60 committed_is 2100 &&
-	stop_chain &&
-	test "$(stored)" = "$(expected_good 0 2100)" &&
-	test "$(dead)" = $(( 2100 - $(expected_good 0 2100) )) &&
+	chain_to 2100 &&
+	all_stored 2100 &&
 	no_duplicates
 '
 
@@ -172,13 +177,9 @@ test_expect_success 'kill -9 of kafka-reader mid-run, restart: everything stored
 	kill -9 "$(cat kr.pid)" &&
 	test_wait_for 60 gone dw &&
 	: >kr.err && : >dw.err &&
-	start_chain &&
-	wait_total 3600 &&
-	test_wait_for 60 committed_is 3600 &&
-	stop_chain &&
-	test "$(stored)" = "$(expected_good 0 3600)" &&
-	no_duplicates &&
-	test "$(sql "SELECT count(*) FROM dead_letters")" = $(( 3600 - $(expected_good 0 3600) ))
+	chain_to 3600 &&
+	all_stored 3600 &&
+	no_duplicates
 '
 
 test_expect_success 'PostgreSQL stopped and started mid-run: nothing lost' '
