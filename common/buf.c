@@ -73,6 +73,17 @@ buf_reserve(struct buf *b, size_t n)
 	(void)room(b, n);
 }
 
+void *
+buf_grow_array(void *v, size_t *cap, size_t first, size_t sz)
+{
+	size_t ncap = *cap ? *cap * 2 : first;
+
+	if (ncap < *cap || (v = reallocarray(v, ncap, sz)) == NULL)
+		log_fatal(EX_OSERR, "out of memory");
+	*cap = ncap;
+	return v;
+}
+
 void
 buf_add(struct buf *b, const void *p, size_t n)
 {

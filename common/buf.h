@@ -27,6 +27,10 @@ void	buf_init_fixed(struct buf *, char *, size_t);
 void	buf_free(struct buf *);
 void	buf_reset(struct buf *);
 void	buf_reserve(struct buf *, size_t);
+/* Grows an array of *cap elements of size sz that is full: *cap doubles
+ * (or becomes first when 0) and v is reallocated.  Returns v, possibly
+ * moved; out of memory is fatal (EX_OSERR). */
+void	*buf_grow_array(void *v, size_t *cap, size_t first, size_t sz);
 void	buf_add(struct buf *, const void *, size_t);
 void	buf_putc(struct buf *, int);
 void	buf_puts(struct buf *, const char *);

@@ -197,10 +197,9 @@ split(struct parse *ps, const char *p, struct words *w)
 			} else
 				buf_putc(&b, *p++);
 		}
-		if (w->n == w->cap) {
-			w->cap = w->cap ? w->cap * 2 : 16;
-			w->v = xreallocarray(w->v, w->cap, sizeof(*w->v));
-		}
+		if (w->n == w->cap)
+			w->v = buf_grow_array(w->v, &w->cap, 16,
+			    sizeof(*w->v));
 		w->v[w->n].s = xstrdup(b.data);
 		w->v[w->n++].bare = bare;
 	}

@@ -65,8 +65,11 @@ static int64_t	find_pair(const struct agg *, uint64_t, const char *, size_t,
 		    const char *, size_t);
 static int64_t	find_ent(const struct agg *, const struct agg_key *);
 static int64_t	add_ent(struct agg *, const struct agg_key *);
-static void	grow_ents(struct agg *);
-static void	grow_pairs(struct agg *);
+static void	grow_index(struct agg *, uint32_t **, size_t *, size_t,
+		    size_t, uint64_t (*)(const struct agg *, size_t));
+static size_t	free_slot(const uint32_t *, size_t, uint64_t);
+static uint64_t	ent_hash(const struct agg *, size_t);
+static uint64_t	pair_hash(const struct agg *, size_t);
 static void	make_bits(struct agg *);
 static int	has_bit(const struct agg *, const struct agg_key *);
 static void	cluster_key(const struct agg *, const char *, size_t,
@@ -207,7 +210,7 @@ add_row(struct agg *g, const PGresult *res, int i, int kind)
 	struct agg_link *l;
 	struct agg_key k;
 	const char *who, *rule, *key, *e;
-	size_t wn, rs, rn, kn, cap;
+	size_t wn, rs, rn, kn;
 	long long org;
 	int64_t pair, ent;
 
@@ -240,13 +243,9 @@ add_row(struct agg *g, const PGresult *res, int i, int kind)
 	    (pair = intern(g, rule + rs, rn, key, kn)) < 0 ||
 	    (ent = add_ent(g, &k)) < 0)
 		return -1;
-	if (g->nlinks == g->caplinks) {
-		cap = g->caplinks ? g->caplinks * 2 : 1024;
-		if ((l = reallocarray(g->links, cap, sizeof(*l))) == NULL)
-			log_fatal(EXIT_NOMEM, "out of memory");
-		g->links = l;
-		g->caplinks = cap;
-	}
+	if (g->nlinks == g->caplinks)
+		g->links = buf_grow_array(g->links, &g->caplinks, 1024,
+		    sizeof(*l));
 	l = &g->links[g->nlinks++];
 	l->ent = (uint32_t)ent;
 	l->pair = (uint32_t)pair;
@@ -395,21 +394,16 @@ intern(struct agg *g, const char *rule, size_t rn, const char *key,
 	    kn));
 	struct agg_pair *p;
 	int64_t i;
-	size_t s;
 
 	if ((i = find_pair(g, h, rule, rn, key, kn)) >= 0)
 		return i;
 	if (g->npairs >= AGG_MAX_ROWS)
 		return -1;
 	if (2 * ((size_t)g->npairs + 1) > g->pmask)
-		grow_pairs(g);
-	if (g->npairs == g->cappairs) {
-		s = g->cappairs ? (size_t)g->cappairs * 2 : 64;
-		if ((p = reallocarray(g->pairs, s, sizeof(*p))) == NULL)
-			log_fatal(EXIT_NOMEM, "out of memory");
-		g->pairs = p;
-		g->cappairs = (uint32_t)s;
-	}
+		grow_index(g, &g->pslot, &g->pmask, 128, g->npairs, pair_hash);
+	if (g->npairs == g->cappairs)
+		g->pairs = buf_grow_array(g->pairs, &g->cappairs, 64,
+		    sizeof(*p));
 	p = &g->pairs[g->npairs];
 	p->h = h;
 	p->off = g->names.len;
@@ -419,9 +413,7 @@ intern(struct agg *g, const char *rule, size_t rn, const char *key,
 	buf_putc(&g->names, '\0');
 	buf_add(&g->names, key, kn);
 	buf_putc(&g->names, '\0');
-	for (s = h & g->pmask; g->pslot[s] != 0; s = (s + 1) & g->pmask)
-		;
-	g->pslot[s] = ++g->npairs;
+	g->pslot[free_slot(g->pslot, g->pmask, h)] = ++g->npairs;
 	return (int64_t)g->npairs - 1;
 }
 
@@ -470,68 +462,65 @@ add_ent(struct agg *g, const struct agg_key *k)
 {
 	struct agg_ent *v;
 	int64_t i;
-	size_t s, cap;
 
 	if ((i = find_ent(g, k)) >= 0)
 		return i;
 	if (g->nents >= AGG_MAX_ROWS)
 		return -1;
 	if (2 * (g->nents + 1) > g->emask)
-		grow_ents(g);
-	if (g->nents == g->capents) {
-		cap = g->capents ? g->capents * 2 : 1024;
-		if ((v = reallocarray(g->ents, cap, sizeof(*v))) == NULL)
-			log_fatal(EXIT_NOMEM, "out of memory");
-		g->ents = v;
-		g->capents = cap;
-	}
+		grow_index(g, &g->eslot, &g->emask, 2048, g->nents, ent_hash);
+	if (g->nents == g->capents)
+		g->ents = buf_grow_array(g->ents, &g->capents, 1024,
+		    sizeof(*v));
 	v = &g->ents[g->nents];
 	memset(v, 0, sizeof(*v));
 	v->key = *k;
-	for (s = hash_key(g, k) & g->emask; g->eslot[s] != 0;
-	    s = (s + 1) & g->emask)
-		;
-	g->eslot[s] = (uint32_t)++g->nents;
+	g->eslot[free_slot(g->eslot, g->emask, hash_key(g, k))] =
+	    (uint32_t)++g->nents;
 	return (int64_t)g->nents - 1;
 }
 
-/* Doubles the index of clusters and organisations, and fills it again. */
+/*
+ * Doubles an index (of first slots at first) and fills it again with the
+ * n elements whose hashes hash(g, i) gives.
+ */
 static void
-grow_ents(struct agg *g)
+grow_index(struct agg *g, uint32_t **slot, size_t *mask, size_t first,
+    size_t n, uint64_t (*hash)(const struct agg *, size_t))
 {
-	size_t n = g->emask ? (g->emask + 1) * 2 : 2048, i, s;
+	size_t size = *mask ? (*mask + 1) * 2 : first, i;
 	uint32_t *v;
 
-	if ((v = calloc(n, sizeof(*v))) == NULL)
+	if ((v = calloc(size, sizeof(*v))) == NULL)
 		log_fatal(EXIT_NOMEM, "out of memory");
-	free(g->eslot);
-	g->eslot = v;
-	g->emask = n - 1;
-	for (i = 0; i < g->nents; i++) {
-		for (s = hash_key(g, &g->ents[i].key) & g->emask; v[s] != 0;
-		    s = (s + 1) & g->emask)
-			;
-		v[s] = (uint32_t)i + 1;
-	}
+	free(*slot);
+	*slot = v;
+	*mask = size - 1;
+	for (i = 0; i < n; i++)
+		v[free_slot(v, *mask, hash(g, i))] = (uint32_t)i + 1;
 }
 
-static void
-grow_pairs(struct agg *g)
+/* The empty slot of an index where the probe for hash h ends. */
+static size_t
+free_slot(const uint32_t *slot, size_t mask, uint64_t h)
 {
-	size_t n = g->pmask ? (g->pmask + 1) * 2 : 128, i, s;
-	uint32_t *v;
+	size_t s;
 
-	if ((v = calloc(n, sizeof(*v))) == NULL)
-		log_fatal(EXIT_NOMEM, "out of memory");
-	free(g->pslot);
-	g->pslot = v;
-	g->pmask = n - 1;
-	for (i = 0; i < g->npairs; i++) {
-		for (s = g->pairs[i].h & g->pmask; v[s] != 0;
-		    s = (s + 1) & g->pmask)
-			;
-		v[s] = (uint32_t)i + 1;
-	}
+	for (s = h & mask; slot[s] != 0; s = (s + 1) & mask)
+		;
+	return s;
+}
+
+static uint64_t
+ent_hash(const struct agg *g, size_t i)
+{
+	return hash_key(g, &g->ents[i].key);
+}
+
+static uint64_t
+pair_hash(const struct agg *g, size_t i)
+{
+	return g->pairs[i].h;
 }
 
 /*

@@ -482,15 +482,9 @@ static struct item *
 new_item(struct itemset *set)
 {
 	struct item *v;
-	size_t cap;
 
-	if (set->n == set->cap) {
-		cap = set->cap ? set->cap * 2 : 16;
-		if ((v = reallocarray(set->v, cap, sizeof(*v))) == NULL)
-			log_fatal(EX_OSERR, "out of memory");
-		set->v = v;
-		set->cap = cap;
-	}
+	if (set->n == set->cap)
+		set->v = buf_grow_array(set->v, &set->cap, 16, sizeof(*v));
 	v = &set->v[set->n++];
 	memset(v, 0, sizeof(*v));
 	return v;
@@ -646,15 +640,9 @@ judge(struct differ *d, const struct cand *c, size_t i, struct verdict *v,
 static void
 add_disabled(struct differ *d, size_t item)
 {
-	size_t *v, cap;
-
-	if (d->ndis == d->capdis) {
-		cap = d->capdis ? d->capdis * 2 : 16;
-		if ((v = reallocarray(d->dis, cap, sizeof(*v))) == NULL)
-			log_fatal(EX_OSERR, "out of memory");
-		d->dis = v;
-		d->capdis = cap;
-	}
+	if (d->ndis == d->capdis)
+		d->dis = buf_grow_array(d->dis, &d->capdis, 16,
+		    sizeof(*d->dis));
 	d->dis[d->ndis++] = item;
 }
 
@@ -727,15 +715,9 @@ add_issue(struct differ *d, size_t item, int64_t risk,
     const struct content_key *ck, struct json_object *rule)
 {
 	struct issue *v;
-	size_t cap;
 
-	if (d->niss == d->capiss) {
-		cap = d->capiss ? d->capiss * 2 : 16;
-		if ((v = reallocarray(d->iss, cap, sizeof(*v))) == NULL)
-			log_fatal(EX_OSERR, "out of memory");
-		d->iss = v;
-		d->capiss = cap;
-	}
+	if (d->niss == d->capiss)
+		d->iss = buf_grow_array(d->iss, &d->capiss, 16, sizeof(*v));
 	v = &d->iss[d->niss++];
 	v->item = item;
 	v->total_risk = risk;
@@ -880,18 +862,13 @@ rule_json(struct differ *d, struct json_object *obj)
 {
 	struct rulejson *v;
 	const char *s;
-	size_t i, cap, len;
+	size_t i, len;
 
 	for (i = 0; i < d->nrj; i++)
 		if (d->rj[i].obj == obj)
 			return &d->rj[i];
-	if (d->nrj == d->caprj) {
-		cap = d->caprj ? d->caprj * 2 : 32;
-		if ((v = reallocarray(d->rj, cap, sizeof(*v))) == NULL)
-			log_fatal(EX_OSERR, "out of memory");
-		d->rj = v;
-		d->caprj = cap;
-	}
+	if (d->nrj == d->caprj)
+		d->rj = buf_grow_array(d->rj, &d->caprj, 32, sizeof(*v));
 	s = json_object_to_json_string_length(obj, JSON_OUT, &len);
 	v = &d->rj[d->nrj];
 	if (s == NULL || (v->text = malloc(len + 1)) == NULL)

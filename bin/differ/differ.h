@@ -103,7 +103,8 @@ struct agg {
 	uint64_t	 seed;
 	struct buf	 names;
 	struct agg_pair	*pairs;
-	uint32_t	 npairs, cappairs;
+	uint32_t	 npairs;
+	size_t		 cappairs;
 	uint32_t	*pslot;		/* pair index + 1; 0: empty */
 	size_t		 pmask;
 	struct agg_ent	*ents;
