@@ -36,16 +36,12 @@ no_secret() {
 # with a password; the Unix socket stays "trust" for the test's own psql.
 # Role ccxreject has a "reject" line of its own.
 pg_start_own || skip_all "PostgreSQL cannot start here"
-{
-	echo "host all ccxreject 127.0.0.1/32 reject"
-	echo "host all all 127.0.0.1/32 scram-sha-256"
-	cat "$PG_OWN_DIR/data/pg_hba.conf"
-} >hba.tmp && cat hba.tmp >"$PG_OWN_DIR/data/pg_hba.conf" &&
-cat >>"$PG_OWN_DIR/data/postgresql.conf" <<-\EOF &&
+pg_own_reconfigure "host all ccxreject 127.0.0.1/32 reject" \
+	"host all all 127.0.0.1/32 scram-sha-256" <<-\EOF ||
 listen_addresses = '127.0.0.1'
 password_encryption = 'scram-sha-256'
 EOF
-pg_stop && pg_start || skip_all "PostgreSQL cannot listen on 127.0.0.1"
+	skip_all "PostgreSQL cannot listen on 127.0.0.1"
 sqlin <<EOF >/dev/null || skip_all "cannot create the role"
 SET password_encryption = 'scram-sha-256';
 CREATE ROLE ccx LOGIN PASSWORD '$PGSECRET';

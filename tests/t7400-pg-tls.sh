@@ -34,19 +34,15 @@ D=$PG_OWN_DIR/data
 cp server.pem "$D/server.crt" && cp server.key "$D/server.key" &&
 chown postgres "$D/server.crt" "$D/server.key" &&
 chmod 600 "$D/server.key" &&
-{
-	echo "hostnossl all all 127.0.0.1/32 reject"
-	echo "hostssl all ccxtls 127.0.0.1/32 scram-sha-256"
-	echo "hostssl all all 127.0.0.1/32 trust"
-	cat "$D/pg_hba.conf"
-} >hba.tmp && cat hba.tmp >"$D/pg_hba.conf" &&
-cat >>"$D/postgresql.conf" <<-\EOF &&
+pg_own_reconfigure "hostnossl all all 127.0.0.1/32 reject" \
+	"hostssl all ccxtls 127.0.0.1/32 scram-sha-256" \
+	"hostssl all all 127.0.0.1/32 trust" <<-\EOF ||
 listen_addresses = '127.0.0.1'
 ssl = on
 ssl_cert_file = 'server.crt'
 ssl_key_file = 'server.key'
 EOF
-pg_stop && pg_start || skip_all "PostgreSQL cannot start with TLS on 127.0.0.1"
+	skip_all "PostgreSQL cannot start with TLS on 127.0.0.1"
 # Role ccxtls logs in with a password (scram-sha-256), over TLS only.
 TLSPW=Tls-pw-7400-Hq5nWd
 sql "SET password_encryption = 'scram-sha-256'; CREATE ROLE ccxtls LOGIN PASSWORD '$TLSPW' IN ROLE pg_read_all_data" >/dev/null ||

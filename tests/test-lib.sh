@@ -301,6 +301,16 @@ sent() {
 	     '2026-11-01 00:00:00', NOW() - interval '$4', '', ${5:-1})"
 }
 
+# pg_own_reconfigure HBA-LINE... <SETTINGS: the script's own cluster
+# (pg_start_own) with the HBA-LINEs first in pg_hba.conf and SETTINGS added
+# to postgresql.conf, restarted.
+pg_own_reconfigure() {
+	{ printf '%s\n' "$@" && cat "$PG_OWN_DIR/data/pg_hba.conf"; } >hba.tmp &&
+	cat hba.tmp >"$PG_OWN_DIR/data/pg_hba.conf" &&
+	cat >>"$PG_OWN_DIR/data/postgresql.conf" &&
+	pg_stop && pg_start
+}
+
 # committed GROUP TOPIC N: the offsets GROUP committed on the N partitions of
 # TOPIC at $BROKERS, "PARTITION OFFSET" a line; committed_are GROUP TOPIC N
 # LINE...: they are exactly these lines.
