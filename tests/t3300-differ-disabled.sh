@@ -67,6 +67,18 @@ new_nb() {
 	tail -n +$((_n + 1)) all.nb &&
 	wc -l <all.nb >nb.seen
 }
+# backend_sends [-s] [LINE...]: a backend run (its metrics in m.prom) sends
+# exactly these messages, new_nb's lines, in this order (-s: sorted); with
+# no LINE, none.
+backend_sends() {
+	_sort=cat
+	[ "${1:-}" = -s ] && { _sort=sort; shift; }
+	if [ $# = 0 ]; then : >expect; else printf '%s\n' "$@" >expect; fi &&
+	backend --metrics-file m.prom &&
+	new_nb >sent &&
+	$_sort sent >actual &&
+	test_cmp expect actual
+}
 # sent_sl: "N KEY" for each Service Log entry posted, sorted.
 sent_sl() {
 	stub_requests SL | python3 -c '
@@ -121,15 +133,8 @@ test_expect_success 'a cluster toggle in each rule_id form, an enabled one, two 
 	toggle 5 $MOD.demo_nodes_memory.report NODES_MEMORY_LOW 0 &&
 	toggle 5 $MOD.demo_etcd_backup.report OTHER_KEY &&
 	toggle 99 $MOD.demo_etcd_backup.report ETCD_NO_BACKUP &&
-	backend --metrics-file m.prom &&
-	new_nb >actual &&
-	cat >expect <<-\EOF &&
-	2 ETCD_NO_BACKUP
-	3 ETCD_NO_BACKUP
-	4 ETCD_NO_BACKUP
-	5 ETCD_NO_BACKUP NODES_MEMORY_LOW
-	EOF
-	test_cmp expect actual &&
+	backend_sends "2 ETCD_NO_BACKUP" "3 ETCD_NO_BACKUP" "4 ETCD_NO_BACKUP" \
+		"5 ETCD_NO_BACKUP NODES_MEMORY_LOW" &&
 	grep "_items_skipped_disabled_cluster 3\$" m.prom &&
 	grep "_items_skipped_disabled_org 0\$" m.prom &&
 	for n in 2 3 4 5; do
@@ -159,14 +164,7 @@ test_expect_success 'an organisation acknowledgement, and no other organisation 
 	ack 3 $MOD.demo_nodes_memory NODES_MEMORY_LOW &&
 	ack 99 demo_etcd_backup ETCD_NO_BACKUP &&
 	toggle 8 $MOD.demo_nodes_memory.report OTHER_KEY &&
-	backend --metrics-file m.prom &&
-	new_nb >actual &&
-	cat >expect <<-\EOF &&
-	6 ETCD_NO_BACKUP
-	7 ETCD_NO_BACKUP
-	8 ETCD_NO_BACKUP NODES_MEMORY_LOW
-	EOF
-	test_cmp expect actual &&
+	backend_sends "6 ETCD_NO_BACKUP" "7 ETCD_NO_BACKUP" "8 ETCD_NO_BACKUP NODES_MEMORY_LOW" &&
 	grep "_items_skipped_disabled_org 2\$" m.prom &&
 	grep "\"cluster\":\"$(cl 7)\".*\"disabled_items\":\[1\]" decisions.nb
 '
@@ -177,9 +175,7 @@ test_expect_success 'a cluster whose every item is disabled: a same row, nothing
 	insert 6 10 "$(report "$NM" "$EB")" &&
 	ack 6 demo_nodes_memory NODES_MEMORY_LOW &&
 	ack 6 $MOD.demo_etcd_backup ETCD_NO_BACKUP &&
-	backend &&
-	new_nb >actual &&
-	test_must_fail test -s actual &&
+	backend_sends &&
 	test "$(row 9)" = 2 &&
 	test "$(row 10)" = 2 &&
 	grep "\"cluster\":\"$(cl 10)\".*\"state\":\"same\",\"disabled_items\":\[0,1\]}" decisions.nb &&
@@ -210,30 +206,18 @@ test_expect_success 'service-log: the same rules disabled on the other target' '
 test_expect_success 're-enabled (toggle back to 0, acknowledgement deleted): notified on the next run' '
 	toggle 9 $MOD.demo_nodes_memory.report NODES_MEMORY_LOW 0 &&
 	agg "DELETE FROM rule_disable WHERE org_id = '"'6'"'" &&
-	backend &&
-	new_nb >actual &&
-	cat >expect <<-\EOF &&
-	10 ETCD_NO_BACKUP NODES_MEMORY_LOW
-	9 NODES_MEMORY_LOW
-	EOF
-	sort actual >sorted &&
-	test_cmp expect sorted &&
+	backend_sends -s "10 ETCD_NO_BACKUP NODES_MEMORY_LOW" "9 NODES_MEMORY_LOW" &&
 	test "$(row 9)" = 2,1 &&
 	test "$(row 10)" = 2,1
 '
 
 test_expect_success 're-enabled inside the cooldown: not again when the last sent report held it' '
 	insert 7 11 "$(report "$NM")" &&
-	backend &&
-	new_nb >actual &&
-	echo "11 NODES_MEMORY_LOW" >expect &&
-	test_cmp expect actual &&
+	backend_sends "11 NODES_MEMORY_LOW" &&
 	toggle 11 $MOD.demo_nodes_memory.report NODES_MEMORY_LOW &&
 	backend &&
 	toggle 11 $MOD.demo_nodes_memory.report NODES_MEMORY_LOW 0 &&
-	backend &&
-	new_nb >actual &&
-	test_must_fail test -s actual &&
+	backend_sends &&
 	test "$(row 11)" = 1,2,2
 '
 
@@ -243,27 +227,15 @@ test_expect_success 're-enabled outside the cooldown: notified again' '
 	     report, updated_at, now() AT TIME ZONE '"'UTC'"' - interval '"'8 days'"', '"''"', 1
 	     FROM new_reports WHERE cluster = '"'$(cl 12)'"'" &&
 	ack 8 $MOD.demo_nodes_memory NODES_MEMORY_LOW &&
-	backend &&
-	new_nb >actual &&
-	test_must_fail test -s actual &&
+	backend_sends &&
 	agg "DELETE FROM rule_disable WHERE org_id = '"'8'"'" &&
-	backend &&
-	new_nb >actual &&
-	echo "12 NODES_MEMORY_LOW" >expect &&
-	test_cmp expect actual &&
+	backend_sends "12 NODES_MEMORY_LOW" &&
 	test "$(row 12)" = 1,2,1
 '
 
 test_expect_success 're-enabled inside the cooldown: an item that was disabled when the others were sent is notified' '
 	agg "DELETE FROM rule_disable WHERE org_id = '"'3'"'" &&
-	backend &&
-	new_nb >actual &&
-	cat >expect <<-\EOF &&
-	6 NODES_MEMORY_LOW
-	7 NODES_MEMORY_LOW
-	EOF
-	sort actual >sorted &&
-	test_cmp expect sorted
+	backend_sends -s "6 NODES_MEMORY_LOW" "7 NODES_MEMORY_LOW"
 '
 
 test_expect_success 'aggregator database unreachable: exit 66 naming it, nothing decided or sent' '
