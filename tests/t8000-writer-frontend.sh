@@ -203,6 +203,8 @@ produce() { timeout 20 kcat -P -b "$BROKERS" -t "$1"; }
 test_expect_success MOCK '-check-kafka: the first broker that answers; none: exit 4' '
 	CCX_NOTIFICATION_WRITER__BROKER__ADDRESSES="127.0.0.1:1,$BROKERS" $W -check-kafka >out &&
 	msg out "Checking connection to Kafka" &&
+	grep "\"level\":\"error\",\"error\":\".*\",\"address\":\"127.0.0.1:1\",.*\"message\":\"Not connected to broker\"" out &&
+	grep "\"address\":\"${BROKERS%%,*}\",.*\"message\":\"Connection to broker\"" out &&
 	msg out "Broker connection OK" &&
 	CCX_NOTIFICATION_WRITER__BROKER__ADDRESSES=127.0.0.1:1 test_expect_code 4 $W -check-kafka >out &&
 	msg out "Couldn'"'"'t connect to any of the provided brokers"
@@ -232,6 +234,9 @@ test_expect_success MOCK 'service mode: records stored, /metrics with the namesp
 	scrape http://127.0.0.1:$port/metrics >metrics &&
 	test "$(grep -c "^# TYPE ccx_notification_writer_[a-z_]* counter$" metrics)" = 9 &&
 	test_grep "^ccx_notification_writer_consumed_messages 3$" metrics &&
+	echo "not a report" | produce ccx.ocp.results &&
+	test_wait_for 30 grep -q "\"level\":\"warn\",\"error\":\".*\"message\":\"Error processing message consumed from Kafka\"" svc.out &&
+	test_wait_for 30 eval "test \"\$(sql \"SELECT count(*) FROM dead_letters\")\" = 1" &&
 	kill -TERM $pid &&
 	test_wait_for 60 eval "! kill -0 $pid 2>/dev/null" &&
 	wait $pid &&

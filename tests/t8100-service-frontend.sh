@@ -184,9 +184,12 @@ kafka() {
 test_expect_success 'target 1 by variables: a message per cluster with new issues, reported rows, logs' '
 	insert 1 $C1 "$(report demo_nodes_memory demo_image_registry)" &&
 	insert 2 $C2 "$(report demo_image_registry)" &&
-	kafka $S -ignore-disabled-rules -instant-reports --verbose >out 2>err &&
+	kafka env ${E}_NOTIFICATIONS__RULE_DETAILS_URI="https://console.example/clusters/{cluster_id}?first={module}|{error_key}" \
+		$S -ignore-disabled-rules -instant-reports --verbose >out 2>err &&
 	messages >msgs &&
 	test_line_count = 1 msgs &&
+	grep -F "clusters/$C1?first=ccx_rules_ocp|external|rules|demo_nodes_memory|report|NODES_MEMORY_LOW" msgs &&
+	grep "\"type\":\"rule\",\"rule\":\"demo_nodes_memory\",\"error key\":\"NODES_MEMORY_LOW\",\"likelihood\":3,\"impact\":3,\"totalRisk\":3,.*\"message\":\"Report with impact higher than configured threshold detected\"" out &&
 	grep -F "\"display_name\":\"$C1\"" msgs &&
 	test "$(rows 1)" = "$C1|1 $C2|2 " &&
 	msg out "Broker configuration" &&
@@ -435,7 +438,18 @@ test_expect_success 'a failing stage: differ 64 exits 1, kafka-emitter 78 and 69
 	msg out "Couldn'"'"'t send notification message to kafka topic." &&
 	test "$(sql "SELECT state FROM reported WHERE org_id = 7")" = 4 &&
 	kafka env CCX_SPOOL_DIR=/proc/no/such/dir $S -ignore-disabled-rules -instant-reports >out; test $? = 3 &&
-	grep "\"stage\":\"db-writer\"" out
+	grep "\"stage\":\"db-writer\"" out &&
+	grep "\"level\":\"error\",\"error\":\".*\"message\":\"Write notification record failed\"" out
+'
+
+test_expect_success 'an event filter dividing by zero: Evaluation error, the item not notified' '
+	insert 10 $C3 "$(report demo_nodes_memory demo_etcd_backup)" &&
+	kafka env ${E}_KAFKA_BROKER__EVENT_FILTER="totalRisk / (likelihood - likelihood) > 0" \
+		$S -ignore-disabled-rules -instant-reports >out &&
+	n=$(grep -c "\"level\":\"error\",\"error\":\"division by zero in the event filter\",.*\"message\":\"Evaluation error\"" out) &&
+	test "$n" -ge 2 &&
+	grep "\"stage\":\"differ\",.*\"message\":\"0 undecodable baselines, $n items skipped on a division by zero" out &&
+	test "$(sql "SELECT state FROM reported WHERE org_id = 10")" = 2
 '
 
 test_expect_success 'print and cleanup: records, Rows deleted, exit 0; failures exit 8' '

@@ -642,6 +642,12 @@ summary(struct run *r)
 	char msg[1024];
 	int st = r->st[S_DIFFER].status, found, ok;
 
+	if (r->st[S_DBW].status > 0) {
+		f[0] = ZSTR("error", r->st[S_DBW].last[0] != '\0' ?
+		    r->st[S_DBW].last : "db-writer -r failed");
+		zlog_write(&s->log, ZL_ERROR, "Write notification record failed",
+		    f, 1);
+	}
 	if (st == 65 || st == 69) {
 		c[C_FETCH_CONTENT_ERRORS]++;
 		f[0] = ZSTR("error", r->st[S_DIFFER].last);
@@ -676,6 +682,12 @@ summary(struct run *r)
 			if ((v = pgw_file_value(p->differ_prom, m[i].name,
 			    &found)), found)
 				c[m[i].c] = v;
+		/* One record per item the event filter failed on. */
+		v = pgw_file_value(p->differ_prom, "event_filter_errors",
+		    &found);
+		f[0] = ZSTR("error", "division by zero in the event filter");
+		while (v-- > 0)
+			zlog_write(&s->log, ZL_ERROR, "Evaluation error", f, 1);
 	}
 	v = pgw_file_value(p->sender_prom, s->target == TARGET_NB ?
 	    "messages_delivered" : "notification_sent", &found);

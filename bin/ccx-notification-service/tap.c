@@ -6,6 +6,12 @@
  * order, the durations of send_notification_kafka and
  * send_notification_servicelog.  Without a sender (a template renderer
  * without scheme) the outcome of each decision is made here.
+ *
+ * A notifications-backend decision carries Contract E only: the rule and
+ * error key of each event come back from its rule_url, matched against
+ * the rule_details_uri template differ expanded, and their likelihood
+ * and impact from the rule content, which is fetched here (once a run)
+ * only when debug records are written.
  */
 #include <err.h>
 #include <stdio.h>
@@ -14,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "content.h"
 #include "lines.h"
 #include "service.h"
 
@@ -33,6 +40,19 @@ struct tap {
 	size_t		 head, n, cap;
 	uint64_t	 decisions;
 	struct buf	 line;
+	const char	*rule_uri;	/* notifications.rule_details_uri */
+	struct content	 content;	/* for notifications-backend */
+	int		 content_state;	/* 0 not tried, 1 loaded, -1 failed */
+};
+
+/* What the per-issue record says. */
+struct issue_rec {
+	const char	*type;
+	const char	*rule;
+	const char	*key;
+	int64_t		 likelihood;
+	int64_t		 impact;
+	int64_t		 total_risk;
 };
 
 static void	push(struct tap *, int);
@@ -41,6 +61,12 @@ static void	issues(struct tap *);
 static void	events(struct tap *);
 static void	metadata(struct json_object *, const char *, const char *,
 		    int64_t *, int64_t *);
+static const char *rule_of(const char *, size_t, char, char *, size_t);
+static int	uri_match(const char *, const char *, const char *, size_t,
+		    const char **, size_t *, const char **, size_t *, int);
+static void	event_issue(struct tap *, struct json_object *,
+		    struct issue_rec *, char *, size_t, char *, size_t);
+static void	issue_record(struct tap *, const struct issue_rec *);
 static void	outcome(struct tap *, const char *, size_t);
 static void	answer(struct tap *, struct buf *);
 
@@ -57,6 +83,8 @@ tap_new(struct svc *s, struct plan *p)
 	lines_decision_init(&t->d, t->tok, LD_ISSUES | LD_CONTENT);
 	lines_outcome_init(&t->o);
 	buf_init(&t->line);
+	t->rule_uri = config_str(s->cfg, "notifications.rule_details_uri");
+	content_init(&t->content);
 	return t;
 }
 
@@ -70,6 +98,7 @@ tap_free(struct tap *t)
 	json_tokener_free(t->tok);
 	free(t->q);
 	buf_free(&t->line);
+	content_free(&t->content);
 	free(t);
 }
 
@@ -213,27 +242,165 @@ events(struct tap *t)
 {
 	struct svc *s = t->s;
 	struct lines_decision *d = &t->d;
-	struct json_object *p, *ev, *e, *pl, *tr;
+	struct json_object *p, *ev;
+	struct issue_rec r;
 	struct zfield f[2];
+	char rule[256], key[256];
 	size_t n = 0, i;
 
 	p = json_tokener_parse(d->payload);
 	if (p != NULL && json_object_object_get_ex(p, "events", &ev) &&
 	    json_object_is_type(ev, json_type_array))
 		n = json_object_array_length(ev);
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(ev, i);
-		f[0] = ZINT("totalRisk", json_object_object_get_ex(e, "payload",
-		    &pl) && json_object_object_get_ex(pl, "total_risk", &tr) ?
-		    atoll(json_object_get_string(tr)) : 0);
-		zlog_write(&s->log, ZL_DEBUG, "Report with impact higher than "
-		    "configured threshold detected", f, 1);
+	for (i = 0; i < n && s->log.min_level <= ZL_DEBUG; i++) {
+		event_issue(t, json_object_array_get_idx(ev, i), &r, rule,
+		    sizeof(rule), key, sizeof(key));
+		issue_record(t, &r);
 	}
 	json_object_put(p);
 	s->pgw.counter[C_REPORT_WITH_HIGH_IMPACT] += n;
 	f[0] = ZSTR("cluster", d->cluster);
 	f[1] = ZINT("number of events", (long long)n);
 	zlog_write(&s->log, ZL_DEBUG, "Producing instant notification", f, 2);
+}
+
+/*
+ * The issue of one Contract E event: its total risk, the rule and error
+ * key its rule_url was made of, their likelihood and impact in the
+ * content.  The type is "rule": Contract E drops it, and every item of an
+ * OCP report is a rule.
+ */
+static void
+event_issue(struct tap *t, struct json_object *e, struct issue_rec *r,
+    char *rule, size_t rulesize, char *key, size_t keysize)
+{
+	struct json_object *pl, *v;
+	const struct content_key *ck;
+	const char *url = "", *mod = NULL, *ek = NULL;
+	size_t modlen = 0, eklen = 0;
+	char err[256];
+
+	memset(r, 0, sizeof(*r));
+	r->type = "rule";
+	rule[0] = key[0] = '\0';
+	r->rule = rule;
+	if (json_object_object_get_ex(e, "payload", &pl)) {
+		if (json_object_object_get_ex(pl, "total_risk", &v))
+			r->total_risk = atoll(json_object_get_string(v));
+		if (json_object_object_get_ex(pl, "rule_url", &v))
+			url = json_object_get_string(v);
+	}
+	if (strlen(url) < 4096 && uri_match(t->rule_uri, url, t->d.cluster,
+	    t->d.cluster_len, &mod, &modlen, &ek, &eklen, 0)) {
+		if (mod != NULL)
+			r->rule = rule_of(mod, modlen, '|', rule, rulesize);
+		if (ek != NULL)
+			snprintf(key, keysize, "%.*s", (int)eklen, ek);
+	}
+	r->key = key;
+	if (t->content_state == 0)
+		t->content_state = content_fetch(t->p->content_url.data, 10000,
+		    &t->content, err, sizeof(err)) == 0 ? 1 : -1;
+	if (t->content_state == 1 && (ck = content_lookup(&t->content,
+	    r->rule, key)) != NULL) {
+		r->likelihood = ck->likelihood;
+		r->impact = ck->impact;
+	}
+}
+
+/*
+ * 1 when url is template t expanded as differ expands a rule link: every
+ * {cluster_id} the cluster, every {module} one text and every {error_key}
+ * another, the longest that fits first.  The texts go to *mod and *key
+ * (NULL when t lacks them).
+ */
+static int
+uri_match(const char *t, const char *url, const char *cl, size_t cllen,
+    const char **mod, size_t *modlen, const char **key, size_t *keylen,
+    int depth)
+{
+	const char **bound;
+	size_t *blen, n;
+
+	if (depth > 16)
+		return 0;
+	for (;;) {
+		if (*t == '\0')
+			return *url == '\0';
+		if (strncmp(t, "{cluster_id}", 12) == 0) {
+			if (strncmp(url, cl, cllen) != 0)
+				return 0;
+			t += 12;
+			url += cllen;
+			continue;
+		}
+		bound = NULL;
+		if (strncmp(t, "{module}", 8) == 0) {
+			bound = mod;
+			blen = modlen;
+			t += 8;
+		} else if (strncmp(t, "{error_key}", 11) == 0) {
+			bound = key;
+			blen = keylen;
+			t += 11;
+		}
+		if (bound == NULL) {
+			if (*t++ != *url++)
+				return 0;
+			continue;
+		}
+		if (*bound != NULL) {
+			if (strncmp(url, *bound, *blen) != 0)
+				return 0;
+			url += *blen;
+			continue;
+		}
+		for (n = strlen(url) + 1; n-- > 0;) {
+			*bound = url;
+			*blen = n;
+			if (uri_match(t, url + n, cl, cllen, mod, modlen, key,
+			    keylen, depth + 1))
+				return 1;
+		}
+		*bound = NULL;
+		return 0;
+	}
+}
+
+/*
+ * The rule of a component (a module with its parts separated by sep):
+ * without ".report", its last part, in buf.
+ */
+static const char *
+rule_of(const char *comp, size_t len, char sep, char *buf, size_t size)
+{
+	char *c;
+	size_t i;
+
+	if (len >= 7 && strncmp(comp + len - 7, sep == '.' ? ".report" :
+	    "|report", 7) == 0)
+		len -= 7;
+	snprintf(buf, size, "%.*s", (int)len, comp);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == sep)
+			buf[i] = '.';
+	return (c = strrchr(buf, '.')) != NULL ? c + 1 : buf;
+}
+
+/* "Report with impact higher than configured threshold detected". */
+static void
+issue_record(struct tap *t, const struct issue_rec *r)
+{
+	struct zfield f[6];
+
+	f[0] = ZSTR("type", r->type);
+	f[1] = ZSTR("rule", r->rule);
+	f[2] = ZSTR("error key", r->key);
+	f[3] = ZINT("likelihood", r->likelihood);
+	f[4] = ZINT("impact", r->impact);
+	f[5] = ZINT("totalRisk", r->total_risk);
+	zlog_write(&t->s->log, ZL_DEBUG, "Report with impact higher than "
+	    "configured threshold detected", f, 6);
 }
 
 /* A service-log decision's issues, with their rules' content. */
@@ -243,35 +410,28 @@ issues(struct tap *t)
 	struct svc *s = t->s;
 	struct lines_decision *d = &t->d;
 	const struct lines_issue *is;
-	struct zfield f[6];
-	const char *c, *rule;
+	struct issue_rec r;
+	struct zfield f;
 	char name[256];
-	int64_t li, im;
-	size_t i, l;
+	size_t i;
 
 	for (i = 0; i < d->nissue; i++) {
 		is = &d->issue[i];
-		/* The rule: the component without ".report", its last part. */
-		l = is->component_len;
-		if (l >= 7 && strncmp(is->component + l - 7, ".report", 7) == 0)
-			l -= 7;
-		snprintf(name, sizeof(name), "%.*s", (int)l, is->component);
-		rule = (c = strrchr(name, '.')) != NULL ? c + 1 : name;
-		li = im = 0;
-		metadata(d->content_obj, rule, is->key, &li, &im);
-		f[0] = ZSTR("type", is->type);
-		f[1] = ZSTR("rule", rule);
-		f[2] = ZSTR("error key", is->key);
-		f[3] = ZINT("likelihood", li);
-		f[4] = ZINT("impact", im);
-		f[5] = ZINT("totalRisk", is->total_risk);
-		zlog_write(&s->log, ZL_DEBUG, "Report with impact higher than "
-		    "configured threshold detected", f, 6);
+		memset(&r, 0, sizeof(r));
+		r.type = is->type;
+		r.rule = rule_of(is->component, is->component_len, '.', name,
+		    sizeof(name));
+		r.key = is->key;
+		r.total_risk = is->total_risk;
+		metadata(d->content_obj, r.rule, is->key, &r.likelihood,
+		    &r.impact);
+		issue_record(t, &r);
 		if (is->total_risk < 1 || is->total_risk > 4) {
 			s->pgw.counter[C_TOTAL_RISK_NO_SEVERITY]++;
+			f = ZINT("totalRisk", is->total_risk);
 			zlog_write(&s->log, ZL_WARN, "No Service log severity "
 			    "defined for given total risk. Creating event with "
-			    "Info severity", &f[5], 1);
+			    "Info severity", &f, 1);
 		}
 	}
 	s->pgw.counter[C_REPORT_WITH_HIGH_IMPACT] += d->nissue;

@@ -62,6 +62,7 @@ struct out {
 static int	dbwriter(struct writer *, const char *const *, struct out *);
 static void	on_out(void *, const char *, size_t);
 static void	on_err(void *, const char *, size_t);
+static void	broker_record(struct writer *, const char *);
 static int	maintain(struct writer *, const struct maint *);
 static int	init(struct writer *, enum wop);
 static int	schema(struct writer *, enum wop);
@@ -343,6 +344,44 @@ on_err(void *arg, const char *line, size_t len)
 
 	fe_relay(&o->w->log, o->stage != NULL ? o->stage : "db-writer", line,
 	    len);
+	if (o->stage != NULL && strcmp(o->stage, "kafka-reader") == 0)
+		broker_record(o->w, line);
+}
+
+/*
+ * kafka-reader --check-brokers says "broker ADDR answered: ..." or
+ * "broker ADDR: why" of each broker it tries: upstream's "Connection to
+ * broker" and "Not connected to broker".
+ */
+static void
+broker_record(struct writer *w, const char *line)
+{
+	struct json_object *j, *m;
+	struct zfield f[2];
+	const char *msg, *sp, *colon;
+	char addr[256];
+
+	if ((j = json_tokener_parse(line)) == NULL ||
+	    !json_object_object_get_ex(j, "msg", &m) ||
+	    strncmp(msg = json_object_get_string(m), "broker ", 7) != 0 ||
+	    (colon = strstr(msg + 7, ": ")) == NULL) {
+		json_object_put(j);
+		return;
+	}
+	sp = strchr(msg + 7, ' ');
+	if (sp != NULL && sp < colon && strncmp(sp, " answered: ", 11) == 0) {
+		snprintf(addr, sizeof(addr), "%.*s", (int)(sp - msg - 7),
+		    msg + 7);
+		f[0] = ZSTR("address", addr);
+		zlog_write(&w->log, ZL_INFO, "Connection to broker", f, 1);
+	} else {
+		snprintf(addr, sizeof(addr), "%.*s", (int)(colon - msg - 7),
+		    msg + 7);
+		f[0] = ZSTR("error", colon + 2);
+		f[1] = ZSTR("address", addr);
+		zlog_write(&w->log, ZL_ERROR, "Not connected to broker", f, 2);
+	}
+	json_object_put(j);
 }
 
 int

@@ -60,6 +60,7 @@ static int	write_files(struct serve *, char *, size_t);
 static void	refresh(struct serve *);
 static void	publish(struct serve *);
 static void	on_err(void *, const char *, size_t);
+static void	rejected(struct serve *, const char *);
 static void	cleanup(struct serve *);
 
 int
@@ -330,14 +331,39 @@ on_err(void *arg, const char *line, size_t len)
 	}
 	label = json_object_get_string(prog);
 	m = json_object_get_string(msg);
-	if ((slash = strchr(label, '/')) != NULL)
+	if ((slash = strchr(label, '/')) != NULL) {
 		fe_relay(&s->w->log, slash + 1, m, strlen(m));
-	else {
+		rejected(s, m);
+	} else {
 		if (strstr(m, "PERMANENT FAILURE") != NULL)
 			s->permanent = strstr(m, "/kafka-reader ") != NULL ?
 			    'k' : 'd';
 		fe_relay(&s->w->log, "supervisor", line, len);
 	}
+	json_object_put(o);
+}
+
+/*
+ * db-writer's "rejected record T/P/O: reason" (kept in dead_letters):
+ * upstream's "Error processing message consumed from Kafka".
+ */
+static void
+rejected(struct serve *s, const char *line)
+{
+	struct json_object *o, *msg;
+	const char *m, *why;
+	struct zfield f;
+
+	if ((o = json_tokener_parse(line)) == NULL ||
+	    !json_object_object_get_ex(o, "msg", &msg) ||
+	    strncmp(m = json_object_get_string(msg), "rejected record ",
+	    16) != 0 || (why = strstr(m + 16, ": ")) == NULL) {
+		json_object_put(o);
+		return;
+	}
+	f = ZSTR("error", why + 2);
+	zlog_write(&s->w->log, ZL_WARN,
+	    "Error processing message consumed from Kafka", &f, 1);
 	json_object_put(o);
 }
 
