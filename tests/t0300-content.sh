@@ -241,53 +241,21 @@ test_expect_success 'empty and missing content files' '
 
 test_expect_success PYTHON 'write the gob encoder of the tests' '
 	cat >gobenc.py <<-\EOF
-	# A minimal Go encoding/gob encoder, enough to build test streams.
-	import struct, sys
+	# The test streams, built with the Go encoding/gob encoder of
+	# tests/fuzz/gen-gob-seeds.py (which also writes the seeds of fuzz-gob).
+	import importlib.util, os, sys
 
-	def u(n):
-	    if n < 128:
-	        return bytes([n])
-	    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
-	    return bytes([256 - len(b)]) + b
-
-	def i(n):
-	    return u((~n << 1) | 1 if n < 0 else n << 1)
-
-	def s(x):
-	    if isinstance(x, str):
-	        x = x.encode()
-	    return u(len(x)) + x
-
-	def f64(x):
-	    return u(int.from_bytes(struct.pack("<d", x), "big"))
-
-	def st(fields):
-	    out, prev = b"", -1
-	    for f, v in fields:
-	        out += u(f - prev) + v
-	        prev = f
-	    return out + b"\0"
-
-	def common(name, tid):
-	    return st(([(0, s(name))] if name else []) + [(1, i(tid))])
+	sys.dont_write_bytecode = True
+	spec = importlib.util.spec_from_file_location("gob", os.path.join(
+	    os.environ["TEST_DIRECTORY"], "fuzz", "gen-gob-seeds.py"))
+	gob = importlib.util.module_from_spec(spec)
+	spec.loader.exec_module(gob)
+	u, i, s, f64, st, msg, common = (gob.uint, gob.sint, gob.text, gob.double,
+	                                 gob.fields, gob.message, gob.common)
+	t_map, t_slice, t_array = gob.map_body, gob.slice_body, gob.array_body
 
 	def t_struct(name, tid, fields):
-	    fl = u(len(fields)) + b"".join(st([(0, s(n)), (1, i(t))])
-	                                   for n, t in fields)
-	    return st([(2, st([(0, common(name, tid)), (1, fl)]))])
-
-	def t_map(tid, k, e):
-	    return st([(3, st([(0, common("", tid)), (1, i(k)), (2, i(e))]))])
-
-	def t_slice(tid, e):
-	    return st([(1, st([(0, common("", tid)), (1, i(e))]))])
-
-	def t_array(tid, e, n):
-	    return st([(0, st([(0, common("", tid)), (1, i(e)), (2, i(n))]))])
-
-	def msg(tid, body):
-	    m = i(tid) + body
-	    return u(len(m)) + m
+	    return gob.struct_body(tid, name, fields)
 
 	def defs(*types):
 	    return b"".join(msg(-tid, body) for tid, body in types)

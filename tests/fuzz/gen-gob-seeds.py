@@ -28,6 +28,11 @@ def text(x):
     return uint(len(x)) + x
 
 
+def double(x):
+    """A float64: its IEEE 754 bits, byte-reversed, as an unsigned."""
+    return uint(int.from_bytes(struct.pack("<d", x), "big"))
+
+
 def fields(pairs):
     """A struct: (field number, encoded value) pairs in order, then 0."""
     out, last = b"", -1
@@ -46,28 +51,42 @@ def common(name, tid):
     return fields(([(0, text(name))] if name else []) + [(1, sint(tid))])
 
 
-def struct_type(tid, name, flist):
+# The wireType of a type definition (its message is the type id negated):
+# *_body is the value, *_type the whole message.
+def struct_body(tid, name, flist):
     fl = uint(len(flist)) + b"".join(
         fields([(0, text(n)), (1, sint(t))]) for n, t in flist)
-    return message(-tid, fields([(2, fields([(0, common(name, tid)),
-                                             (1, fl)]))]))
+    return fields([(2, fields([(0, common(name, tid)), (1, fl)]))])
+
+
+def map_body(tid, key, elem):
+    return fields([(3, fields([(0, common("", tid)), (1, sint(key)),
+                               (2, sint(elem))]))])
+
+
+def slice_body(tid, elem):
+    return fields([(1, fields([(0, common("", tid)), (1, sint(elem))]))])
+
+
+def array_body(tid, elem, n):
+    return fields([(0, fields([(0, common("", tid)), (1, sint(elem)),
+                               (2, sint(n))]))])
+
+
+def struct_type(tid, name, flist):
+    return message(-tid, struct_body(tid, name, flist))
 
 
 def map_type(tid, key, elem):
-    return message(-tid, fields([(3, fields([(0, common("", tid)),
-                                             (1, sint(key)),
-                                             (2, sint(elem))]))]))
+    return message(-tid, map_body(tid, key, elem))
 
 
 def slice_type(tid, elem):
-    return message(-tid, fields([(1, fields([(0, common("", tid)),
-                                             (1, sint(elem))]))]))
+    return message(-tid, slice_body(tid, elem))
 
 
 def array_type(tid, elem, n):
-    return message(-tid, fields([(0, fields([(0, common("", tid)),
-                                             (1, sint(elem)),
-                                             (2, sint(n))]))]))
+    return message(-tid, array_body(tid, elem, n))
 
 
 BOOL, INT, UINT, FLOAT, BYTES, STRING, COMPLEX, IFACE = range(1, 9)
@@ -205,7 +224,7 @@ def seeds():
     dirf = (("A", FLOAT), ("Rules", RULES), ("B", COMPLEX), ("C", BYTES),
             ("D", X_ARR), ("Config", CONFIG), ("E", X_MAP), ("F", X_ST),
             ("G", X_IF), ("H", UINT))
-    f64 = uint(int.from_bytes(struct.pack("<d", 0.25), "big"))
+    f64 = double(0.25)
     kid = fields([(0, f64), (1, f64 + f64)])
     s["unknown-fields.gob"] = types(dirf=dirf, extra=extra) + message(
         DIR, fields([(0, f64), (1, uint(0)), (2, f64 + f64),
