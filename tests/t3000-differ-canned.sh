@@ -5,38 +5,10 @@ test_use differ
 
 test_have_prereq PYTHON || skip_all "python3 is needed to read the decisions"
 
-# Our own content: rule alpha_rule (4/4, 3/3, 1/1; tagged osd_customer)
-# and beta_rule (2/2 tagged openshift only, 3/1 without tags).
-cat >content.json <<\EOF
-{"Config": {"impact": {"Big": 4}},
- "Rules": {
-  "alpha_rule": {
-   "plugin": {"name": "alpha", "node_id": "", "product_code": "",
-              "python_module": "ccx_rules_ocp.external.rules.alpha_rule"},
-   "error_keys": {
-    "ALPHA_CRIT": {"metadata": {"description": "Alpha \"critical\" <b>&</b> / \u00e9",
-                   "impact": {"name": "Big", "impact": 4}, "likelihood": 4,
-                   "publish_date": "2020-01-01", "status": "active",
-                   "tags": ["osd_customer", "openshift"]}, "total_risk": 1},
-    "ALPHA_IMP": {"metadata": {"description": "Alpha important",
-                  "impact": {"name": "Hung", "impact": 3}, "likelihood": 3,
-                  "tags": ["osd_customer"]}, "total_risk": 3},
-    "ALPHA_LOW": {"metadata": {"description": "Alpha low",
-                  "impact": {"name": "Hard", "impact": 1}, "likelihood": 1,
-                  "tags": ["osd_customer"]}, "total_risk": 1}},
-   "generic": "alpha generic", "summary": "", "resolution": "",
-   "more_info": "", "reason": "alpha reason", "HasReason": true},
-  "beta_rule": {
-   "plugin": {"name": "beta", "python_module": "ccx_rules_ocp.internal.beta_rule"},
-   "error_keys": {
-    "BETA_MOD": {"metadata": {"description": "Beta moderate",
-                 "impact": {"name": "Fail", "impact": 2}, "likelihood": 2,
-                 "tags": ["openshift"]}},
-    "BETA_ODD": {"metadata": {"description": "Beta odd",
-                 "impact": {"name": "Hung", "impact": 3}, "likelihood": 1,
-                 "tags": null}}},
-   "generic": "beta generic"}}}
-EOF
+# The content of the differ tests (differ_content, test-lib.sh): rule
+# alpha_rule (4/4, 3/3, 1/1; tagged osd_customer) and beta_rule (2/2
+# tagged openshift only, 3/1 without tags).
+differ_content >content.json
 CONTENT=file://$TRASH_DIRECTORY/content.json
 
 jstr() { printf '%s' "$1" | helper jsonstr | sed -n 1p; }

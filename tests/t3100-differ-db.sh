@@ -6,22 +6,7 @@ test_use pg http differ
 test_have_prereq PYTHON || skip_all "python3 is needed to read the decisions"
 pg_ready
 
-cat >content.json <<\EOF
-{"Config": {"impact": {}},
- "Rules": {
-  "alpha_rule": {
-   "plugin": {"name": "alpha", "python_module": "ccx_rules_ocp.external.rules.alpha_rule"},
-   "error_keys": {
-    "ALPHA_CRIT": {"metadata": {"description": "Alpha critical",
-                   "impact": {"name": "Big", "impact": 4}, "likelihood": 4,
-                   "tags": ["osd_customer"]}},
-    "ALPHA_IMP": {"metadata": {"description": "Alpha important",
-                  "impact": {"name": "Hung", "impact": 3}, "likelihood": 3,
-                  "tags": ["osd_customer"]}},
-    "ALPHA_LOW": {"metadata": {"description": "Alpha low",
-                  "impact": {"name": "Hard", "impact": 1}, "likelihood": 1,
-                  "tags": ["osd_customer"]}}}}}}
-EOF
+differ_content >content.json
 stub_start CS content --file "$TRASH_DIRECTORY/content.json" ||
 	skip_all "the content stub does not start"
 if test_have_prereq SHARED; then

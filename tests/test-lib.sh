@@ -236,6 +236,19 @@ test_wait_for() {
 	done
 }
 
+# test_grep PATTERN FILE: grep that shows the file on failure.
+test_grep() {
+	grep "$@" && return 0
+	eval "_f=\${$#}"
+	say "test_grep: no match for '$1' in $_f:" >&2
+	sed 's/^/| /' "$_f" >&2 2>/dev/null
+	return 1
+}
+
+# --- Helpers that several scripts share.  They call the functions of the
+# lib-*.sh files a script names in test_use (pg for sql, records for
+# record_line, differ for cl, http for the stubs, kafka for BROKERS).
+
 # aggregator_db (after pg_ready): a second database, AGG_DB (AGG: its
 # connection string), with the tables of disabled rules of the
 # aggregator's schema (tests/demo/aggregator.sql), dropped at exit; or skip
@@ -249,6 +262,44 @@ aggregator_db() {
 		skip_all "cannot create the aggregator's tables"
 }
 agg() { psql -qXAt -v ON_ERROR_STOP=1 -d "$AGG_DB" -c "$1"; }
+
+# differ_content: the rule content of the differ tests (t3000, t3100):
+# alpha_rule, an external rule, with ALPHA_CRIT (impact 4, likelihood 4; a
+# description with quotes, markup and a non-ASCII letter), ALPHA_IMP (3/3)
+# and ALPHA_LOW (1/1), all tagged osd_customer; beta_rule, an internal one,
+# with BETA_MOD (2/2, tagged openshift only) and BETA_ODD (3/1, no tags).
+differ_content() {
+	cat <<-\EOF
+	{"Config": {"impact": {"Big": 4}},
+	 "Rules": {
+	  "alpha_rule": {
+	   "plugin": {"name": "alpha", "node_id": "", "product_code": "",
+	              "python_module": "ccx_rules_ocp.external.rules.alpha_rule"},
+	   "error_keys": {
+	    "ALPHA_CRIT": {"metadata": {"description": "Alpha \"critical\" <b>&</b> / \u00e9",
+	                   "impact": {"name": "Big", "impact": 4}, "likelihood": 4,
+	                   "publish_date": "2020-01-01", "status": "active",
+	                   "tags": ["osd_customer", "openshift"]}, "total_risk": 1},
+	    "ALPHA_IMP": {"metadata": {"description": "Alpha important",
+	                  "impact": {"name": "Hung", "impact": 3}, "likelihood": 3,
+	                  "tags": ["osd_customer"]}, "total_risk": 3},
+	    "ALPHA_LOW": {"metadata": {"description": "Alpha low",
+	                  "impact": {"name": "Hard", "impact": 1}, "likelihood": 1,
+	                  "tags": ["osd_customer"]}, "total_risk": 1}},
+	   "generic": "alpha generic", "summary": "", "resolution": "",
+	   "more_info": "", "reason": "alpha reason", "HasReason": true},
+	  "beta_rule": {
+	   "plugin": {"name": "beta", "python_module": "ccx_rules_ocp.internal.beta_rule"},
+	   "error_keys": {
+	    "BETA_MOD": {"metadata": {"description": "Beta moderate",
+	                 "impact": {"name": "Fail", "impact": 2}, "likelihood": 2,
+	                 "tags": ["openshift"]}},
+	    "BETA_ODD": {"metadata": {"description": "Beta odd",
+	                 "impact": {"name": "Hung", "impact": 3}, "likelihood": 1,
+	                 "tags": null}}},
+	   "generic": "beta generic"}}}
+	EOF
+}
 
 # demo_report RULE...: a stored report with one item per RULE, a rule of
 # tests/demo/content.json (demo_nodes_memory, demo_etcd_backup,
@@ -360,15 +411,6 @@ stub_servicelog_poster() {
 		--token-url "$SSO_URL/token" \
 		--url "$SL_URL/api/service_logs/v1/cluster_logs/" \
 		--timeout 2 --retry-base-ms 50 "$@"
-}
-
-# test_grep PATTERN FILE: grep that shows the file on failure.
-test_grep() {
-	grep "$@" && return 0
-	eval "_f=\${$#}"
-	say "test_grep: no match for '$1' in $_f:" >&2
-	sed 's/^/| /' "$_f" >&2 2>/dev/null
-	return 1
 }
 
 test_have_prereq PYTHON || { command -v python3 >/dev/null && test_set_prereq PYTHON; }
