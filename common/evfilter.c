@@ -182,7 +182,12 @@ lex_int(struct parser *p)
 static int
 lex(struct parser *p)
 {
-	const char *s = p->s;
+	/* The tokens of one character, and theirs. */
+	static const char single[] = "()+-*/%";
+	static const int single_tok[] = {
+		T_LPAREN, T_RPAREN, T_ADD, T_SUB, T_MUL, T_DIV, T_MOD
+	};
+	const char *s = p->s, *sc;
 	size_t i = p->pos, off;
 	unsigned char c;
 
@@ -191,31 +196,14 @@ lex(struct parser *p)
 	p->tokpos = i;
 	p->pos = i + 1;
 	c = (unsigned char)s[i];
+	if (c != '\0' && (sc = strchr(single, c)) != NULL) {
+		p->tok = single_tok[sc - single];
+		return 0;
+	}
 	switch (c) {
 	case '\0':
 		p->tok = T_END;
 		p->pos = i;
-		break;
-	case '(':
-		p->tok = T_LPAREN;
-		break;
-	case ')':
-		p->tok = T_RPAREN;
-		break;
-	case '+':
-		p->tok = T_ADD;
-		break;
-	case '-':
-		p->tok = T_SUB;
-		break;
-	case '*':
-		p->tok = T_MUL;
-		break;
-	case '/':
-		p->tok = T_DIV;
-		break;
-	case '%':
-		p->tok = T_MOD;
 		break;
 	case '<':
 	case '>':

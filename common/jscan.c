@@ -62,8 +62,7 @@ static int	scan_number(struct jscan *, const unsigned char **);
 static int	scan_digits(struct jscan *, const unsigned char **,
 		    const char *);
 static int	scan_colon(struct jscan *, const unsigned char **, int *);
-static int	scan_literal(struct jscan *, const unsigned char **,
-		    const char *, size_t);
+static int	scan_literal(struct jscan *, const unsigned char **);
 static int	push(struct jscan *, const unsigned char *, int *, int);
 static unsigned long hex4(const unsigned char *);
 static const char *decode_escape(const char *, const char *, char *,
@@ -253,11 +252,13 @@ scan_number(struct jscan *js, const unsigned char **pp)
 	return 0;
 }
 
+/* The literal at *pp: true, false or null, as its first byte says. */
 static int
-scan_literal(struct jscan *js, const unsigned char **pp, const char *word,
-    size_t n)
+scan_literal(struct jscan *js, const unsigned char **pp)
 {
 	const unsigned char *p = *pp;
+	const char *word = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
+	size_t n = *p == 'f' ? 5 : 4;
 
 	if ((size_t)((const unsigned char *)js->end - p) < n ||
 	    memcmp(p, word, n) != 0)
@@ -332,7 +333,7 @@ jscan_skip(struct jscan *js, struct jspan *v)
 	const unsigned char *p = (const unsigned char *)js->p;
 	const unsigned char *end = (const unsigned char *)js->end;
 	const unsigned char *start = p;
-	int depth0 = js->depth, depth = js->depth, flags = 0, kind;
+	int depth0 = js->depth, depth = js->depth, flags = 0, kind, obj;
 
 	if (js->err_code != JSCAN_OK)
 		return -1;
@@ -346,41 +347,30 @@ jscan_skip(struct jscan *js, struct jspan *v)
 			    "unexpected end of input");
 		switch (*p) {
 		case '{':
-			if (push(js, p, &depth, 1) == -1)
-				return -1;
-			p++;
-			SKIP_WS(p, end, flags);
-			if (p < end && *p == '}') {
-				p++;
-				depth--;
-				break;
-			}
-			goto key;
 		case '[':
-			if (push(js, p, &depth, 0) == -1)
+			/* Empty, it is a whole value; else a member or an
+			 * element follows. */
+			obj = *p == '{';
+			if (push(js, p, &depth, obj) == -1)
 				return -1;
 			p++;
 			SKIP_WS(p, end, flags);
-			if (p < end && *p == ']') {
+			if (p < end && *p == (obj ? '}' : ']')) {
 				p++;
 				depth--;
 				break;
 			}
+			if (obj)
+				goto key;
 			continue;
 		case '"':
 			if (scan_string(js, &p, &flags) == -1)
 				return -1;
 			break;
 		case 't':
-			if (scan_literal(js, &p, "true", 4) == -1)
-				return -1;
-			break;
 		case 'f':
-			if (scan_literal(js, &p, "false", 5) == -1)
-				return -1;
-			break;
 		case 'n':
-			if (scan_literal(js, &p, "null", 4) == -1)
+			if (scan_literal(js, &p) == -1)
 				return -1;
 			break;
 		default:

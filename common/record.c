@@ -87,6 +87,7 @@ static int	uuid_canonical(const char *, size_t);
 static int	check_cluster(const struct jspan *, struct record_out *);
 static int64_t	days_from_civil(int64_t, int, int);
 static const char *parse_time(const char *, size_t, int64_t *, long *);
+static int	colon_sixty(const char **, const char *, int *);
 static int	check_time(const struct scan *, int64_t, struct record_out *);
 static void	dedup(struct scan *);
 static void	shrink(struct scan *, struct buf *);
@@ -467,6 +468,19 @@ days_from_civil(int64_t y, int m, int d)
 #define DIG(p, i)	((p)[i] >= '0' && (p)[i] <= '9')
 #define NUM2(p)		(((p)[0] - '0') * 10 + ((p)[1] - '0'))
 
+/* ":NN" at *pp, into *v: 0, -1 when it is not there, -2 when NN > 59. */
+static int
+colon_sixty(const char **pp, const char *end, int *v)
+{
+	const char *p = *pp;
+
+	if (end - p < 3 || p[0] != ':' || !DIG(p, 1) || !DIG(p, 2))
+		return -1;
+	*v = NUM2(p + 1);
+	*pp = p + 3;
+	return *v > 59 ? -2 : 0;
+}
+
 /*
  * SPEC 2.4: parses s[0..n) into seconds since the epoch and nanoseconds.
  * Returns NULL, or what is wrong.
@@ -477,7 +491,7 @@ parse_time(const char *s, size_t n, int64_t *sec, long *nsec)
 	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
 	    31, 30, 31 };
 	const char *p = s, *end = s + n;
-	int y, mo, d, h, mi, se, off = 0, nd, leap;
+	int y, mo, d, h, mi, se, off = 0, nd, leap, rc;
 	long ns = 0;
 
 	if (end - p < 5 || !DIG(p, 0) || !DIG(p, 1) || !DIG(p, 2) ||
@@ -508,18 +522,12 @@ parse_time(const char *s, size_t n, int64_t *sec, long *nsec)
 	}
 	if (h > 23)
 		return "hour out of range";
-	if (end - p < 3 || p[0] != ':' || !DIG(p, 1) || !DIG(p, 2))
-		return "expected ':' and a two-digit minute";
-	mi = NUM2(p + 1);
-	p += 3;
-	if (mi > 59)
-		return "minute out of range";
-	if (end - p < 3 || p[0] != ':' || !DIG(p, 1) || !DIG(p, 2))
-		return "expected ':' and a two-digit second";
-	se = NUM2(p + 1);
-	p += 3;
-	if (se > 59)
-		return "second out of range";
+	if ((rc = colon_sixty(&p, end, &mi)) != 0)
+		return rc == -1 ? "expected ':' and a two-digit minute" :
+		    "minute out of range";
+	if ((rc = colon_sixty(&p, end, &se)) != 0)
+		return rc == -1 ? "expected ':' and a two-digit second" :
+		    "second out of range";
 	if (end - p >= 2 && (p[0] == '.' || p[0] == ',') && DIG(p, 1)) {
 		for (p++, nd = 0; p < end && DIG(p, 0); p++, nd++)
 			if (nd < 9)
