@@ -402,17 +402,9 @@ fail:
 static void
 child(const struct stage *st, const int *src, int nfd)
 {
-	struct sigaction sa;
-	sigset_t none;
 	int tmp[SUP_FIRST_FD + 2], i;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (i = 1; i < NSIG; i++)
-		(void)sigaction(i, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sig_defaults();
 	/* Above nfd first, so that no dup2 overwrites a source. */
 	for (i = 0; i < nfd; i++)
 		if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, nfd)) == -1)

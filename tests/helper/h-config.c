@@ -39,6 +39,7 @@
 #include "json-put.h"
 #include "toml.h"
 #include "zlog.h"
+#include "slurp.h"
 
 extern char **environ;
 
@@ -160,18 +161,13 @@ toml(const char *path)
 {
 	struct json_object *root;
 	struct buf text, out;
-	char chunk[4096], err[512];
-	size_t n;
-	FILE *fp;
+	char err[512];
 
-	if ((fp = fopen(path, "r")) == NULL) {
+	buf_init(&text);
+	if (slurp(path, &text) == -1) {
 		perror(path);
 		return EX_NOINPUT;
 	}
-	buf_init(&text);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_add(&text, chunk, n);
-	fclose(fp);
 	if ((root = toml_parse(text.data != NULL ? text.data : "", text.len,
 	    err, sizeof(err))) == NULL) {
 		printf("error: %s\n", err);

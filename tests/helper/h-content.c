@@ -31,6 +31,7 @@
 #include "content.h"
 #include "http.h"
 #include "json-put.h"
+#include "slurp.h"
 
 int	helper_content(int, char **);
 
@@ -99,19 +100,15 @@ mutate(const char *path, size_t stride)
 	static const int sets[] = { 0x00, 0x01, 0x7f, 0x80, 0xf8, 0xff };
 	struct content c;
 	struct buf b;
-	char tmp[4096], err[1024], *m, *p;
-	size_t n, i, j, nok = 0, nfail = 0;
-	FILE *f;
+	char err[1024], *m, *p;
+	size_t i, j, nok = 0, nfail = 0;
 	int bad = 0, r, v;
 
-	if ((f = fopen(path, "rb")) == NULL) {
+	buf_init(&b);
+	if (slurp(path, &b) == -1) {
 		perror(path);
 		return EX_NOINPUT;
 	}
-	buf_init(&b);
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_add(&b, tmp, n);
-	fclose(f);
 	/* Exact sizes, so that ASan sees a read of even one byte more. */
 	if ((m = malloc(b.len > 0 ? b.len : 1)) == NULL) {
 		perror("helper");

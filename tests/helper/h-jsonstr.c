@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "slurp.h"
 
 int	helper_jsonstr(int, char **);
 
@@ -13,16 +14,13 @@ int
 helper_jsonstr(int argc, char **argv)
 {
 	struct buf in, out, dec;
-	char tmp[4096];
-	size_t n;
 
 	(void)argc;
 	(void)argv;
 	buf_init(&in);
 	buf_init(&out);
 	buf_init(&dec);
-	while ((n = fread(tmp, 1, sizeof(tmp), stdin)) > 0)
-		buf_add(&in, tmp, n);
+	(void)slurp(NULL, &in);
 	buf_json_str(&out, in.data ? in.data : "", in.len);
 	buf_putc(&out, '\n');
 	buf_base64(&out, in.data ? in.data : "", in.len);

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "mhttp.h"
+#include "slurp.h"
 
 int	helper_metrics_httpd(int, char **);
 
@@ -17,16 +18,10 @@ static void
 load(struct mhttp *h, const char *path)
 {
 	struct buf b;
-	char tmp[4096];
-	size_t n;
-	FILE *f;
 
-	if ((f = fopen(path, "r")) == NULL)
-		return;
 	buf_init(&b);
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_add(&b, tmp, n);
-	fclose(f);
+	if (slurp(path, &b) == -1)
+		return;
 	(void)mhttp_set_body(h, b.data != NULL ? b.data : "", b.len);
 	buf_free(&b);
 }

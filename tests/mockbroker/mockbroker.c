@@ -85,6 +85,7 @@ static int	num(const char *, long long, long long, long long *, char *,
 static int	kerr(rd_kafka_resp_err_t, char *, size_t);
 static int	cmd_down(struct mock *, char **, char *, size_t);
 static int	cmd_up(struct mock *, char **, char *, size_t);
+static int	set_broker(struct mock *, const char *, int, char *, size_t);
 static int	cmd_topic(struct mock *, char **, char *, size_t);
 static int	cmd_error(struct mock *, char **, char *, size_t);
 static int	cmd_rtt(struct mock *, char **, char *, size_t);
@@ -406,23 +407,25 @@ kerr(rd_kafka_resp_err_t e, char *ebuf, size_t elen)
 static int
 cmd_down(struct mock *m, char **av, char *ebuf, size_t elen)
 {
-	long long id;
-
-	if (num(av[0], 0, INT32_MAX, &id, ebuf, elen) == -1)
-		return -1;
-	return kerr(rd_kafka_mock_broker_set_down(m->mc, (int32_t)id), ebuf,
-	    elen);
+	return set_broker(m, av[0], 0, ebuf, elen);
 }
 
 static int
 cmd_up(struct mock *m, char **av, char *ebuf, size_t elen)
 {
+	return set_broker(m, av[0], 1, ebuf, elen);
+}
+
+/* Broker arg goes down, or up again. */
+static int
+set_broker(struct mock *m, const char *arg, int up, char *ebuf, size_t elen)
+{
 	long long id;
 
-	if (num(av[0], 0, INT32_MAX, &id, ebuf, elen) == -1)
+	if (num(arg, 0, INT32_MAX, &id, ebuf, elen) == -1)
 		return -1;
-	return kerr(rd_kafka_mock_broker_set_up(m->mc, (int32_t)id), ebuf,
-	    elen);
+	return kerr(up ? rd_kafka_mock_broker_set_up(m->mc, (int32_t)id) :
+	    rd_kafka_mock_broker_set_down(m->mc, (int32_t)id), ebuf, elen);
 }
 
 static int
