@@ -9,6 +9,15 @@
 #   -n N[,N...]        record counts (default 10000,100000)
 #   -b B[,B...]        db-writer batch sizes (default 500,1000,5000)
 #   --only WHAT        chain or writer: skip the other configuration
+#   -p P[,P...]        partitions of the topic of the chain (default 1):
+#                      the chain runs once for each P, the producer spreads
+#                      the records over the P partitions (record i to
+#                      partition i % P)
+#   --members M[,M...] also run M chain members (kafka-reader | db-writer
+#                      pairs) side by side in one consumer group, the same
+#                      database, for each P and each M > 1, right after the
+#                      run of one member on the same topic: speedup_1member
+#                      is the one member's time / the M members' time
 #   --window KB        how far the producer may run ahead of kafka-reader
 #                      (default 3072; the mock broker keeps about 5 MiB)
 #   --seed S           generator seed (default 1)
@@ -25,8 +34,8 @@
 #           into x, created as LIKE new_reports INCLUDING ALL: the baseline
 #   chain   kafka-reader -a FIFO | db-writer -b B >FIFO on a fresh mock
 #           broker, fed by a paced producer (helper bench-produce), from
-#           the first record produced until the group's committed offset
-#           reaches N
+#           the first record produced until the group's committed offsets
+#           reach N in total; with --members, M such pairs in one group
 #
 # After each run it counts new_reports + dead_letters (and the acks, or the
 # committed offset) and fails loudly when a record is missing.  It prints
@@ -54,6 +63,8 @@ command -v psql >/dev/null || die "psql is needed"
 SIZES="10000 100000"
 BATCHES="500 1000 5000"
 ONLY=
+PARTS=1
+MEMBERS=
 WINDOW=3072
 SEED=1
 REPEAT=1
@@ -65,6 +76,8 @@ while [ $# -gt 0 ]; do
 	-b) [ $# -ge 2 ] || die "-b needs a value"; BATCHES=$(echo "$2" | tr , ' '); shift ;;
 	--only) [ $# -ge 2 ] || die "--only needs a value"; ONLY=$2; shift
 		case $ONLY in chain|writer) ;; *) die "--only chain or writer" ;; esac ;;
+	-p) [ $# -ge 2 ] || die "-p needs a value"; PARTS=$(echo "$2" | tr , ' '); shift ;;
+	--members) [ $# -ge 2 ] || die "--members needs a value"; MEMBERS=$(echo "$2" | tr , ' '); shift ;;
 	--window) [ $# -ge 2 ] || die "--window needs a value"; WINDOW=$2; shift ;;
 	--seed) [ $# -ge 2 ] || die "--seed needs a value"; SEED=$2; shift ;;
 	--repeat) [ $# -ge 2 ] || die "--repeat needs a value"; REPEAT=$2; shift ;;
@@ -74,8 +87,11 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-for v in $SIZES $BATCHES $WINDOW $SEED $REPEAT; do
+for v in $SIZES $BATCHES $PARTS $MEMBERS $WINDOW $SEED $REPEAT; do
 	case $v in ''|*[!0-9]*) die "not a number: $v" ;; esac
+done
+for v in $PARTS $MEMBERS; do
+	[ "$v" -ge 1 ] && [ "$v" -le 64 ] || die "-p and --members: 1 to 64"
 done
 
 TOPIC=ccx.ocp.results
@@ -87,7 +103,7 @@ mkdir "$DATA"
 RESULTS=$WORK/results
 : >"$RESULTS"
 MOCK_PID=
-CHAIN_PID=
+CHAIN_PIDS=
 PG_DIR=$WORK/pg
 
 # shellcheck source=../lib-pg.sh
@@ -95,10 +111,10 @@ PG_DIR=$WORK/pg
 
 cleanup() {
 	# Only runs in progress have pid files: each run removes its own.
-	for f in "$WORK"/kr.pid "$WORK"/dw.pid "$WORK"/dwa.pid "$WORK"/prod.pid; do
+	for f in "$WORK"/kr*.pid "$WORK"/dw*.pid "$WORK"/prod.pid; do
 		[ -s "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
 	done
-	[ -n "$CHAIN_PID" ] && kill -9 "$CHAIN_PID" 2>/dev/null
+	for _p in $CHAIN_PIDS; do kill -9 "$_p" 2>/dev/null; done
 	mock_down
 	[ -d "$PG_DIR/data" ] && pg_as_owner "$(pg_bindir)/pg_ctl" -D "$PG_DIR/data" \
 		-m immediate -w stop >/dev/null 2>&1
@@ -147,12 +163,23 @@ pg_cpu_ms() {
 	END { printf "%d\n", t * 1000 / hz }'
 }
 
+# Total and idle CPU ticks of the machine so far (all processes, anyone's).
+machine_ticks() {
+	awk '$1 == "cpu" { for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6; exit }' /proc/stat
+}
+
+# machine_busy "T0 I0" "T1 I1": the share of the machine's CPU time in
+# use between two machine_ticks.
+machine_busy() {
+	echo "$1 $2" | awk '{ t = $3 - $1; printf "%.2f\n", (t > 0 ? 1 - ($4 - $2) / t : 0) }'
+}
+
 # --- mock broker -----------------------------------------------------------
 
-mock_up() {
+mock_up() {	# [PARTITIONS]
 	rm -f "$WORK/mock.in" "$WORK/mock.ready" "$WORK/mock.out" "$WORK/mock.err"
 	mkfifo "$WORK/mock.in" || die "mkfifo failed"
-	"$MOCK" -t "$TOPIC:1" -f "$WORK/mock.ready" <"$WORK/mock.in" \
+	"$MOCK" -t "$TOPIC:${1:-1}" -f "$WORK/mock.ready" <"$WORK/mock.in" \
 		>"$WORK/mock.out" 2>"$WORK/mock.err" &
 	MOCK_PID=$!
 	exec 9<>"$WORK/mock.in"
@@ -276,79 +303,148 @@ run_copy() {	# N (new_reports holds the rows of a writer or chain run)
 	rm -f "$_f"
 }
 
-run_chain() {	# N BATCH
+# chain_started M: each of the M members holds its share of the partitions
+# (its last rebalance line says "assigned K partition(s)", the K adding up
+# to the topic's partitions).
+chain_started() {
+	_sum=0
+	_m=1
+	while [ "$_m" -le "$1" ]; do
+		_k=$(grep -o 'assigned [0-9]* partition\|revoking' "$WORK/kr.$_m.err" 2>/dev/null |
+			tail -n 1 | sed -n 's/^assigned \([0-9]*\) .*/\1/p')
+		[ -n "$_k" ] || return 1
+		_sum=$((_sum + _k))
+		_m=$((_m + 1))
+	done
+	[ "$_sum" = "$CHAIN_PARTS" ]
+}
+
+# sum_each KEY PREFIX M: "sum each" of KEY (ms, user + sys) over the M
+# result files PREFIX.m.res, each as a/b/c.
+sum_each() {
+	_m=1 _s=0 _e=
+	while [ "$_m" -le "$3" ]; do
+		_v=$(( $(field user_ms "$WORK/$2.$_m.res") + $(field sys_ms "$WORK/$2.$_m.res") ))
+		_s=$((_s + _v)); _e=${_e:+$_e/}$_v
+		_m=$((_m + 1))
+	done
+	echo "$_s $_e"
+}
+
+# max_rss PREFIX M: the largest peak RSS of the M processes.
+max_rss() {
+	_m=1 _x=0
+	while [ "$_m" -le "$2" ]; do
+		_v=$(field maxrss_kb "$WORK/$1.$_m.res")
+		[ "${_v:-0}" -gt "$_x" ] && _x=$_v
+		_m=$((_m + 1))
+	done
+	echo "$_x"
+}
+
+run_chain() {	# N BATCH PARTITIONS MEMBERS
 	fresh_db
-	mock_up
-	rm -f "$WORK/acks.fifo" "$WORK"/kr.* "$WORK"/dw.* "$WORK"/prod.*
-	mkfifo "$WORK/acks.fifo" || die "mkfifo failed"
-	_g=bench-$1-$2
+	CHAIN_PARTS=$3
+	mock_up "$3"
+	rm -f "$WORK"/acks.*.fifo "$WORK"/kr.* "$WORK"/dw.* "$WORK"/prod.*
+	_g=bench-$1-$2-$3-$4
+	_what="chain n=$1 b=$2 p=$3 m=$4"
 	_c0=$(pg_cpu_ms)
-	# shellcheck disable=SC2086
-	( "$HELPER" bench-run "$WORK/kr.pid" "$WORK/kr.res" "$BIN/kafka-reader" \
-		-b "$BROKERS" -G "$_g" -t "$TOPIC" -a "$WORK/acks.fifo" \
-		-X auto.offset.reset=earliest $GROUP_OPTS \
-		-X auto.commit.interval.ms=100 -X fetch.wait.max.ms=10 2>"$WORK/kr.err" |
-	  "$HELPER" bench-run "$WORK/dw.pid" "$WORK/dw.res" "$BIN/db-writer" \
-		-b "$2" 2>"$WORK/dw.err" >"$WORK/acks.fifo" ) &
-	CHAIN_PID=$!
-	wait_file "$WORK/kr.pid" 10 && wait_file "$WORK/dw.pid" 10 ||
-		die "chain n=$1 b=$2: the chain did not start"
+	CHAIN_PIDS=
+	_m=1
+	while [ "$_m" -le "$4" ]; do
+		mkfifo "$WORK/acks.$_m.fifo" || die "mkfifo failed"
+		# shellcheck disable=SC2086
+		( "$HELPER" bench-run "$WORK/kr.$_m.pid" "$WORK/kr.$_m.res" "$BIN/kafka-reader" \
+			-b "$BROKERS" -G "$_g" -t "$TOPIC" -a "$WORK/acks.$_m.fifo" \
+			-X auto.offset.reset=earliest $GROUP_OPTS \
+			-X auto.commit.interval.ms=100 -X fetch.wait.max.ms=10 2>"$WORK/kr.$_m.err" |
+		  "$HELPER" bench-run "$WORK/dw.$_m.pid" "$WORK/dw.$_m.res" "$BIN/db-writer" \
+			-b "$2" 2>"$WORK/dw.$_m.err" >"$WORK/acks.$_m.fifo" ) &
+		CHAIN_PIDS="$CHAIN_PIDS $!"
+		_m=$((_m + 1))
+	done
+	_krs=
+	_m=1
+	while [ "$_m" -le "$4" ]; do
+		wait_file "$WORK/kr.$_m.pid" 10 && wait_file "$WORK/dw.$_m.pid" 10 ||
+			die "$_what: member $_m did not start"
+		_krs=${_krs:+$_krs,}$(cat "$WORK/kr.$_m.pid")
+		_m=$((_m + 1))
+	done
+	# Every member has its partitions (a member that joins later makes
+	# the group rebalance: wait until the assignment is whole).
 	_i=0
-	until grep -q "assigned 1 partition" "$WORK/kr.err" 2>/dev/null; do
+	until chain_started "$4"; do
 		_i=$((_i + 1))
-		[ $_i -le 300 ] && kill -0 "$CHAIN_PID" 2>/dev/null ||
-			{ cat "$WORK/kr.err" "$WORK/dw.err" >&2; die "chain n=$1 b=$2: no partition assigned"; }
+		if [ $_i -gt 300 ]; then
+			cat "$WORK"/kr.*.err "$WORK"/dw.*.err >&2
+			die "$_what: the partitions were not assigned"
+		fi
 		sleep 0.1
 	done
-	_kr=$(cat "$WORK/kr.pid")
+	[ "$4" -gt "$3" ] && echo "bench: $_what: $(( $4 - $3 )) member(s) without a partition" >&2
+	_m0=$(machine_ticks)
 	"$HELPER" bench-run "$WORK/prod.pid" "$WORK/prod.res" "$HELPER" bench-produce \
-		"$BROKERS" "$TOPIC" "$_g" "$DATA/values" "$1" "$_kr" "$WINDOW" 60 \
+		"$BROKERS" "$TOPIC" "$_g" "$DATA/values" "$1" "$_krs" "$WINDOW" 60 "$3" \
 		>"$WORK/prod.out" 2>"$WORK/prod.err"
 	_prc=$?
+	_busy=$(machine_busy "$_m0" "$(machine_ticks)")
 	rm -f "$WORK/prod.pid"
 	_mock_cpu=$(awk '{ s = $0; sub(/^[^)]*\) /, "", s); split(s, a, " "); print a[12] + a[13] }' \
 		"/proc/$MOCK_PID/stat" 2>/dev/null)
-	kill -TERM "$_kr" 2>/dev/null
-	wait_gone "$CHAIN_PID" 60 || echo "bench: chain n=$1 b=$2: killed after 60 s" >&2
-	wait "$CHAIN_PID" 2>/dev/null
-	CHAIN_PID=
-	for _f in kr dw; do
-		# A wrapper whose child outlived the chain: kill that child.
-		[ -f "$WORK/$_f.res" ] || kill -9 "$(cat "$WORK/$_f.pid")" 2>/dev/null
-		rm -f "$WORK/$_f.pid"
+	echo "$_krs" | tr , '\n' | while read -r _p; do kill -TERM "$_p" 2>/dev/null; done
+	for _p in $CHAIN_PIDS; do
+		wait_gone "$_p" 60 || echo "bench: $_what: killed after 60 s" >&2
+		wait "$_p" 2>/dev/null
+	done
+	CHAIN_PIDS=
+	_m=1
+	while [ "$_m" -le "$4" ]; do
+		for _f in kr dw; do
+			# A wrapper whose child outlived the chain: kill that child.
+			[ -f "$WORK/$_f.$_m.res" ] || kill -9 "$(cat "$WORK/$_f.$_m.pid")" 2>/dev/null
+			rm -f "$WORK/$_f.$_m.pid"
+		done
+		_m=$((_m + 1))
 	done
 	sleep 0.2
 	_c1=$(pg_cpu_ms)
-	_committed=$("$HELPER" kafka-committed "$BROKERS" "$_g" "$TOPIC" 1 | awk '{ print $2 }')
+	_committed=$("$HELPER" kafka-committed "$BROKERS" "$_g" "$TOPIC" "$3" |
+		awk '$2 > 0 { s += $2 } END { print s + 0 }')
 	mock_down
 	if [ "$_prc" != 0 ]; then
 		cat "$WORK/prod.err" >&2
-		tail -n 5 "$WORK/kr.err" "$WORK/dw.err" >&2
-		lost "chain n=$1 b=$2: the producer exited $_prc"
+		tail -n 5 "$WORK"/kr.*.err "$WORK"/dw.*.err >&2
+		lost "$_what: the producer exited $_prc"
 		return 1
 	fi
-	[ "$_committed" = "$1" ] || lost "chain n=$1 b=$2: committed offset $_committed, expected $1"
-	grep -i "out of range\|offset reset" "$WORK/kr.err" >&2 &&
-		lost "chain n=$1 b=$2: the consumer skipped records"
+	[ "$_committed" = "$1" ] || lost "$_what: committed offsets add up to $_committed, expected $1"
+	grep -i "out of range\|offset reset" "$WORK"/kr.*.err >&2 &&
+		lost "$_what: the consumer skipped records"
 	[ "$(field evicted "$WORK/prod.out")" = 0 ] ||
-		echo "bench: chain n=$1 b=$2: up to $(field evicted "$WORK/prod.out") records left the broker before kafka-reader wrote them" >&2
-	check_db "chain n=$1 b=$2" "$1" || return 1
+		echo "bench: $_what: up to $(field evicted "$WORK/prod.out") records left the broker before kafka-reader wrote them" >&2
+	check_db "$_what" "$1" || return 1
 	_p=$WORK/prod.out
+	set -- "$1" "$2" "$3" "$4" "$(sum_each kr kr "$4")" "$(sum_each dw dw "$4")"
+	_mock_ms=$(( ${_mock_cpu:-0} * 1000 / $(getconf CLK_TCK) ))
+	_prod_ms=$(( $(field user_ms "$WORK/prod.res") + $(field sys_ms "$WORK/prod.res") ))
 	record chain "$1" "$2" "$(awk -v w="$(field elapsed_ms "$_p")" 'BEGIN { printf "%.3f", w / 1000 }')" \
-		"$(field value_bytes "$_p")" \
-		"kr_rss_kb=$(field maxrss_kb "$WORK/kr.res")" "dw_rss_kb=$(field maxrss_kb "$WORK/dw.res")" \
-		"kr_cpu_ms=$(( $(field user_ms "$WORK/kr.res") + $(field sys_ms "$WORK/kr.res") ))" \
-		"dw_cpu_ms=$(( $(field user_ms "$WORK/dw.res") + $(field sys_ms "$WORK/dw.res") ))" \
-		"pg_cpu_ms=$((_c1 - _c0))" \
-		"mock_cpu_ms=$(( ${_mock_cpu:-0} * 1000 / $(getconf CLK_TCK) ))" \
-		"prod_cpu_ms=$(( $(field user_ms "$WORK/prod.res") + $(field sys_ms "$WORK/prod.res") ))" \
-		"throttled_ms=$(field throttled_ms "$_p")" "max_ahead_kb=$(field max_ahead_kb "$_p")"
+		"$(field value_bytes "$_p")" partitions="$3" members="$4" \
+		"kr_rss_kb=$(max_rss kr "$4")" "dw_rss_kb=$(max_rss dw "$4")" \
+		"kr_cpu_ms=${5% *}" "dw_cpu_ms=${6% *}" \
+		"pg_cpu_ms=$((_c1 - _c0))" "mock_cpu_ms=$_mock_ms" "prod_cpu_ms=$_prod_ms" \
+		"throttled_ms=$(field throttled_ms "$_p")" "max_ahead_kb=$(field max_ahead_kb "$_p")" \
+		"kr_cpu_each_ms=${5#* }" "dw_cpu_each_ms=${6#* }" \
+		"cpu_busy=$(awk -v t="$(( ${5% *} + ${6% *} + _c1 - _c0 + _mock_ms + _prod_ms ))" \
+			-v w="$(field elapsed_ms "$_p")" -v c="$(nproc)" 'BEGIN { printf "%.2f", t / (w * c) }')" \
+		"machine_busy=$_busy"
 }
 
 # --- main ------------------------------------------------------------------
 
 MACHINE="$(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sort -u | head -n 1)"
-say "results-path benchmark: N = $SIZES, batch sizes $BATCHES, $REPEAT run(s) each"
+say "results-path benchmark: N = $SIZES, batch sizes $BATCHES, chain partitions $PARTS${MEMBERS:+, members 1 and $MEMBERS}, $REPEAT run(s) each"
 say "machine: $MACHINE; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "scratch directory $WORK"
 _t0=$(date +%s)
@@ -366,9 +462,26 @@ for n in $SIZES; do
 		r=$((r + 1))
 		for config in writer chain; do
 			[ -n "$ONLY" ] && [ "$ONLY" != "$config" ] && continue
+			specs=-
+			if [ "$config" = chain ]; then
+				# For each P: one member, then each M > 1.
+				specs=
+				for p in $PARTS; do
+					specs="$specs $p:1"
+					for m in $MEMBERS; do
+						[ "$m" -gt 1 ] && specs="$specs $p:$m"
+					done
+				done
+			fi
 			for b in $BATCHES; do
-				say "$config n=$n b=$b (run $r of $REPEAT)"
-				"run_$config" "$n" "$b" || continue
+			for spec in $specs; do
+				if [ "$spec" = - ]; then
+					say "$config n=$n b=$b (run $r of $REPEAT)"
+					"run_$config" "$n" "$b" || continue
+				else
+					say "$config n=$n b=$b p=${spec%:*} m=${spec#*:} (run $r of $REPEAT)"
+					"run_$config" "$n" "$b" "${spec%:*}" "${spec#*:}" || continue
+				fi
 				[ -n "$copied" ] && continue
 				# new_reports holds the rows: the COPY baseline.
 				c=0
@@ -379,6 +492,7 @@ for n in $SIZES; do
 				done
 				copied=1
 			done
+			done
 		done
 	done
 	# Machine-readable lines: per configuration the run of median time,
@@ -387,7 +501,8 @@ for n in $SIZES; do
 	{
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[NR, kv[1]] = kv[2] }
 		if (v[NR, "n"] != n) next
-		key = v[NR, "config"] " " v[NR, "batch"]
+		if (v[NR, "partitions"] == "") v[NR, "partitions"] = v[NR, "members"] = "-"
+		key = v[NR, "config"] " " v[NR, "batch"] " " v[NR, "partitions"] " " v[NR, "members"]
 		if (!(key in cnt)) order[++nk] = key
 		run[key, ++cnt[key]] = NR
 	}
@@ -404,11 +519,20 @@ for n in $SIZES; do
 	END {
 		for (j = 1; j <= nk; j++)
 			if (order[j] ~ /^copy /) copy = v[median(order[j]), "seconds"]
-		split("kr_rss_kb dw_rss_kb kr_cpu_ms dw_cpu_ms pg_cpu_ms mock_cpu_ms prod_cpu_ms throttled_ms max_ahead_kb", f, " ")
+		split("kr_rss_kb dw_rss_kb kr_cpu_ms dw_cpu_ms pg_cpu_ms mock_cpu_ms prod_cpu_ms throttled_ms max_ahead_kb kr_cpu_each_ms dw_cpu_each_ms cpu_busy machine_busy", f, " ")
 		for (j = 1; j <= nk; j++) {
 			r = median(order[j]); s = v[r, "seconds"]
-			printf "BENCH config=%s n=%s batch=%s seconds=%s records_per_s=%.0f mb_per_s=%.2f ratio_copy=%s runs=%d min_s=%s max_s=%s",
-			    v[r, "config"], n, v[r, "batch"], s, n / s, v[r, "bytes"] / s / 1e6,
+			printf "BENCH config=%s n=%s batch=%s", v[r, "config"], n, v[r, "batch"]
+			if (v[r, "partitions"] != "-")
+				printf " partitions=%s members=%s", v[r, "partitions"], v[r, "members"]
+			# M members against one member on the same topic
+			one = v[r, "config"] " " v[r, "batch"] " " v[r, "partitions"] " 1"
+			if (v[r, "members"] + 0 > 1 && one in cnt) {
+				s1 = v[median(one), "seconds"]; r = median(order[j])
+				printf " speedup_1member=%.3f", s1 / s
+			}
+			printf " seconds=%s records_per_s=%.0f mb_per_s=%.2f ratio_copy=%s runs=%d min_s=%s max_s=%s",
+			    s, n / s, v[r, "bytes"] / s / 1e6,
 			    copy != "" ? sprintf("%.3f", copy / s) : "-", cnt[order[j]], lo, hi
 			for (i = 1; i in f; i++)
 				if (v[r, f[i]] != "") printf " %s=%s", f[i], v[r, f[i]]
@@ -421,22 +545,28 @@ done
 
 echo
 echo "Results path, $MACHINE (MB = 10^6 bytes: record values for writer and"
-echo "chain, COPY text for copy; xCOPY = COPY seconds / seconds; RSS = peak)"
+echo "chain, COPY text for copy; xCOPY = COPY seconds / seconds; RSS = peak;"
+echo "P partitions, M members; x1mem = seconds of 1 member / seconds of M;"
+echo "busy = CPU of the chain's processes and the server / (seconds x CPUs);"
+echo "mach = the machine's CPU in use by anyone, during the run)"
 awk '
 BEGIN {
-	printf "%-7s %8s %6s %9s %17s %9s %8s %6s %9s %9s %8s %8s %8s\n", "config", "N",
-	    "batch", "seconds", "(min-max)", "rec/s", "MB/s", "xCOPY", "kr_rssMB", "dw_rssMB",
-	    "kr_cpu_s", "dw_cpu_s", "pg_cpu_s"
+	printf "%-7s %8s %6s %2s %2s %9s %17s %9s %8s %6s %6s %9s %9s %8s %8s %8s %5s %5s\n", "config", "N",
+	    "batch", "P", "M", "seconds", "(min-max)", "rec/s", "MB/s", "xCOPY", "x1mem", "kr_rssMB", "dw_rssMB",
+	    "kr_cpu_s", "dw_cpu_s", "pg_cpu_s", "busy", "mach"
 }
 {
 	delete v
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-	printf "%-7s %8s %6s %9.2f %17s %9s %8s %6s %9s %9s %8s %8s %8s\n", v["config"],
-	    v["n"], v["batch"], v["seconds"], sprintf("(%.2f-%.2f)", v["min_s"], v["max_s"]),
+	printf "%-7s %8s %6s %2s %2s %9.2f %17s %9s %8s %6s %6s %9s %9s %8s %8s %8s %5s %5s\n", v["config"],
+	    v["n"], v["batch"], dash(v["partitions"]), dash(v["members"]), v["seconds"],
+	    sprintf("(%.2f-%.2f)", v["min_s"], v["max_s"]),
 	    v["records_per_s"], v["mb_per_s"],
-	    v["ratio_copy"], mb(v["kr_rss_kb"]), mb(v["dw_rss_kb"]),
-	    sec(v["kr_cpu_ms"]), sec(v["dw_cpu_ms"]), sec(v["pg_cpu_ms"])
+	    v["ratio_copy"], dash(v["speedup_1member"]), mb(v["kr_rss_kb"]), mb(v["dw_rss_kb"]),
+	    sec(v["kr_cpu_ms"]), sec(v["dw_cpu_ms"]), sec(v["pg_cpu_ms"]), dash(v["cpu_busy"]),
+	    dash(v["machine_busy"])
 }
+function dash(x) { return x == "" ? "-" : x }
 function mb(x) { return x == "" || x == "-" ? "-" : sprintf("%.1f", x / 1024) }
 function sec(x) { return x == "" || x == "-" ? "-" : sprintf("%.2f", x / 1000) }
 ' "$WORK/bench.lines"
@@ -449,11 +579,16 @@ awk '
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 	if (v["config"] == "copy") next
 	key = v["config"] " b=" v["batch"]
+	pm = ""
+	if (v["partitions"] != "") {
+		pm = " p=" v["partitions"] " m=" v["members"]
+		key = key pm
+	}
 	if (v["n"] == 100000) {
 		verdict = v["ratio_copy"] + 0 >= 0.5 ? "met" : "NOT met"
 		if (v["config"] != "chain") verdict = "(db-writer alone)"
-		printf "goal (chain >= 0.5 x COPY at 100k): %s b=%s: %s x COPY: %s\n",
-		    v["config"], v["batch"], v["ratio_copy"], verdict
+		printf "goal (chain >= 0.5 x COPY at 100k): %s b=%s%s: %s x COPY: %s\n",
+		    v["config"], v["batch"], pm, v["ratio_copy"], verdict
 	}
 	for (p = 1; p <= 2; p++) {
 		f = p == 1 ? "kr_rss_kb" : "dw_rss_kb"

@@ -1,22 +1,30 @@
 /*
- * helper bench-produce BROKERS TOPIC GROUP VALUES N PID WINDOW_KB [TIMEOUT_S]:
- * the producer of tests/bench/bench.sh, paced by the consumer.
+ * helper bench-produce BROKERS TOPIC GROUP VALUES N PID[,PID...] WINDOW_KB
+ *     [TIMEOUT_S [PARTITIONS]]:
+ * the producer of tests/bench/bench.sh, paced by the consumers.
  *
  * Produces the first N records of VALUES (tests/bench/gen.py's format: a
- * line "VALUE_BYTES LINE_BYTES", the value, a newline) to partition 0 of
- * TOPIC, in order, and times how long it takes until GROUP's committed
- * offset of that partition reaches N.
+ * line "VALUE_BYTES LINE_BYTES", the value, a newline) to TOPIC, in order,
+ * record i to partition i % PARTITIONS (default 1), and times how long it
+ * takes until the sum of GROUP's committed offsets of those partitions
+ * reaches N (every partition has then committed all of its records).
  *
  * The mock broker keeps only about 5 MiB per partition and drops older
  * records, consumed or not, so the producer stays at most WINDOW_KB ahead
- * of the consumer: process PID (kafka-reader) writes one record line of
- * LINE_BYTES per record, and the bytes it wrote (wchar of /proc/PID/io,
- * sockets not included) tell which records it has fetched.  Counting the
- * records' line bytes over-states what the broker holds for them, so the
- * window is a safe bound.  Every 100 ms the partition's low watermark is
- * compared with the first record not yet written: a record the broker
- * dropped before it was written is counted as "evicted" (an upper bound:
- * the consumer may have fetched it without writing it yet).
+ * of the consumers: each process PID (a kafka-reader of the group) writes
+ * one record line of LINE_BYTES per record, and the bytes they wrote
+ * together (wchar of /proc/PID/io, sockets not included) tell how many
+ * records they have fetched.  Counting the records' line bytes over-states
+ * what the broker holds for them, so the window is a safe bound.  The
+ * window is global, not per partition: the records not yet written of any
+ * one partition are at most all those not yet written, so WINDOW_KB bounds
+ * every partition whatever the group's members and however unevenly they
+ * read.  (A window P times larger would hold only while the partitions
+ * are read evenly.)  Every 100 ms each partition's low watermark is
+ * compared with the first record of that partition not yet written,
+ * assuming that the partitions are read evenly: a record the broker
+ * dropped before it was written is counted as "evicted" (a hint, not a
+ * proof: bench.sh counts the rows).
  *
  * Prints one line on stdout:
  *
@@ -33,7 +41,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +50,9 @@
 #include <librdkafka/rdkafka.h>
 
 #include "timeutil.h"
+
+#define MAX_PIDS	64	/* kafka-readers of the group */
+#define MAX_PARTS	1024
 
 int	helper_bench_produce(int, char **);
 
@@ -72,6 +82,47 @@ wchar(long pid)
 			break;
 	fclose(fp);
 	return v;
+}
+
+/* The bytes the processes of PIDS wrote together, or -1 (said). */
+static long long
+wchar_sum(const long *pids, int npids)
+{
+	long long v, sum = 0;
+	int k;
+
+	for (k = 0; k < npids; k++) {
+		if ((v = wchar(pids[k])) < 0) {
+			fprintf(stderr, "bench-produce: process %ld is gone\n",
+			    pids[k]);
+			return -1;
+		}
+		sum += v;
+	}
+	return sum;
+}
+
+/* PID[,PID...] into pids: their number, or -1. */
+static int
+parse_pids(const char *s, long *pids)
+{
+	char *end;
+	int k = 0;
+
+	for (;;) {
+		if (k == MAX_PIDS)
+			return -1;
+		errno = 0;
+		pids[k] = strtol(s, &end, 10);
+		if (errno != 0 || end == s || pids[k] <= 0)
+			return -1;
+		k++;
+		if (*end == '\0')
+			return k;
+		if (*end != ',')
+			return -1;
+		s = end + 1;
+	}
 }
 
 static void
@@ -149,27 +200,33 @@ helper_bench_produce(int argc, char **argv)
 	rd_kafka_resp_err_t e;
 	const char *topic;
 	long long n, i = 0, base, w, ahead, max_ahead = 0, vbytes = 0;
-	long long *ends, produced = 0, evicted = 0, last = -1;
+	long long *ends, produced = 0, evicted = 0, last = -1, sum, np;
 	int64_t lo, hi;
 	long long written = 0;	/* records whose line was written */
-	long pid, timeout_s = 60;
+	long pids[MAX_PIDS], timeout_s = 60;
+	int npids, nparts = 1, p, done;
 	double t0, tprod, tend, throttled = 0, tprog, tlow = 0, t;
 	char *buf = NULL;
 	size_t cap = 0, len;
 	FILE *fp;
 
-	if (argc != 8 && argc != 9) {
+	if (argc < 8 || argc > 10) {
 		fprintf(stderr, "usage: helper bench-produce BROKERS TOPIC "
-		    "GROUP VALUES N PID WINDOW_KB [TIMEOUT_S]\n");
+		    "GROUP VALUES N PID[,PID...] WINDOW_KB [TIMEOUT_S "
+		    "[PARTITIONS]]\n");
 		return 64;
 	}
 	topic = argv[2];
 	n = atoll(argv[5]);
-	pid = atol(argv[6]);
-	if (argc == 9)
+	npids = parse_pids(argv[6], pids);
+	if (argc >= 9)
 		timeout_s = atol(argv[8]);
-	if (n <= 0 || pid <= 0 || atoll(argv[7]) <= 0) {
-		fprintf(stderr, "bench-produce: bad N, PID or WINDOW_KB\n");
+	if (argc == 10)
+		nparts = atoi(argv[9]);
+	if (n <= 0 || npids <= 0 || atoll(argv[7]) <= 0 || nparts <= 0 ||
+	    nparts > MAX_PARTS) {
+		fprintf(stderr, "bench-produce: bad N, PID, WINDOW_KB or "
+		    "PARTITIONS\n");
 		return 64;
 	}
 	if ((fp = fopen(argv[4], "r")) == NULL) {
@@ -183,24 +240,26 @@ helper_bench_produce(int argc, char **argv)
 	rk = handle(RD_KAFKA_PRODUCER, argv[1], NULL);
 	crk = handle(RD_KAFKA_CONSUMER, argv[1], argv[3]);
 	/* Find the group coordinator now: the first query takes a second. */
-	l = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(l, topic, 0);
+	if ((l = rd_kafka_topic_partition_list_new(nparts)) == NULL) {
+		fprintf(stderr, "bench-produce: out of memory\n");
+		return 71;
+	}
+	for (p = 0; p < nparts; p++)
+		rd_kafka_topic_partition_list_add(l, topic, p);
 	if ((e = rd_kafka_committed(crk, l, 10000)) !=
 	    RD_KAFKA_RESP_ERR_NO_ERROR) {
 		fprintf(stderr, "bench-produce: committed: %s\n",
 		    rd_kafka_err2str(e));
 		return 69;
 	}
-	if ((base = wchar(pid)) < 0) {
-		fprintf(stderr, "bench-produce: no process %ld\n", pid);
+	if ((base = wchar_sum(pids, npids)) < 0)
 		return 2;
-	}
 
 	t0 = tprog = time_mono_us() / 1e3;
 	while (i < n) {
-		if ((w = wchar(pid)) < 0) {
-			fprintf(stderr, "bench-produce: process %ld is gone "
-			    "after %lld records\n", pid, i);
+		if ((w = wchar_sum(pids, npids)) < 0) {
+			fprintf(stderr, "bench-produce: gone after %lld "
+			    "records\n", i);
 			return 2;
 		}
 		w -= base;
@@ -210,13 +269,17 @@ helper_bench_produce(int argc, char **argv)
 		if (ahead > max_ahead)
 			max_ahead = ahead;
 		t = time_mono_us() / 1e3;
-		if (t - tlow >= 100) {
-			tlow = t;
-			if (rd_kafka_query_watermark_offsets(rk, topic, 0, &lo,
+		for (p = 0; t - tlow >= 100 && p < nparts; p++) {
+			/* Records of p among the first `written'. */
+			np = written > p ? (written - p + nparts - 1) /
+			    nparts : 0;
+			if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo,
 			    &hi, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-			    lo > written && (long long)lo - written > evicted)
-				evicted = lo - written;
+			    lo > np && (long long)lo - np > evicted)
+				evicted = lo - np;
 		}
+		if (t - tlow >= 100)
+			tlow = t;
 		if (ahead >= atoll(argv[7]) * 1024) {
 			if (t - tprog > timeout_s * 1000.0) {
 				fprintf(stderr, "bench-produce: no progress "
@@ -236,7 +299,8 @@ helper_bench_produce(int argc, char **argv)
 			for (;;) {
 				e = rd_kafka_producev(rk,
 				    RD_KAFKA_V_TOPIC(topic),
-				    RD_KAFKA_V_PARTITION(0),
+				    RD_KAFKA_V_PARTITION(
+				    (int32_t)(i % nparts)),
 				    RD_KAFKA_V_VALUE(buf, len),
 				    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 				    RD_KAFKA_V_END);
@@ -263,21 +327,33 @@ helper_bench_produce(int argc, char **argv)
 
 	tprog = time_mono_us() / 1e3;
 	for (;;) {
-		l->elems[0].offset = RD_KAFKA_OFFSET_INVALID;
+		for (p = 0; p < nparts; p++)
+			l->elems[p].offset = RD_KAFKA_OFFSET_INVALID;
 		e = rd_kafka_committed(crk, l, 5000);
 		tend = time_mono_us() / 1e3;
 		if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
-			if (l->elems[0].offset >= n)
+			sum = 0;
+			done = 1;
+			for (p = 0; p < nparts; p++) {
+				/* Partition p holds records p, p + P, ... */
+				np = n > p ? (n - p + nparts - 1) / nparts : 0;
+				if (l->elems[p].offset > 0)
+					sum += l->elems[p].offset;
+				if (np > 0 && l->elems[p].offset < np)
+					done = 0;
+			}
+			if (done)
 				break;
-			if (l->elems[0].offset > last) {
-				last = l->elems[0].offset;
+			if (sum > last) {
+				last = sum;
 				if (getenv("BENCH_DEBUG") != NULL)
 					fprintf(stderr, "%.1f ms: committed "
 					    "%lld\n", tend - t0, last);
 				tprog = tend;
 			}
 		}
-		if (tend - tprog > timeout_s * 1000.0 || kill((pid_t)pid, 0)) {
+		if (tend - tprog > timeout_s * 1000.0 || wchar_sum(pids,
+		    npids) < 0) {
 			fprintf(stderr, "bench-produce: the committed offset "
 			    "stays at %lld of %lld\n", last, n);
 			return 2;
