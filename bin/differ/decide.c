@@ -37,6 +37,7 @@ static int	field_of(const struct jspan *);
 static struct item *new_item(struct itemset *);
 static void	itemset_reset(struct itemset *);
 static void	itemset_free(struct itemset *);
+static void	each_buf(struct differ *, void (*)(struct buf *));
 static int	keep_cluster(struct differ *, const struct cand *);
 static int	in_flight(struct differ *, const struct cand *);
 static int	emit(struct differ *, const struct cand *, int64_t, int);
@@ -78,11 +79,7 @@ differ_init(struct differ *d)
 	content_init(&d->content);
 	buf_init(&d->cur.arena);
 	buf_init(&d->base.arena);
-	buf_init(&d->line);
-	buf_init(&d->tmp);
-	buf_init(&d->rule);
-	buf_init(&d->in_str);
-	buf_init(&d->body);
+	each_buf(d, buf_init);
 	agg_init(&d->agg);
 }
 
@@ -97,11 +94,7 @@ differ_free(struct differ *d)
 	free(d->iss);
 	itemset_free(&d->cur);
 	itemset_free(&d->base);
-	buf_free(&d->line);
-	buf_free(&d->tmp);
-	buf_free(&d->rule);
-	buf_free(&d->in_str);
-	buf_free(&d->body);
+	each_buf(d, buf_free);
 	content_free(&d->content);
 	strlist_free(&d->conf.tags);
 	strlist_free(&d->conf.allowed);
@@ -112,6 +105,17 @@ differ_free(struct differ *d)
 	free(d->seen);
 	evfilter_free(d->conf.filter);
 	d->conf.filter = NULL;
+}
+
+/* fn on each of the working buffers of a run. */
+static void
+each_buf(struct differ *d, void (*fn)(struct buf *))
+{
+	fn(&d->line);
+	fn(&d->tmp);
+	fn(&d->rule);
+	fn(&d->in_str);
+	fn(&d->body);
 }
 
 int

@@ -57,6 +57,7 @@ static int	claim(struct differ *, struct buf *);
 static int	run_claims(struct differ *, const char *, int, struct buf *);
 static int	failed(struct differ *, PGresult *, const char *);
 static void	reset(struct outbox *);
+static void	each_buf(struct outbox *, void (*)(struct buf *));
 static int	cmp_key(const void *, const void *);
 
 /*
@@ -91,12 +92,7 @@ outbox_open(struct differ *d)
 	}
 	if ((rc = lock_target(d)) != 0)
 		return rc;
-	for (rc = 0; rc < 4; rc++)
-		buf_init(&o->col[rc]);
-	for (rc = 0; rc < 5; rc++)
-		buf_init(&o->tcol[rc]);
-	buf_init(&o->lines);
-	buf_init(&o->keys);
+	each_buf(o, buf_init);
 	return 0;
 }
 
@@ -398,15 +394,22 @@ failed(struct differ *d, PGresult *res, const char *what)
 static void
 reset(struct outbox *o)
 {
-	int i;
-
-	for (i = 0; i < 4; i++)
-		buf_reset(&o->col[i]);
-	for (i = 0; i < 5; i++)
-		buf_reset(&o->tcol[i]);
-	buf_reset(&o->lines);
-	buf_reset(&o->keys);
+	each_buf(o, buf_reset);
 	o->nheld = o->nfresh = o->ntake = 0;
+}
+
+/* fn on every buffer of the outbox. */
+static void
+each_buf(struct outbox *o, void (*fn)(struct buf *))
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(o->col) / sizeof(o->col[0]); i++)
+		fn(&o->col[i]);
+	for (i = 0; i < sizeof(o->tcol) / sizeof(o->tcol[0]); i++)
+		fn(&o->tcol[i]);
+	fn(&o->lines);
+	fn(&o->keys);
 }
 
 static int
@@ -419,18 +422,12 @@ void
 outbox_close(struct differ *d)
 {
 	struct outbox *o = &d->outbox;
-	int i;
 
 	if (o->conn == NULL)
 		return;
 	PQfinish(o->conn);		/* releases the run lock */
 	o->conn = NULL;
-	for (i = 0; i < 4; i++)
-		buf_free(&o->col[i]);
-	for (i = 0; i < 5; i++)
-		buf_free(&o->tcol[i]);
-	buf_free(&o->lines);
-	buf_free(&o->keys);
+	each_buf(o, buf_free);
 	free(o->held);
 	o->held = NULL;
 }
