@@ -19,7 +19,7 @@ void
 lineio_free(struct lineio *l)
 {
 	free(l->buf);
-	l->buf = NULL;
+	lineio_init(l, l->fd, l->max);
 }
 
 ssize_t

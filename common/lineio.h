@@ -36,6 +36,8 @@ struct lineio {
 };
 
 void	lineio_init(struct lineio *, int fd, size_t max);
+/* Frees the buffer: l is then empty, as lineio_init left it (the same fd
+ * and limit), and may be freed again. */
 void	lineio_free(struct lineio *);
 /* Returns bytes read, 0 at EOF, or -1 with errno (EAGAIN, EINTR, ...). */
 ssize_t	lineio_fill(struct lineio *);
