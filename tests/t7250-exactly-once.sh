@@ -25,7 +25,7 @@ clusters() {
 backend() {
 	{ differ -T notifications-backend -c "$CONTENT" "$@" 2>>differ.err; echo "differ $?" >>st; } |
 		{ kafka-emitter -b "$BROKERS" -t $TOPIC 2>>emitter.err; echo "emitter $?" >>st; } |
-		{ db-writer -r -R 2 2>>dbw.err; echo "dbw $?" >>st; }
+		{ db-writer -r -R 2 ${DBW_BATCH:+-b $DBW_BATCH} 2>>dbw.err; echo "dbw $?" >>st; }
 }
 status_of() { sed -n "s/^$1 //p" st | tail -1; }
 messages() { timeout 30 kcat -C -b "$BROKERS" -t $TOPIC -o beginning -e -q | wc -l | tr -d ' '; }
@@ -84,6 +84,26 @@ test_expect_success 'fault repaired: the same commands complete the record and s
 	# (the replay may beat the candidate query of the first run, which then
 	# records "same" for the clusters as well: count clusters, not rows)
 	test "$(sql "SELECT count(DISTINCT cluster) FROM reported WHERE state = 2")" = 200
+'
+
+test_expect_success 'refused while a batch is in flight and the next one read (-b 7): each outcome spooled once, recorded once' '
+	reset &&
+	clusters 3001 200 &&
+	before=$(messages) &&
+	sqlin <<-\EOF &&
+	CREATE TRIGGER refuse_all BEFORE INSERT ON reported FOR EACH ROW EXECUTE FUNCTION refuse_all();
+	EOF
+	DBW_BATCH=7 backend &&
+	test "$(status_of dbw)" = 75 &&
+	test "$(spooled)" = 200 &&
+	test "$(cat "$CCX_SPOOL_DIR"/*/outcomes-* | sort -u | wc -l)" = 200 &&
+	sql "DROP TRIGGER refuse_all ON reported" &&
+	rm -f st &&
+	DBW_BATCH=7 backend &&
+	test "$(status_of dbw)" = 0 &&
+	test "$(sent_rows)" = 200 &&
+	test "$(spooled)" = 0 &&
+	test "$(messages)" = $((before + 200))
 '
 
 test_expect_success 'a read-only database stops the run before anything is sent' '

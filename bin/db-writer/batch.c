@@ -187,7 +187,7 @@ send_async(struct batch *b)
 	sigset_t all, old;
 	int rc;
 
-	if (b->spare == NULL)
+	if (b->spare == NULL || b->impatient)
 		return batch_flush(b);
 	if ((rc = wait_inflight(b)) != 0 || b->n == 0)
 		return rc;

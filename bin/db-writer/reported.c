@@ -58,11 +58,22 @@ struct outcomes {
 	struct cols	 cols;
 	struct buf	 lines;		/* the batch's lines, NUL-separated */
 	int		 guard;		/* replaying: only claimed outcomes */
-	struct spool	 sp;
+	int		 in_spool;	/* the batch's lines are in the spool */
+	struct spool	*sp;		/* one for both instances */
 	uint64_t	 invalid;
 	uint64_t	 norow;		/* outcomes that added no row */
 	uint64_t	 spooled;	/* lines left in the spool */
+	uint64_t	 nrep;		/* rows recorded, not yet counted */
+	uint64_t	 nerr;		/* lines refused, not yet counted */
 };
+
+/*
+ * Two instances take turns (batch.h, overlap): the thread that writes one
+ * runs write_batch only, which touches that instance, the spool (one batch
+ * in flight at a time: appended before, cleared by committed after) and
+ * the connection; what it records is counted by committed, in the loop.
+ * A spool replay (start) is written in the loop, one batch at a time.
+ */
 
 static const char insert_sql[] =
     "WITH u AS (SELECT * FROM unnest($1::int[], $2::int[], $3::bpchar[], "
@@ -283,14 +294,16 @@ write_batch(void *arg, int attempt)
 	char err[1024];
 	long nrep = 0, nerr = 0;
 
-	if (attempt == 1 && !g->guard && (spool_append(&g->sp, g->lines.data,
-	    g->lines.len) == -1 || spool_sync(&g->sp) == -1))
+	if (attempt == 1 && !g->guard && (spool_append(g->sp, g->lines.data,
+	    g->lines.len) == -1 || spool_sync(g->sp) == -1))
 		log_error("the batch of %zu outcomes is not in the spool: if "
 		    "the database refuses it, it is lost", g->cols.n);
+	else if (attempt == 1 && !g->guard)
+		g->in_spool = 1;
 	if (dbw_connect(d) == -1)
 		return BATCH_OUTAGE;
 	if (run_batch(g, &g->cols, &res, &nrep, &nerr) == 0) {
-		d->metrics[M_REPORTED].value += (uint64_t)nrep;
+		g->nrep += (uint64_t)nrep;
 		if ((size_t)(nrep + nerr) < g->cols.n)
 			g->norow += g->cols.n - (size_t)(nrep + nerr);
 		return BATCH_DONE;
@@ -319,10 +332,14 @@ committed(void *arg)
 {
 	struct outcomes *g = arg;
 
+	g->d->metrics[M_REPORTED].value += g->nrep;
+	g->d->metrics[M_CONSUMING_ERRORS].value += g->nerr;
+	g->nrep = g->nerr = 0;
 	cols_reset(&g->cols);
 	buf_reset(&g->lines);
 	if (!g->guard)
-		spool_clear(&g->sp);
+		spool_clear(g->sp);
+	g->in_spool = 0;
 	return 0;
 }
 
@@ -376,7 +393,7 @@ one_by_one(struct outcomes *g)
 			continue;
 		res = NULL;
 		if (run_batch(g, &one, &res, &nrep, &nerr) == 0) {
-			d->metrics[M_REPORTED].value += (uint64_t)nrep;
+			g->nrep += (uint64_t)nrep;
 			nok++;
 			continue;
 		}
@@ -394,7 +411,7 @@ one_by_one(struct outcomes *g)
 			pg_errmsg(d->conn, err, sizeof(err));
 			log_error("the database refused an outcome (%s: %s): "
 			    "%.300s", pg_sqlstate(res), err, p);
-			d->metrics[M_CONSUMING_ERRORS].value++;
+			g->nerr++;
 		}
 		PQclear(res);
 	}
@@ -456,7 +473,7 @@ replay(void *arg)
 {
 	struct outcomes *g = arg;
 
-	if (spool_replay(&g->sp, replay_file, g) == 0)
+	if (spool_replay(g->sp, replay_file, g) == 0)
 		return 0;
 	log_error("not ready: outcomes of an earlier run are not recorded");
 	return BATCH_OUTAGE;
@@ -476,52 +493,74 @@ drain(void *arg, struct lineio *in)
 
 	log_error("outcomes go to the spool until the input ends; the run "
 	    "fails (EX_TEMPFAIL) and the next db-writer -r records them");
+	/* Read while the batch before was in flight, not written yet. */
+	if (g->lines.len > 0 && !g->in_spool && !g->guard &&
+	    spool_append(g->sp, g->lines.data, g->lines.len) == 0)
+		g->spooled += g->cols.n;
 	while ((r = lineio_get(in, &line, &len)) != LINE_EOF && r != -1) {
 		if (r != LINE_OK)
 			continue;
 		g->d->metrics[M_CONSUMED].value++;
-		if (spool_append(&g->sp, line, len + 1) == 0)
+		if (spool_append(g->sp, line, len + 1) == 0)
 			g->spooled++;
 	}
-	spool_sync(&g->sp);
+	spool_sync(g->sp);
+}
+
+static void
+outcomes_init(struct outcomes *g, struct dbw *d, struct batch *b,
+    struct spool *sp)
+{
+	int i;
+
+	memset(g, 0, sizeof(*g));
+	g->d = d;
+	g->b = b;
+	g->sp = sp;
+	for (i = 0; i < NCOLS; i++)
+		buf_init(&g->cols.c[i]);
+	buf_init(&g->lines);
 }
 
 int
 dbw_reported(struct dbw *d)
 {
-	struct outcomes g;
+	struct outcomes g[2];
+	struct spool sp;
 	struct batch b;
-	int i, rc;
+	uint64_t norow, invalid;
+	int rc;
 
-	memset(&g, 0, sizeof(g));
-	g.d = d;
-	if (spool_init(&g.sp, d->spool, d->conninfo) == -1)
+	if (spool_init(&sp, d->spool, d->conninfo) == -1)
 		return EXIT_BAD_VALUE;
-	for (i = 0; i < NCOLS; i++)
-		buf_init(&g.cols.c[i]);
-	buf_init(&g.lines);
 	memset(&b, 0, sizeof(b));
+	outcomes_init(&g[0], d, &b, &sp);
+	outcomes_init(&g[1], d, &b, &sp);
 	b.d = d;
 	b.ops = &reported_ops;
-	b.arg = &g;
-	g.b = &b;
+	b.arg = &g[0];
+	b.spare = &g[1];
 	d->schema_sql = "SELECT to_regclass('notification_outbox') IS NOT NULL";
 	d->schema_why = "the database has no table notification_outbox "
 	    "(schema older than version 11): run db-writer migrate latest";
 	d->need_schema = 1;
 	rc = batch_run(&b);
-	if (g.norow > 0)
+	norow = g[0].norow + g[1].norow;
+	invalid = g[0].invalid + g[1].invalid;
+	if (norow > 0)
 		log_info("%llu outcomes added no row (already recorded, or "
-		    "their report is gone)", (unsigned long long)g.norow);
-	if (g.invalid > 0) {
+		    "their report is gone)", (unsigned long long)norow);
+	if (invalid > 0) {
 		log_warn("%llu outcome lines could not be recorded",
-		    (unsigned long long)g.invalid);
-		d->metrics[M_CONSUMING_ERRORS].value += g.invalid;
+		    (unsigned long long)invalid);
+		d->metrics[M_CONSUMING_ERRORS].value += invalid;
 		if (rc == 0)
 			rc = EXIT_BAD_INPUT;
 	}
-	spool_close(&g.sp);
-	cols_free(&g.cols);
-	buf_free(&g.lines);
+	spool_close(&sp);
+	cols_free(&g[0].cols);
+	cols_free(&g[1].cols);
+	buf_free(&g[0].lines);
+	buf_free(&g[1].lines);
 	return rc;
 }
