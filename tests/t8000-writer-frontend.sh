@@ -171,6 +171,58 @@ test_expect_success 'storage failures exit 5: another driver, an unreachable ser
 	msg out "Do selected operation"
 '
 
+test_expect_success 'configuration errors exit 1: a named file missing, a value that does not convert' '
+	CCX_NOTIFICATION_WRITER_CONFIG_FILE=/nonexistent/config.toml \
+		test_expect_code 1 $W -old-reports-cleanup >out 2>err &&
+	msg err "Load configuration" &&
+	grep "Not Found in" err &&
+	CCX_NOTIFICATION_WRITER__STORAGE__PG_PORT=x test_expect_code 1 $W -old-reports-cleanup 2>err &&
+	msg err "Load configuration"
+'
+
+test_expect_success 'a config.toml: known keys only, LOG_LEVEL drops what is below it, LogSQLQueries shown' '
+	mkdir lv &&
+	printf "[logging]\nlog_level = \"warn\"\n" >lv/config.toml &&
+	(cd lv && test_expect_code 5 $W -old-reports-cleanup >../out) &&
+	! grep "\"level\":\"info\"" out &&
+	grep "\"error\":\"driver  is not supported\",.*\"message\":\"Unsupported driver\"" out &&
+	printf "[logging]\nlog_level = \" Error\"\n" >lv/config.toml &&
+	(cd lv && $W -show-configuration >../out) &&
+	test_line_count = 1 out &&
+	printf "[storage]\nlog_sql_queries = true\n" >lv/config.toml &&
+	(cd lv && $W -show-configuration >../out) &&
+	grep "\"LogSQLQueries\":true,.*\"message\":\"Storage configuration\"" out &&
+	rm -r lv
+'
+
+test_expect_success 'print of old reported rows and read errors: their tables'"'"' records' '
+	C=00000000-0000-4000-8000-0000000000c3 &&
+	sql "INSERT INTO new_reports VALUES (21, 22, '"'"'$C'"'"', '"'"'{}'"'"', '"'"'1990-01-01 10:00:00'"'"', 8)" &&
+	sql "INSERT INTO reported VALUES (21, 22, '"'"'$C'"'"', 1, 1, '"'"'{}'"'"', '"'"'1990-01-01 10:00:00'"'"', now(), '"'"''"'"', 1)" &&
+	sql "INSERT INTO read_errors (org_id, cluster, updated_at, created_at, error_text) VALUES (21, '"'"'$C'"'"', '"'"'1990-01-01 10:00:00'"'"', now(), '"'"'bad'"'"')" &&
+	$W -print-old-reports-for-cleanup -max-age "8 days" >out &&
+	grep "\"select statement\":\"SELECT .*FROM reported .*\"message\":\"PrintReportsForCleanup operation\"" out &&
+	grep "\"Organization ID\":21,\"Account number\":22,\"Cluster name\":\"$C\",.*\"message\":\"Old report from \`reported\` table\"" out &&
+	$W -print-read-errors-for-cleanup -max-age "8 days" >out &&
+	grep "\"Organization ID\":21,\"Account number\":0,\"Cluster name\":\"$C\",.*\"message\":\"Old report from \`read_errors\` table\"" out &&
+	test_expect_code 5 $W -print-read-errors-for-cleanup -max-age bogus >out &&
+	msg out "Print records to cleanup from \`read_errors\` table failed" &&
+	test_expect_code 5 $W -print-old-reports-for-cleanup -max-age bogus >out &&
+	msg out "Print records to cleanup from \`reported\` table failed" &&
+	test_expect_code 5 $W -print-new-reports-for-cleanup -max-age bogus >out &&
+	msg out "Print records to cleanup from \`new_reports\` failed" &&
+	test_expect_code 5 $W -read-errors-cleanup -max-age bogus >out &&
+	msg out "Cleanup records from \`read_errors\` table failed" &&
+	test_expect_code 5 $W -new-reports-cleanup -max-age bogus >out &&
+	msg out "Cleanup records from \`new_reports\` table failed" &&
+	$W -read-errors-cleanup -max-age "8 days" >out &&
+	grep "\"Rows deleted\":1,.*\"message\":\"Cleanup \`read_errors\` finished\"" out &&
+	$W -old-reports-cleanup -max-age "8 days" >out &&
+	grep "\"Rows deleted\":1,.*\"message\":\"Cleanup \`reported\` finished\"" out &&
+	$W -new-reports-cleanup -max-age "8 days" >out &&
+	test "$(sql "SELECT count(*) FROM new_reports")" = 0
+'
+
 test_expect_success 'service mode with the broker disabled: /metrics served, exit 0' '
 	CCX_NOTIFICATION_WRITER__BROKER__ENABLED=false CCX_NOTIFICATION_WRITER__METRICS__ADDRESS=127.0.0.1:0 \
 		$W >out &&
@@ -178,10 +230,26 @@ test_expect_success 'service mode with the broker disabled: /metrics served, exi
 	msg out "Starting HTTP server"
 '
 
-test_expect_success '-show-configuration: one record per section, no secret' '
-	$W -show-configuration >out &&
-	msg out "Storage configuration" &&
-	! grep not-needed-here out
+test_expect_success '-show-configuration: one record per section, no secret; unused keys accepted and unseen' '
+	CCX_NOTIFICATION_WRITER__CLOUDWATCH__AWS_ACCESS_ID=cw-id-Xq9 \
+	CCX_NOTIFICATION_WRITER__CLOUDWATCH__AWS_SECRET_KEY=cw-secret-Xq9 \
+	CCX_NOTIFICATION_WRITER__CLOUDWATCH__AWS_SESSION_TOKEN=cw-token-Xq9 \
+	CCX_NOTIFICATION_WRITER__CLOUDWATCH__AWS_REGION=cw-region-Xq9 \
+	CCX_NOTIFICATION_WRITER__CLOUDWATCH__LOG_GROUP=cw-group-Xq9 \
+	CCX_NOTIFICATION_WRITER__CLOUDWATCH__STREAM_NAME=cw-stream-Xq9 \
+	CCX_NOTIFICATION_WRITER__CLOUDWATCH__DEBUG=true \
+	CCX_NOTIFICATION_WRITER__SENTRY__DSN=https://dsn-Xq9@sentry.example \
+	CCX_NOTIFICATION_WRITER__SENTRY__ENVIRONMENT=env-Xq9 \
+	CCX_NOTIFICATION_WRITER__TRACKER__SERVICE_NAME=svc-Xq9 \
+	CCX_NOTIFICATION_WRITER__BROKER__SASL_USERNAME=sasl-user-8000 \
+	CCX_NOTIFICATION_WRITER__BROKER__SASL_PASSWORD=sasl-pass-Xq9 \
+		$W -show-configuration >out 2>err &&
+	for m in "Broker configuration" "Storage configuration" \
+		"Logging configuration" "Metrics configuration"; do
+		msg out "$m" || return 1
+	done &&
+	grep "\"Sasl username\":\"sasl-user-8000\"" out &&
+	! grep "Xq9\|not-needed-here" out err
 '
 
 
@@ -242,6 +310,37 @@ test_expect_success MOCK 'service mode: records stored, /metrics with the namesp
 	wait $pid &&
 	grep "\"stage\":\"kafka-reader\"" svc.out &&
 	! grep not-needed-here svc.out svc.err
+'
+
+# service_run [NAME=VALUE...]: service mode against the mock broker until it
+# ends by itself (within 60 s).
+service_run() {
+	env CCX_NOTIFICATION_WRITER__BROKER__ADDRESSES=$BROKERS \
+		CCX_NOTIFICATION_WRITER__BROKER__TOPIC=ccx.ocp.results \
+		CCX_NOTIFICATION_WRITER__BROKER__GROUP=g8000 \
+		CCX_NOTIFICATION_WRITER__BROKER__ENABLED=true \
+		CCX_NOTIFICATION_WRITER__METRICS__ADDRESS=127.0.0.1:0 \
+		"$@" timeout 60 $W
+}
+
+test_expect_success MOCK 'service mode: a Kafka property librdkafka refuses exits 2, the SASL password unseen' '
+	service_run CCX_NOTIFICATION_WRITER__BROKER__SECURITY_PROTOCOL=SSL \
+		CCX_NOTIFICATION_WRITER__BROKER__CERT_PATH=/nonexistent/ca.pem >out 2>err; test $? = 2 &&
+	grep "\"stage\":\"kafka-reader\".*ssl.ca.location" out &&
+	service_run CCX_NOTIFICATION_WRITER__BROKER__SECURITY_PROTOCOL=SASL_PLAINTEXT \
+		CCX_NOTIFICATION_WRITER__BROKER__SASL_MECHANISM=BOGUS \
+		CCX_NOTIFICATION_WRITER__BROKER__SASL_USERNAME=user8000 \
+		CCX_NOTIFICATION_WRITER__BROKER__SASL_PASSWORD=sasl-pass-8000-Kj7 \
+		CCX_NOTIFICATION_WRITER__BROKER__DISABLE_API_VERSIONS_REQUEST=true >out 2>err; test $? = 2 &&
+	grep "\"stage\":\"kafka-reader\".*BOGUS" out &&
+	! grep sasl-pass-8000-Kj7 out err
+'
+
+test_expect_success MOCK 'service mode: a schema below the latest version exits 5' '
+	db-writer migrate 8 2>/dev/null &&
+	test_when_finished "db-writer migrate latest 2>/dev/null" &&
+	service_run >out 2>err; test $? = 5 &&
+	grep "\"stage\":\"db-writer\"" out
 '
 
 test_done

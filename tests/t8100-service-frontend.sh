@@ -426,12 +426,107 @@ test_expect_success 'Pushgateway: the loop pushes during a run; target 2'"'"'s s
 	test_grep "^ccx_notification_service_service_log_notification_sent [1-9]" body
 '
 
+test_expect_success '-show-configuration: every section, exit 0, nothing runs; unused keys accepted and unseen' '
+	env ${E}_CLEANER__MAX_AGE="3 days" \
+		${E}_NOTIFICATIONS__INSIGHTS_ADVISOR_URL="https://advisor.example/{cluster_id}" \
+		${E}_STORAGE__LOG_SQL_QUERIES=true ${E}_AGGREGATOR_STORAGE__DB_DRIVER=postgres \
+		${E}_AGGREGATOR_STORAGE__PG_USERNAME=agg-user ${E}_AGGREGATOR_STORAGE__PG_DB_NAME=aggdb \
+		${E}_AGGREGATOR_STORAGE__PG_PARAMS=sslmode=disable ${E}_AGGREGATOR_STORAGE__LOG_SQL_QUERIES=1 \
+		${E}_CLOUDWATCH__AWS_ACCESS_ID=cw-id-Xq9 ${E}_CLOUDWATCH__AWS_SECRET_KEY=cw-secret-Xq9 \
+		${E}_CLOUDWATCH__AWS_SESSION_TOKEN=cw-token-Xq9 ${E}_CLOUDWATCH__AWS_REGION=cw-region-Xq9 \
+		${E}_CLOUDWATCH__LOG_GROUP=cw-group-Xq9 ${E}_CLOUDWATCH__STREAM_NAME=cw-stream-Xq9 \
+		${E}_CLOUDWATCH__DEBUG=true ${E}_SENTRY__DSN=https://sentry-dsn-Xq9@sentry.example \
+		${E}_SENTRY__ENVIRONMENT=sentry-env-Xq9 \
+		$S -show-configuration -instant-reports >out 2>err &&
+	for m in "Broker configuration" "ServiceLog configuration" "Storage configuration" \
+		"Aggregator storage configuration" "Dependencies configuration" \
+		"Logging configuration" "Notifications configuration" \
+		"Metrics configuration" "Processing configuration"; do
+		msg out "$m" || return 1
+	done &&
+	grep "\"Insights Advisor URL\":\"https://advisor.example/{cluster_id}\"" out &&
+	grep "\"LogSQLQueries\":true,\"Parameters\":\"sslmode=disable\",.*\"message\":\"Storage configuration\"" out &&
+	grep "\"Driver\":\"postgres\",\"DB Name\":\"aggdb\",\"Username\":\"agg-user\",.*\"LogSQLQueries\":true,.*\"message\":\"Aggregator storage configuration\"" out &&
+	! grep "Xq9\|Differ started" out err &&
+	env ${E}_CLEANER__MAX_AGE="3 days" $S -new-reports-cleanup >out &&
+	grep "\"max age\":\"3 days\",.*\"message\":\"Cleanup operation for all organizations\"" out &&
+	env ${E}_LOGGING__LOG_LEVEL=error $S -show-configuration >out &&
+	echo "Clowder is disabled" >expect &&
+	test_cmp expect out &&
+	env ${E}_LOGGING__USE_STDERR=true $S -show-configuration >out 2>err &&
+	test_cmp expect out &&
+	msg err "Processing configuration"
+'
+
+test_expect_success 'target 1 from a config.yaml: tags, thresholds, event filter, blocked clusters' '
+	mkdir yt1 &&
+	cat >yt1/config.yaml <<-EOF &&
+	storage: {db_driver: postgres, pg_host: "", pg_port: 0, pg_username: "",
+	  pg_password: "", pg_db_name: "", pg_params: ""}
+	dependencies: {content_server: "", content_endpoint: ""}
+	kafka_broker:
+	  enabled: true
+	  addresses: ""
+	  topic: $TOPIC
+	  cooldown: 1 week
+	  likelihood_threshold: 0
+	  impact_threshold: 0
+	  severity_threshold: 0
+	  total_risk_threshold: 0
+	  event_filter: ""
+	  tag_filter_enabled: true
+	  tags: [no_such_tag]
+	processing:
+	  filter_blocked_clusters: true
+	  blocked_clusters: [$C1]
+	EOF
+	insert 12 $C3 "$(report demo_etcd_backup demo_image_registry)" &&
+	insert 13 $C1 "$(report demo_etcd_backup)" &&
+	before=$(messages | wc -l) &&
+	(cd yt1 && env ${E}_KAFKA_BROKER__ADDRESSES="$BROKERS" \
+		$S -ignore-disabled-rules -instant-reports >../out 2>../err) &&
+	test "$(messages | wc -l)" = "$before" &&
+	grep "\"Blocked\":1,.*\"message\":\"Filter cluster list\"" out &&
+	test "$(sql "SELECT state FROM reported WHERE org_id = 12")" = 2 &&
+	test "$(sql "SELECT count(*) FROM reported WHERE org_id = 13")" = 0 &&
+	sed -e "s/no_such_tag/osd_customer/" \
+		-e "s/event_filter: \"\"/event_filter: likelihood >= likelihoodThreshold \&\& impact >= impactThreshold \&\& severity >= severityThreshold/" \
+		yt1/config.yaml >yt1/c && mv yt1/c yt1/config.yaml &&
+	insert 14 $C3 "$(report demo_etcd_backup demo_nodes_memory)" &&
+	(cd yt1 && env ${E}_KAFKA_BROKER__ADDRESSES="$BROKERS" ${E}_KAFKA_BROKER__LIKELIHOOD_THRESHOLD=4 \
+		${E}_KAFKA_BROKER__IMPACT_THRESHOLD=4 ${E}_KAFKA_BROKER__SEVERITY_THRESHOLD=0 \
+		$S -ignore-disabled-rules -instant-reports >../out 2>../err) &&
+	messages >msgs &&
+	test_line_count = $((before + 1)) msgs &&
+	tail -1 msgs | grep -F "\"display_name\":\"$C3\"" &&
+	tail -1 msgs | grep -F "etcd has not been backed up" &&
+	! tail -1 msgs | grep -F "Nodes have less memory" &&
+	rm -r yt1
+'
+
+test_expect_success 'target 2: thresholds and event filter of service_log, its tag filter on' '
+	insert 15 $C2 "$(report demo_etcd_backup demo_nodes_memory demo_ingress_cert)" &&
+	before=$(entries $C2) &&
+	sl env ${E}_SERVICE_LOG__EVENT_FILTER="likelihood >= likelihoodThreshold && impact >= impactThreshold && severity >= severityThreshold && totalRisk >= totalRiskThreshold" \
+		${E}_SERVICE_LOG__LIKELIHOOD_THRESHOLD=3 ${E}_SERVICE_LOG__IMPACT_THRESHOLD=3 \
+		${E}_SERVICE_LOG__SEVERITY_THRESHOLD=0 ${E}_SERVICE_LOG__TOTAL_RISK_THRESHOLD=4 \
+		${E}_SERVICE_LOG__TAG_FILTER_ENABLED=true \
+		$S -ignore-disabled-rules -instant-reports >out 2>err &&
+	test "$(entries $C2)" = $((before + 1)) &&
+	stub_requests SL | tail -1 | grep -F "ETCD_NO_BACKUP"
+'
+
 test_expect_success 'a failing stage: differ 64 exits 1, kafka-emitter 78 and 69 exit 5, db-writer -r 3' '
 	kafka env ${E}_KAFKA_BROKER__COOLDOWN=bogus $S -ignore-disabled-rules -instant-reports >out; test $? = 1 &&
 	kafka env ${E}_KAFKA_BROKER__SECURITY_PROTOCOL=SASL_PLAINTEXT \
-		${E}_KAFKA_BROKER__SASL_MECHANISM=BOGUS $S -ignore-disabled-rules -instant-reports >out; test $? = 5 &&
+		${E}_KAFKA_BROKER__SASL_USERNAME=user8100 ${E}_KAFKA_BROKER__SASL_PASSWORD=sasl-pass-Xq9 \
+		${E}_KAFKA_BROKER__SASL_MECHANISM=BOGUS $S -ignore-disabled-rules -instant-reports >out 2>err; test $? = 5 &&
 	msg out "Couldn'"'"'t initialize Kafka producer with the provided config." &&
 	grep "Unsupported SASL mechanism" out &&
+	! grep sasl-pass-Xq9 out err &&
+	kafka env ${E}_KAFKA_BROKER__SECURITY_PROTOCOL=SSL \
+		${E}_KAFKA_BROKER__CERT_PATH=/nonexistent/ca.pem $S -ignore-disabled-rules -instant-reports >out; test $? = 5 &&
+	grep "\"stage\":\"kafka-emitter\".*ssl.ca.location" out &&
 	insert 7 $C2 "$(report demo_nodes_memory)" &&
 	kafka env ${E}_KAFKA_BROKER__ADDRESSES=127.0.0.1:1 ${E}_KAFKA_BROKER__TIMEOUT=1s \
 		$S -ignore-disabled-rules -instant-reports >out; test $? = 5 &&
