@@ -70,6 +70,8 @@ static int	record_value(struct lines_record *, const struct jspan *,
 		    char *, size_t);
 static int	span_b64(const struct jspan *, struct buf *, struct sref *);
 static int	span_time(const char *, const char *, size_t, char *, size_t);
+static int	scan_ack(const char *, size_t, struct lines_ack *, int, char *,
+		    size_t);
 static int	ack_member(void *, int, const struct jspan *, char *, size_t);
 static int	deadletter_member(void *, int, const struct jspan *, char *,
 		    size_t);
@@ -755,6 +757,22 @@ int
 lines_read_ack(const char *line, size_t len, struct lines_ack *a,
     char *err, size_t errlen)
 {
+	return scan_ack(line, len, a, A_NMEMBERS, err, errlen);
+}
+
+int
+lines_read_ack_id(const char *line, size_t len, struct lines_ack *a,
+    char *err, size_t errlen)
+{
+	return scan_ack(line, len, a, A_STATUS, err, errlen);
+}
+
+/* Reads the first n members of ack_members, all required; the rest of the
+ * line is ignored. */
+static int
+scan_ack(const char *line, size_t len, struct lines_ack *a, int n,
+    char *err, size_t errlen)
+{
 	struct ack_scan sc = { .a = a };
 	int rc;
 
@@ -764,8 +782,8 @@ lines_read_ack(const char *line, size_t len, struct lines_ack *a,
 	a->offset = 0;
 	a->status = 0;
 	buf_reset(a->store);
-	if ((rc = scan_members(line, len, ack_members, A_NMEMBERS, A_NMEMBERS,
-	    ack_member, &sc, err, errlen)) != LINES_OK)
+	if ((rc = scan_members(line, len, ack_members, n, n, ack_member, &sc,
+	    err, errlen)) != LINES_OK)
 		return rc;
 	a->topic = sref_ptr(a->store, &sc.topic);
 	a->topic_len = sc.topic.len;

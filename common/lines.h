@@ -125,6 +125,10 @@ struct lines_ack {
 void	lines_write_ack(struct buf *, const struct lines_ack *);
 int	lines_read_ack(const char *, size_t, struct lines_ack *, char *,
 	    size_t);
+/* The identity alone (topic, partition, offset), as kafka-reader reads an
+ * ack: status and other members are not read, and need not be there. */
+int	lines_read_ack_id(const char *, size_t, struct lines_ack *, char *,
+	    size_t);
 
 /*
  * deadletter (db-writer dead-letters).  An unknown identity is topic "",

@@ -112,6 +112,30 @@ test_expect_success 'back-pressure: no more than -m records in flight' '
 	wait $pid
 '
 
+test_expect_success 'ack lines: only the identity is read; escapes, any status, extra members, any order' '
+	rm -f acks && mkfifo acks &&
+	reader_start out -G g7 -t in -a acks &&
+	exec 8>acks &&
+	wait_lines 5 out &&
+	cat >&8 <<-\EOF &&
+	{"topic":"\u0069n","partition":0,"offset":0,"status":"stored"}
+	{"offset":1,"partition":0,"topic":"in"}
+	{"topic":"in","partition":0,"offset":2,"status":"dead_letter","note":[1,{"x":null}]}
+	{"topic":"in","partition":0,"status":"stored"}
+	{"topic":"in","partition":"0","offset":3}
+	not json at all
+	{"topic":"in","partition":0,"offset":3,"status":"duplicate"}
+	EOF
+	three_bad() { test "$(grep -c "is not an ack" err)" = 3; } &&
+	test_wait_for 30 three_bad &&
+	test_grep "line 4 is not an ack.*offset" err &&
+	test_grep "line 5 is not an ack.*partition" err &&
+	kill -TERM $pid &&
+	exec 8>&- &&
+	wait $pid &&
+	committed_are g7 in 1 "0 4"
+'
+
 test_expect_success 'the ack channel closing means downstream is gone: commit acked, exit 75' '
 	rm -f acks && mkfifo acks &&
 	reader_start out -G g4 -t in -a acks &&

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <json.h>
 #include <librdkafka/rdkafka.h>
 
 #include "buf.h"
@@ -178,7 +177,7 @@ static void	check_gap(struct reader *, struct part *, int64_t);
 static void	read_committed(struct reader *,
 		    const rd_kafka_topic_partition_list_t *);
 static void	read_acks(struct reader *);
-static void	ack_line(struct reader *, const char *, unsigned long);
+static void	ack_line(struct reader *, const char *, size_t, unsigned long);
 static void	write_out(struct reader *);
 static void	pump(struct reader *, int);
 static void	drain(struct reader *, const char *, int64_t);
@@ -413,39 +412,62 @@ handle_message(struct reader *r, rd_kafka_message_t *m)
 	r->metrics[M_BYTES].value += m->len;
 }
 
+/* Kafka's longest topic name is 249 bytes. */
+#define TOPIC_MAX	249
+
+/*
+ * One ack line: only its identity is read (lines_read_ack_id), every status
+ * acknowledges the record.
+ */
 static void
-ack_line(struct reader *r, const char *line, unsigned long lineno)
+ack_line(struct reader *r, const char *line, size_t len, unsigned long lineno)
 {
-	struct json_object *o = json_tokener_parse(line), *t, *pt, *of;
-	struct part *p;
-	int64_t off;
+	char topic[TOPIC_MAX + 1], why[256];
+	struct lines_ack a;
+	struct buf store;
+	struct part *p = NULL;
 	size_t i;
 
-	if (o == NULL || !json_object_object_get_ex(o, "topic", &t) ||
-	    !json_object_object_get_ex(o, "partition", &pt) ||
-	    !json_object_object_get_ex(o, "offset", &of) ||
-	    !json_object_is_type(t, json_type_string) ||
-	    !json_object_is_type(pt, json_type_int) ||
-	    !json_object_is_type(of, json_type_int)) {
+	buf_init(&store);
+	a.store = &store;
+	if (lines_read_ack_id(line, len, &a, why, sizeof(why)) != LINES_OK) {
 		log_warn("ack line %lu is not an ack (topic, partition, "
-		    "offset); ignored", lineno);
+		    "offset): %s; ignored", lineno, why);
 		r->metrics[M_BAD_ACKS].value++;
-		json_object_put(o);
+		buf_free(&store);
 		return;
 	}
-	p = find_part(r, json_object_get_string(t), json_object_get_int(pt));
-	off = json_object_get_int64(of);
-	json_object_put(o);
+	if (a.topic_len <= TOPIC_MAX) {
+		memcpy(topic, a.topic, a.topic_len);
+		topic[a.topic_len] = '\0';
+		p = find_part(r, topic, a.partition);
+	}
+	buf_free(&store);
 	r->metrics[M_ACKS].value++;
-	if (p != NULL) {
-		for (i = 0; i < p->n; i++) {
-			struct pending *q = &p->q[(p->head + i) % p->cap];
+	/* In flight in offset order (track), nearly always: a binary
+	 * search first. */
+	if (p != NULL && p->n > 0) {
+		size_t lo = 0, hi = p->n;
 
-			if (q->offset == off) {
-				q->acked = 1;
+		while (lo < hi) {
+			i = lo + (hi - lo) / 2;
+			if (p->q[(p->head + i) % p->cap].offset < a.offset)
+				lo = i + 1;
+			else
+				hi = i;
+		}
+		if (lo < p->n && p->q[(p->head + lo) % p->cap].offset ==
+		    a.offset) {
+			p->q[(p->head + lo) % p->cap].acked = 1;
+			return;
+		}
+		/* Not in order after all (the broker reset the offset): look
+		 * at every one. */
+		for (i = 0; i < p->n; i++)
+			if (p->q[(p->head + i) % p->cap].offset == a.offset) {
+				p->q[(p->head + i) % p->cap].acked = 1;
 				return;
 			}
-		}
 	}
 	/* A partition given up since, or a line from an earlier run. */
 	log_debug("ack for an offset not in flight: line %lu", lineno);
@@ -476,7 +498,7 @@ read_acks(struct reader *r)
 				r->metrics[M_BAD_ACKS].value++;
 				continue;
 			}
-			ack_line(r, line, r->acks.lineno);
+			ack_line(r, line, len, r->acks.lineno);
 		}
 	} while (n > 0 && k != LINE_EOF);
 	if (k == LINE_EOF && !r->ack_eof) {
