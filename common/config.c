@@ -203,14 +203,15 @@ static const struct show_field w_broker[] = {
 	{ "Group", "broker.group", SF_STR },
 	{ "Enabled", "broker.enabled", SF_BOOL },
 };
-static const struct show_field w_storage[] = {
-	{ "Driver", "storage.db_driver", SF_STR },
-	{ "DB Name", "storage.pg_db_name", SF_STR },
-	{ "Username", "storage.pg_username", SF_STR },
-	{ "Host", "storage.pg_host", SF_STR },
-	{ "Port", "storage.pg_port", SF_INT },
-	{ "LogSQLQueries", "storage.log_sql_queries", SF_BOOL },
-};
+/* The fields of a storage record; the service's add the parameters. */
+#define SHOW_STORAGE(sec)						\
+	{ "Driver", sec ".db_driver", SF_STR },				\
+	{ "DB Name", sec ".pg_db_name", SF_STR },			\
+	{ "Username", sec ".pg_username", SF_STR },			\
+	{ "Host", sec ".pg_host", SF_STR },				\
+	{ "Port", sec ".pg_port", SF_INT },				\
+	{ "LogSQLQueries", sec ".log_sql_queries", SF_BOOL }
+static const struct show_field w_storage[] = { SHOW_STORAGE("storage") };
 static const struct show_field logging_fields[] = {
 	{ "Level", "logging.log_level", SF_STR },
 	{ "Pretty colored debug logging", "logging.debug", SF_BOOL },
@@ -226,6 +227,24 @@ static const struct show_record writer_show[] = {
 	{ "Metrics configuration", FIELDS(w_metrics) },
 };
 
+/*
+ * The decision fields of a target: the first three thresholds always
+ * kafka_broker's (in ServiceLog configuration too: upstream's slip,
+ * kept), the rest the section's; the service log adds its URL before the
+ * tags.
+ */
+#define SHOW_THRESHOLDS(sec)						\
+	{ "Likelihood threshold", "kafka_broker.likelihood_threshold",	\
+	    SF_INT },							\
+	{ "Impact threshold", "kafka_broker.impact_threshold", SF_INT },\
+	{ "Severity threshold", "kafka_broker.severity_threshold",	\
+	    SF_INT },							\
+	{ "Total risk threshold", sec ".total_risk_threshold", SF_INT },\
+	{ "CoolDown", sec ".cooldown", SF_STR },			\
+	{ "Event filter", sec ".event_filter", SF_STR }
+#define SHOW_TAGS(sec)							\
+	{ "Filter by tags", sec ".tag_filter_enabled", SF_BOOL },	\
+	{ "List of tags", sec ".tags", SF_LIST }
 static const struct show_field s_broker[] = {
 	{ "Enabled", "kafka_broker.enabled", SF_BOOL },
 	{ "Address", "kafka_broker.addresses", SF_STR },
@@ -233,47 +252,24 @@ static const struct show_field s_broker[] = {
 	{ "SaslMechanism", "kafka_broker.sasl_mechanism", SF_STR },
 	{ "Topic", "kafka_broker.topic", SF_STR },
 	{ "Timeout", "kafka_broker.timeout", SF_DUR },
-	{ "Likelihood threshold", "kafka_broker.likelihood_threshold", SF_INT },
-	{ "Impact threshold", "kafka_broker.impact_threshold", SF_INT },
-	{ "Severity threshold", "kafka_broker.severity_threshold", SF_INT },
-	{ "Total risk threshold", "kafka_broker.total_risk_threshold", SF_INT },
-	{ "CoolDown", "kafka_broker.cooldown", SF_STR },
-	{ "Event filter", "kafka_broker.event_filter", SF_STR },
-	{ "Filter by tags", "kafka_broker.tag_filter_enabled", SF_BOOL },
-	{ "List of tags", "kafka_broker.tags", SF_LIST },
+	SHOW_THRESHOLDS("kafka_broker"),
+	SHOW_TAGS("kafka_broker"),
 };
-/* The first three thresholds are kafka_broker's: upstream's slip, kept. */
 static const struct show_field s_servicelog[] = {
 	{ "Enabled", "service_log.enabled", SF_BOOL },
 	{ "ClientID", "service_log.client_id", SF_STR },
 	{ "Created by", "service_log.created_by", SF_STR },
 	{ "Username", "service_log.username", SF_STR },
-	{ "Likelihood threshold", "kafka_broker.likelihood_threshold", SF_INT },
-	{ "Impact threshold", "kafka_broker.impact_threshold", SF_INT },
-	{ "Severity threshold", "kafka_broker.severity_threshold", SF_INT },
-	{ "Total risk threshold", "service_log.total_risk_threshold", SF_INT },
-	{ "CoolDown", "service_log.cooldown", SF_STR },
-	{ "Event filter", "service_log.event_filter", SF_STR },
+	SHOW_THRESHOLDS("service_log"),
 	{ "OCM URL", "service_log.url", SF_STR },
-	{ "Filter by tags", "service_log.tag_filter_enabled", SF_BOOL },
-	{ "List of tags", "service_log.tags", SF_LIST },
+	SHOW_TAGS("service_log"),
 };
 static const struct show_field s_storage[] = {
-	{ "Driver", "storage.db_driver", SF_STR },
-	{ "DB Name", "storage.pg_db_name", SF_STR },
-	{ "Username", "storage.pg_username", SF_STR },
-	{ "Host", "storage.pg_host", SF_STR },
-	{ "Port", "storage.pg_port", SF_INT },
-	{ "LogSQLQueries", "storage.log_sql_queries", SF_BOOL },
+	SHOW_STORAGE("storage"),
 	{ "Parameters", "storage.pg_params", SF_STR },
 };
 static const struct show_field s_aggregator[] = {
-	{ "Driver", "aggregator_storage.db_driver", SF_STR },
-	{ "DB Name", "aggregator_storage.pg_db_name", SF_STR },
-	{ "Username", "aggregator_storage.pg_username", SF_STR },
-	{ "Host", "aggregator_storage.pg_host", SF_STR },
-	{ "Port", "aggregator_storage.pg_port", SF_INT },
-	{ "LogSQLQueries", "aggregator_storage.log_sql_queries", SF_BOOL },
+	SHOW_STORAGE("aggregator_storage"),
 	{ "Parameters", "aggregator_storage.pg_params", SF_STR },
 };
 static const struct show_field s_dependencies[] = {
@@ -342,7 +338,7 @@ static void	go_errno(char *, size_t, const char *, const char *, int);
 static int	read_file(const char *, struct buf *, char *, size_t);
 static int	find_file(struct config *, char *const *, struct buf *,
 		    char *, size_t);
-static const char *json_error(struct json_tokener *, struct json_object *);
+static struct json_object *json_whole(const char *, size_t, char *, size_t);
 static struct json_object *parse_file(const char *, int *, char *, size_t);
 static int	collect(struct config *, struct json_object *,
 		    struct json_object **, char *, char *, size_t);
@@ -359,6 +355,8 @@ static void	env_name(const struct config *, const char *, struct buf *);
 static int	member(struct json_object *, const char *, enum json_type,
 		    int, const char *, struct json_object **, char *, size_t);
 static int	clowder_check(struct json_object *, char *, size_t);
+static struct json_object *clowder_elem(struct json_object *, size_t,
+		    const char *, const char *, const char *, char *, size_t);
 static struct json_object *clowder_init(struct config *, char *const *);
 static void	cset(struct config *, const char *, const char *,
 		    const char *, size_t);
@@ -1032,15 +1030,35 @@ out:
 	return rc;
 }
 
-/* Why a whole text did not parse as one JSON value. */
-static const char *
-json_error(struct json_tokener *tok, struct json_object *root)
+/*
+ * The whole text as one JSON value; NULL with why and where ("... at
+ * offset N") in err.
+ */
+static struct json_object *
+json_whole(const char *text, size_t len, char *err, size_t errsize)
 {
-	if (root != NULL)
-		return "invalid character after top-level value";
-	if (json_tokener_get_error(tok) == json_tokener_continue)
-		return "unexpected end of JSON input";
-	return json_tokener_error_desc(json_tokener_get_error(tok));
+	struct json_tokener *tok;
+	struct json_object *root;
+	const char *why;
+
+	if ((tok = json_tokener_new()) == NULL)
+		log_fatal(EX_OSERR, "unable to allocate a JSON parser");
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	if (root == NULL || json_tokener_get_parse_end(tok) != len) {
+		if (root != NULL)
+			why = "invalid character after top-level value";
+		else if (json_tokener_get_error(tok) == json_tokener_continue)
+			why = "unexpected end of JSON input";
+		else
+			why = json_tokener_error_desc(
+			    json_tokener_get_error(tok));
+		snprintf(err, errsize, "%s at offset %zu", why,
+		    json_tokener_get_parse_end(tok));
+		json_object_put(root);
+		root = NULL;
+	}
+	json_tokener_free(tok);
+	return root;
 }
 
 /*
@@ -1050,7 +1068,6 @@ json_error(struct json_tokener *tok, struct json_object *root)
 static struct json_object *
 parse_file(const char *path, int *is_json, char *err, size_t errsize)
 {
-	struct json_tokener *tok;
 	struct json_object *root;
 	struct buf text;
 	const char *ext, *data;
@@ -1079,20 +1096,13 @@ parse_file(const char *path, int *is_json, char *err, size_t errsize)
 		buf_free(&text);
 		return root;
 	}
-	if ((tok = json_tokener_new()) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate a JSON parser");
-	root = json_tokener_parse_ex(tok, data, (int)text.len);
-	if (root == NULL || json_tokener_get_parse_end(tok) != text.len) {
-		snprintf(err, errsize, "%s: %s at offset %zu", path,
-		    json_error(tok, root), json_tokener_get_parse_end(tok));
-		json_object_put(root);
-		root = NULL;
-	} else if (!json_object_is_type(root, json_type_object)) {
+	if ((root = json_whole(data, text.len, msg, sizeof(msg))) == NULL)
+		snprintf(err, errsize, "%s: %s", path, msg);
+	else if (!json_object_is_type(root, json_type_object)) {
 		snprintf(err, errsize, "%s: not a JSON object", path);
 		json_object_put(root);
 		root = NULL;
 	}
-	json_tokener_free(tok);
 	buf_free(&text);
 	return root;
 }
@@ -1469,6 +1479,27 @@ member(struct json_object *o, const char *name, enum json_type t,
 	return 0;
 }
 
+/*
+ * Element j of KafkaConfig's array field (of Go type typ, whose first
+ * required member is first), or NULL with app-common-go's message.
+ */
+static struct json_object *
+clowder_elem(struct json_object *list, size_t j, const char *field,
+    const char *typ, const char *first, char *err, size_t errsize)
+{
+	struct json_object *e = json_object_array_get_idx(list, j);
+
+	if (e == NULL)
+		snprintf(err, errsize, "field %s in %s: required", first, typ);
+	else if (!json_object_is_type(e, json_type_object))
+		snprintf(err, errsize, "json: cannot unmarshal %s into Go struct "
+		    "field KafkaConfig.%s of type v1.%s",
+		    json_type_to_name(json_object_get_type(e)), field, typ);
+	else
+		return e;
+	return NULL;
+}
+
 /* What the generated types of app-common-go insist on. */
 static int
 clowder_check(struct json_object *root, char *err, size_t errsize)
@@ -1519,19 +1550,9 @@ clowder_check(struct json_object *root, char *err, size_t errsize)
 		return -1;
 	n = json_object_array_length(list);
 	for (j = 0; j < n; j++) {
-		e = json_object_array_get_idx(list, j);
-		if (e == NULL) {
-			snprintf(err, errsize, "field hostname in BrokerConfig: "
-			    "required");
+		if ((e = clowder_elem(list, j, "brokers", "BrokerConfig",
+		    "hostname", err, errsize)) == NULL)
 			return -1;
-		}
-		if (!json_object_is_type(e, json_type_object)) {
-			snprintf(err, errsize, "json: cannot unmarshal %s into "
-			    "Go struct field KafkaConfig.brokers of type "
-			    "v1.BrokerConfig",
-			    json_type_to_name(json_object_get_type(e)));
-			return -1;
-		}
 		if (member(e, "hostname", json_type_string, 1, "BrokerConfig",
 		    &m, err, errsize) == -1 ||
 		    member(e, "port", json_type_int, 0, "BrokerConfig", &m, err,
@@ -1563,19 +1584,9 @@ clowder_check(struct json_object *root, char *err, size_t errsize)
 		return -1;
 	n = json_object_array_length(list);
 	for (j = 0; j < n; j++) {
-		e = json_object_array_get_idx(list, j);
-		if (e == NULL) {
-			snprintf(err, errsize, "field name in TopicConfig: "
-			    "required");
+		if ((e = clowder_elem(list, j, "topics", "TopicConfig", "name",
+		    err, errsize)) == NULL)
 			return -1;
-		}
-		if (!json_object_is_type(e, json_type_object)) {
-			snprintf(err, errsize, "json: cannot unmarshal %s into "
-			    "Go struct field KafkaConfig.topics of type "
-			    "v1.TopicConfig",
-			    json_type_to_name(json_object_get_type(e)));
-			return -1;
-		}
 		if (member(e, "name", json_type_string, 1, "TopicConfig", &m,
 		    err, errsize) == -1 ||
 		    member(e, "requestedName", json_type_string, 1,
@@ -1593,7 +1604,6 @@ clowder_check(struct json_object *root, char *err, size_t errsize)
 static struct json_object *
 clowder_init(struct config *c, char *const *envp)
 {
-	struct json_tokener *tok;
 	struct json_object *root;
 	const char *path;
 	struct buf text;
@@ -1607,21 +1617,14 @@ clowder_init(struct config *c, char *const *envp)
 		buf_free(&text);
 		return NULL;
 	}
-	if ((tok = json_tokener_new()) == NULL)
-		log_fatal(EX_OSERR, "unable to allocate a JSON parser");
-	root = json_tokener_parse_ex(tok, text.data != NULL ? text.data : "",
-	    (int)text.len);
-	if (root == NULL || json_tokener_get_parse_end(tok) != text.len) {
-		buf_printf(&c->out, "%s at offset %zu\n", json_error(tok, root),
-		    json_tokener_get_parse_end(tok));
-		json_object_put(root);
-		root = NULL;
-	} else if (clowder_check(root, err, sizeof(err)) == -1) {
+	if ((root = json_whole(text.data != NULL ? text.data : "", text.len,
+	    err, sizeof(err))) == NULL)
+		buf_printf(&c->out, "%s\n", err);
+	else if (clowder_check(root, err, sizeof(err)) == -1) {
 		buf_printf(&c->out, "%s\n", err);
 		json_object_put(root);
 		root = NULL;
 	}
-	json_tokener_free(tok);
 	buf_free(&text);
 	return root;
 }

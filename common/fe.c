@@ -18,6 +18,7 @@
 #include "config.h"
 #include "fe.h"
 #include "lineio.h"
+#include "sig.h"
 #include "zlog.h"
 
 #define FE_LINE_MAX	(1024 * 1024)
@@ -151,17 +152,9 @@ fe_spawn(char *const argv[], char *const envp[], const int fds[4],
 static void
 spawned(char *const *argv, char *const *envp, const int *fds)
 {
-	struct sigaction sa;
-	sigset_t none;
 	int hi[4], i;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (i = 1; i < NSIG; i++)
-		(void)sigaction(i, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sig_defaults();
 	/* Out of the way first, so that no dup2 overwrites a source. */
 	for (i = 0; i < 4; i++) {
 		hi[i] = -1;
@@ -374,4 +367,12 @@ fe_notices(const struct config *c, const struct zlog *z, int argc, int rest)
 		zlog_write(z, ZL_INFO, "payload-tracker events are not sent "
 		    "by ccx-notify", &f, 1);
 	}
+}
+
+void
+fe_buf_wipe(struct buf *b)
+{
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->cap);
+	buf_free(b);
 }

@@ -91,6 +91,10 @@ int	fe_config(struct config *c, struct zlog *z, char *const *envp);
 void	fe_notices(const struct config *c, const struct zlog *z, int argc,
 	    int rest);
 
+/* Wipes b's bytes (it may hold a secret), then frees it. */
+struct buf;
+void	fe_buf_wipe(struct buf *b);
+
 /* Passes one log line of stage on through z (see above). */
 void	fe_relay(const struct zlog *z, const char *stage, const char *line,
 	    size_t len);

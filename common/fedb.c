@@ -25,6 +25,30 @@ struct maint {
 	long		 rows;		/* cleanup: rows of the table */
 };
 
+/* Upstream's statements, for the log; db-writer's tables do the work. */
+#define SELECT(cols, t)	"SELECT " cols " FROM " t " WHERE updated_at < "	\
+	"NOW() - $1::INTERVAL ORDER BY updated_at"
+#define DELETE(t)	"DELETE FROM " t " WHERE updated_at < NOW() - "	\
+	"$1::INTERVAL"
+const struct fedb_maint fedb_maints[FEDB_NOPS] = {
+	[FEDB_PRINT_NEW] = { 1, "new_reports", { "new_reports", NULL, NULL },
+	    SELECT("org_id, account_number, cluster, updated_at, "
+	    "kafka_offset", "new_reports") },
+	[FEDB_NEW_CLEANUP] = { 0, "new_reports",
+	    { "new_reports", "consumed_records", NULL },
+	    DELETE("new_reports") },
+	[FEDB_PRINT_OLD] = { 1, "reported", { "reported", NULL, NULL },
+	    SELECT("org_id, account_number, cluster, updated_at, 0",
+	    "reported") },
+	[FEDB_OLD_CLEANUP] = { 0, "reported", { "reported", NULL, NULL },
+	    DELETE("reported") },
+	[FEDB_PRINT_READ_ERRORS] = { 1, "read_errors",
+	    { "read_errors", NULL, NULL },
+	    SELECT("org_id, 0, cluster, updated_at, 0", "read_errors") },
+	[FEDB_READ_ERRORS_CLEANUP] = { 0, "read_errors",
+	    { "read_errors", "dead_letters", NULL }, DELETE("read_errors") },
+};
+
 static void	run_out(void *, const char *, size_t);
 static void	run_err(void *, const char *, size_t);
 static void	maint_out(void *, const char *, size_t);
@@ -72,11 +96,8 @@ fedb_storage(struct fedb *db, char *err, size_t errsize)
 	fe_env_free(db->env);
 	db->env = fe_env(db->base, (const char *const[]){ "PGPASSWORD=",
 	    "CCX_DB=", NULL }, e);
-	explicit_bzero(extra.data, extra.len);
-	buf_free(&extra);
-	if (pw.data != NULL)
-		explicit_bzero(pw.data, pw.len);
-	buf_free(&pw);
+	fe_buf_wipe(&extra);
+	fe_buf_wipe(&pw);
 	if (db->env == NULL) {
 		snprintf(err, errsize, "out of memory");
 		return -1;

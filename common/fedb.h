@@ -38,6 +38,30 @@ struct fedb_maint {
 	const char	*sql;		/* upstream's statement, for the log */
 };
 
+/* Upstream's print and cleanup operations (COMPAT 8), in fedb_maints. */
+enum fedb_op {
+	FEDB_PRINT_NEW, FEDB_NEW_CLEANUP, FEDB_PRINT_OLD, FEDB_OLD_CLEANUP,
+	FEDB_PRINT_READ_ERRORS, FEDB_READ_ERRORS_CLEANUP, FEDB_NOPS
+};
+extern const struct fedb_maint fedb_maints[FEDB_NOPS];
+
+/*
+ * The goflag entries (goflag.h) of -max-age and of the print and cleanup
+ * flags that both programs have, with upstream's help texts, for a table
+ * indexed by the given names.
+ */
+#define FEDB_FLAGS(max_age, new_cleanup, old_cleanup, print_new, print_old) \
+	[max_age] = { "max-age", GOFLAG_STRING,				\
+	    "max age for displaying/cleaning old records", 0, 0, 0 },	\
+	[new_cleanup] = { "new-reports-cleanup", GOFLAG_BOOL,		\
+	    "perform new reports clean up", 0, 0, 0 },			\
+	[old_cleanup] = { "old-reports-cleanup", GOFLAG_BOOL,		\
+	    "perform old reports clean up", 0, 0, 0 },			\
+	[print_new] = { "print-new-reports-for-cleanup", GOFLAG_BOOL,	\
+	    "print new reports to be cleaned up", 0, 0, 0 },		\
+	[print_old] = { "print-old-reports-for-cleanup", GOFLAG_BOOL,	\
+	    "print old reports to be cleaned up", 0, 0, 0 }
+
 /* cfg, log and base (an environ) must outlive db; max_age may be NULL. */
 void	fedb_init(struct fedb *db, const struct config *cfg,
 	    const struct zlog *log, const char *max_age, char *const *base);

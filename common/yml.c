@@ -601,12 +601,10 @@ anchor_find(const struct yp *yp, const char *name)
 static void *
 xstrndup(const char *s, size_t n)
 {
-	char *p;
+	char *p = strndup(s, n);
 
-	if ((p = malloc(n + 1)) == NULL)
+	if (p == NULL)
 		log_fatal(EX_OSERR, "out of memory");
-	memcpy(p, s, n);
-	p[n] = '\0';
 	return p;
 }
 

@@ -2,18 +2,13 @@
 test_description='ccx-notification-writer: the upstream writer'"'"'s command line, configuration, database operations, logs and exit codes'
 . ./test-lib.sh
 . "$TEST_DIRECTORY"/lib-pg.sh
+. "$TEST_DIRECTORY"/fe-lib.sh
 
 W=ccx-notification-writer
-NO_COLOR=1
-export NO_COLOR
 
-# The writer's usage as upstream prints it (Go flag, names in byte order).
+# The writer's usage as upstream prints it.
 usage() {
-	printf "Usage of %s:\n" "$1"
-	while read -r name type help; do
-		case $type in -) type= ;; *) type=" $type" ;; esac
-		printf "  -%s%s\n    \t%s\n" "$name" "$type" "$help"
-	done <<-\EOF
+	goflag_usage "$1" <<-\EOF
 	authors - show authors
 	check-kafka - check connection to Kafka
 	db-cleanup - perform database cleanup
@@ -77,8 +72,6 @@ storage() {
 }
 storage
 
-# msg FILE TEXT: FILE has a JSON record whose message is TEXT.
-msg() { grep -F "\"message\":\"$2\"" "$1" >/dev/null; }
 
 test_expect_success 'the init container: -db-init-migration, -db-init, -migrate latest; twice' '
 	latest=$(db-writer migrations | tail -1 | cut -d" " -f1) &&

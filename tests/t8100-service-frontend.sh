@@ -4,20 +4,15 @@ test_description='ccx-notification-service: the upstream service'"'"'s command l
 . "$TEST_DIRECTORY"/lib-pg.sh
 . "$TEST_DIRECTORY"/lib-kafka.sh
 . "$TEST_DIRECTORY"/lib-http.sh
+. "$TEST_DIRECTORY"/fe-lib.sh
 
 S=ccx-notification-service
-NO_COLOR=1
-export NO_COLOR
 # No configuration file of the working directory: every key zero.
 unset CCX_NOTIFICATION_SERVICE_CONFIG_FILE ACG_CONFIG
 
-# The service's usage as upstream prints it (Go flag, names in byte order).
+# The service's usage as upstream prints it.
 usage() {
-	printf "Usage of %s:\n" "$1"
-	while read -r name type help; do
-		case $type in -) type= ;; *) type=" $type" ;; esac
-		printf "  -%s%s\n    \t%s\n" "$name" "$type" "$help"
-	done <<-\EOF
+	goflag_usage "$1" <<-\EOF
 	cleanup-on-startup - perform database clean up on startup
 	ignore-disabled-rules - skip disabled rules check, process all rules as if none are disabled
 	instant-reports - create instant reports
@@ -33,10 +28,6 @@ usage() {
 	EOF
 }
 
-# msg FILE TEXT: FILE has a JSON record whose message is TEXT.
-msg() { grep -F "\"message\":\"$2\"" "$1" >/dev/null; }
-# msg_start FILE TEXT: ... whose message starts with TEXT.
-msg_start() { grep -F "\"message\":\"$2" "$1" >/dev/null; }
 
 test_expect_success 'usage: Go flag format on stderr, exit 0 for -h; flag errors exit 2' '
 	usage ccx-notification-service >expect &&

@@ -9,6 +9,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,19 @@ strv_add(struct strv *v, const char *s)
 	if ((v->v[v->n] = strdup(s)) == NULL)
 		err(71, "unable to allocate");
 	v->v[++v->n] = NULL;
+}
+
+/* Each argument up to a NULL, added in turn. */
+void
+strv_addl(struct strv *v, ...)
+{
+	const char *a;
+	va_list ap;
+
+	va_start(ap, v);
+	while ((a = va_arg(ap, const char *)) != NULL)
+		strv_add(v, a);
+	va_end(ap);
 }
 
 void
@@ -156,9 +170,7 @@ env_make(struct svc *s, struct plan *p)
 		zlog_write(&s->log, ZL_ERROR, "Operation failed", &f, 1);
 		r = SV_STORAGE;
 	}
-	if (agg.data != NULL)
-		explicit_bzero(agg.data, agg.len);
-	buf_free(&agg);
+	fe_buf_wipe(&agg);
 	return r;
 }
 
@@ -197,9 +209,7 @@ aggregator_env(struct svc *s, struct buf *out)
 			buf_putc(out, '\'');
 		}
 	}
-	if (pw.data != NULL)
-		explicit_bzero(pw.data, pw.len);
-	buf_free(&pw);
+	fe_buf_wipe(&pw);
 	buf_free(&ci);
 	return r;
 }
@@ -236,14 +246,9 @@ differ_args(struct svc *s, struct plan *p)
 	    "service-log");
 	strv_add(v, "-c");
 	strv_add(v, p->content_url.data);
-	strv_add(v, "--content-timeout");
-	strv_add(v, "10");
-	strv_add(v, "-n");
-	strv_add(v, "3");
-	if (s->db.conninfo.len > 0) {
-		strv_add(v, "-d");
-		strv_add(v, s->db.conninfo.data);
-	}
+	strv_addl(v, "--content-timeout", "10", "-n", "3", NULL);
+	if (s->db.conninfo.len > 0)
+		strv_addl(v, "-d", s->db.conninfo.data, NULL);
 	strv_add(v, "--metrics-file");
 	strv_add(v, p->differ_prom);
 	for (i = 0; i < 4; i++) {
@@ -322,12 +327,8 @@ sender_args(struct svc *s, struct plan *p)
 		strv_add(v, config_str(c, "kafka_broker.addresses"));
 		strv_add(v, "-t");
 		strv_add(v, config_str(c, "kafka_broker.topic"));
-		strv_add(v, "-F");
-		strv_add(v, p->props);
-		strv_add(v, "-n");
-		strv_add(v, "3");
-		strv_add(v, "--metrics-file");
-		strv_add(v, p->sender_prom);
+		strv_addl(v, "-F", p->props, "-n", "3", "--metrics-file",
+		    p->sender_prom, NULL);
 		return SV_OK;
 	}
 	id = config_str(c, "service_log.client_id");
@@ -389,18 +390,14 @@ sender_args(struct svc *s, struct plan *p)
 		t = (t + 999999999) / 1000000000;
 		add_int(v, "--timeout", t > 3600 ? 3600 : t);
 	}
-	strv_add(v, "-n");
-	strv_add(v, "3");
-	strv_add(v, "--metrics-file");
-	strv_add(v, p->sender_prom);
+	strv_addl(v, "-n", "3", "--metrics-file", p->sender_prom, NULL);
 	config_renderer_free(&rd);
 	buf_free(&url);
 	buf_puts(&sec, "CCX_SERVICELOG_CLIENT_SECRET=");
 	buf_puts(&sec, secret);
 	p->sender_env = fe_env(p->env, NULL,
 	    (const char *const[]){ sec.data, NULL });
-	explicit_bzero(sec.data, sec.len);
-	buf_free(&sec);
+	fe_buf_wipe(&sec);
 	if (p->sender_env == NULL) {
 		f = ZSTR("error", "out of memory");
 		zlog_write(&s->log, ZL_ERROR, "got error while setting up the "
@@ -453,9 +450,7 @@ fail:
 	    "the provided config.", &f, 1);
 	s->pgw.counter[C_PRODUCER_SETUP_ERRORS]++;
 out:
-	if (props.data != NULL)
-		explicit_bzero(props.data, props.len);
-	buf_free(&props);
+	fe_buf_wipe(&props);
 	return rc;
 }
 
@@ -474,13 +469,9 @@ dbwriter_args(struct svc *s, struct plan *p)
 	strv_add(v, "db-writer");
 	strv_add(v, "--log-format");
 	strv_add(v, "json");
-	strv_add(v, "-r");
-	strv_add(v, "-n");
-	strv_add(v, "3");
-	if (s->db.conninfo.len > 0) {
-		strv_add(v, "-d");
-		strv_add(v, s->db.conninfo.data);
-	}
+	strv_addl(v, "-r", "-n", "3", NULL);
+	if (s->db.conninfo.len > 0)
+		strv_addl(v, "-d", s->db.conninfo.data, NULL);
 	if (((e = getenv("CCX_SPOOL_DIR")) == NULL || *e == '\0') &&
 	    ((e = getenv("STATE_DIRECTORY")) == NULL || *e == '\0')) {
 		snprintf(dir, sizeof(dir), "%s/ccx-notify-spool-%lu",

@@ -31,16 +31,8 @@ static struct goflag flags[NFLAGS] = {
 	    "disabled", 0, 0, 0 },
 	[F_INSTANT] = { "instant-reports", GOFLAG_BOOL,
 	    "create instant reports", 0, 0, 0 },
-	[F_MAX_AGE] = { "max-age", GOFLAG_STRING,
-	    "max age for displaying/cleaning old records", 0, 0, 0 },
-	[F_NEW_CLEANUP] = { "new-reports-cleanup", GOFLAG_BOOL,
-	    "perform new reports clean up", 0, 0, 0 },
-	[F_OLD_CLEANUP] = { "old-reports-cleanup", GOFLAG_BOOL,
-	    "perform old reports clean up", 0, 0, 0 },
-	[F_PRINT_NEW] = { "print-new-reports-for-cleanup", GOFLAG_BOOL,
-	    "print new reports to be cleaned up", 0, 0, 0 },
-	[F_PRINT_OLD] = { "print-old-reports-for-cleanup", GOFLAG_BOOL,
-	    "print old reports to be cleaned up", 0, 0, 0 },
+	FEDB_FLAGS(F_MAX_AGE, F_NEW_CLEANUP, F_OLD_CLEANUP, F_PRINT_NEW,
+	    F_PRINT_OLD),
 	[F_SHOW_AUTHORS] = { "show-authors", GOFLAG_BOOL,
 	    "show authors and exit", 0, 0, 0 },
 	[F_SHOW_CONFIG] = { "show-configuration", GOFLAG_BOOL,
@@ -53,26 +45,16 @@ static struct goflag flags[NFLAGS] = {
 /* The print and cleanup operations, in upstream's order (COMPAT 2.3). */
 static const struct {
 	int		 flag;
-	struct fedb_maint m;
+	enum fedb_op	 m;
 	const char	*failed;	/* upstream's failure message */
 } maints[] = {
-	{ F_PRINT_NEW, { 1, "new_reports", { "new_reports", NULL, NULL },
-	  "SELECT org_id, account_number, cluster, updated_at, kafka_offset "
-	  "FROM new_reports WHERE updated_at < NOW() - $1::INTERVAL "
-	  "ORDER BY updated_at" },
-	  "Print records from `new_reports` table prepared for cleanup "
-	  "failed" },
-	{ F_NEW_CLEANUP, { 0, "new_reports",
-	  { "new_reports", "consumed_records", NULL },
-	  "DELETE FROM new_reports WHERE updated_at < NOW() - $1::INTERVAL" },
+	{ F_PRINT_NEW, FEDB_PRINT_NEW, "Print records from `new_reports` "
+	  "table prepared for cleanup failed" },
+	{ F_NEW_CLEANUP, FEDB_NEW_CLEANUP,
 	  "Cleanup records from `new_reports` table failed" },
-	{ F_PRINT_OLD, { 1, "reported", { "reported", NULL, NULL },
-	  "SELECT org_id, account_number, cluster, updated_at, 0 "
-	  "FROM reported WHERE updated_at < NOW() - $1::INTERVAL "
-	  "ORDER BY updated_at" },
-	  "Print records from `reported` table prepared for cleanup failed" },
-	{ F_OLD_CLEANUP, { 0, "reported", { "reported", NULL, NULL },
-	  "DELETE FROM reported WHERE updated_at < NOW() - $1::INTERVAL" },
+	{ F_PRINT_OLD, FEDB_PRINT_OLD, "Print records from `reported` table "
+	  "prepared for cleanup failed" },
+	{ F_OLD_CLEANUP, FEDB_OLD_CLEANUP,
 	  "Cleanup records from `reported` table failed" },
 };
 #define NMAINTS	(sizeof(maints) / sizeof(maints[0]))
@@ -204,7 +186,7 @@ maintain(struct svc *s, size_t i)
 	char e[64];
 	int r;
 
-	if ((r = fedb_maintain(&s->db, &maints[i].m,
+	if ((r = fedb_maintain(&s->db, &fedb_maints[maints[i].m],
 	    "Cleanup operation for all organizations")) == 0)
 		return SV_OK;
 	snprintf(e, sizeof(e), "db-writer exited with status %d", r);

@@ -90,9 +90,7 @@ pgw_init(struct pgw *g)
 void
 pgw_free(struct pgw *g)
 {
-	if (g->auth.data != NULL)
-		explicit_bzero(g->auth.data, g->auth.cap);
-	buf_free(&g->auth);
+	fe_buf_wipe(&g->auth);
 	buf_free(&g->url);
 	buf_free(&g->prefix);
 }

@@ -121,6 +121,7 @@ struct plan {
 /* args.c */
 void	strv_init(struct strv *);
 void	strv_add(struct strv *, const char *);
+void	strv_addl(struct strv *, ...) __attribute__((sentinel));
 void	strv_free(struct strv *);
 /* The plan of a run; 0, or an exit status after logging why. */
 int	plan_make(struct svc *, struct plan *);

@@ -15,40 +15,23 @@
 
 extern char **environ;
 
-/* What each print and cleanup operation does, as upstream names it. */
-struct maint {
+/* Each print and cleanup operation, and upstream's failure message. */
+static const struct maint {
 	enum wop	 op;
-	struct fedb_maint m;
-	const char	*failed;	/* upstream's failure message */
-};
-
-static const struct maint maints[] = {
-	{ OP_PRINT_NEW, { 1, "new_reports", { "new_reports", NULL, NULL },
-	  "SELECT org_id, account_number, cluster, updated_at, kafka_offset "
-	  "FROM new_reports WHERE updated_at < NOW() - $1::INTERVAL "
-	  "ORDER BY updated_at" },
+	enum fedb_op	 m;
+	const char	*failed;
+} maints[] = {
+	{ OP_PRINT_NEW, FEDB_PRINT_NEW,
 	  "Print records to cleanup from `new_reports` failed" },
-	{ OP_PRINT_OLD, { 1, "reported", { "reported", NULL, NULL },
-	  "SELECT org_id, account_number, cluster, updated_at, 0 "
-	  "FROM reported WHERE updated_at < NOW() - $1::INTERVAL "
-	  "ORDER BY updated_at" },
+	{ OP_PRINT_OLD, FEDB_PRINT_OLD,
 	  "Print records to cleanup from `reported` table failed" },
-	{ OP_PRINT_READ_ERRORS, { 1, "read_errors",
-	  { "read_errors", NULL, NULL },
-	  "SELECT org_id, 0, cluster, updated_at, 0 "
-	  "FROM read_errors WHERE updated_at < NOW() - $1::INTERVAL "
-	  "ORDER BY updated_at" },
+	{ OP_PRINT_READ_ERRORS, FEDB_PRINT_READ_ERRORS,
 	  "Print records to cleanup from `read_errors` table failed" },
-	{ OP_NEW_CLEANUP, { 0, "new_reports",
-	  { "new_reports", "consumed_records", NULL },
-	  "DELETE FROM new_reports WHERE updated_at < NOW() - $1::INTERVAL" },
+	{ OP_NEW_CLEANUP, FEDB_NEW_CLEANUP,
 	  "Cleanup records from `new_reports` table failed" },
-	{ OP_OLD_CLEANUP, { 0, "reported", { "reported", NULL, NULL },
-	  "DELETE FROM reported WHERE updated_at < NOW() - $1::INTERVAL" },
+	{ OP_OLD_CLEANUP, FEDB_OLD_CLEANUP,
 	  "Cleanup records from `reported` table failed" },
-	{ OP_READ_ERRORS_CLEANUP, { 0, "read_errors",
-	  { "read_errors", "dead_letters", NULL },
-	  "DELETE FROM read_errors WHERE updated_at < NOW() - $1::INTERVAL" },
+	{ OP_READ_ERRORS_CLEANUP, FEDB_READ_ERRORS_CLEANUP,
 	  "Cleanup records from `read_errors` table failed" },
 };
 
@@ -59,7 +42,9 @@ struct out {
 	struct buf	 text;		/* its stdout */
 };
 
-static int	dbwriter(struct writer *, const char *const *, struct out *);
+static int	dbwriter(struct writer *, const char *const *, struct buf *);
+static int	dbwriter_num(struct writer *, const char *const *, long,
+		    long *);
 static void	on_out(void *, const char *, size_t);
 static void	on_err(void *, const char *, size_t);
 static void	broker_record(struct writer *, const char *);
@@ -130,7 +115,8 @@ maintain(struct writer *w, const struct maint *m)
 {
 	int r;
 
-	if ((r = fedb_maintain(&w->db, &m->m, "Cleanup operation")) != 0) {
+	if ((r = fedb_maintain(&w->db, &fedb_maints[m->m],
+	    "Cleanup operation")) != 0) {
 		failed(w, m->failed, r);
 		return WR_STORAGE;
 	}
@@ -145,31 +131,20 @@ init(struct writer *w, enum wop op)
 	const char *fail = op == OP_DB_INIT ?
 	    "Database initialization operation failed" :
 	    "Database migration initialization operation failed";
-	struct out o;
 	char v[32], msg[64];
+	long cur;
 	int r;
 
-	memset(&o, 0, sizeof(o));
-	o.w = w;
-	buf_init(&o.text);
-	if ((r = dbwriter(w, argv, &o)) != 0) {
+	if ((r = dbwriter_num(w, argv, 0, &cur)) != 0) {
 		failed(w, fail, r);
-		buf_free(&o.text);
 		return WR_STORAGE;
 	}
-	snprintf(v, sizeof(v), "%ld", o.text.data != NULL ?
-	    strtol(o.text.data, NULL, 10) : 0L);
-	buf_free(&o.text);
+	snprintf(v, sizeof(v), "%ld", cur);
 	snprintf(msg, sizeof(msg), "database current version: %s", v);
 	zlog_write(&w->log, ZL_INFO, msg, NULL, 0);
 	argv[0] = "migrate";
 	argv[1] = v;
-	memset(&o, 0, sizeof(o));
-	o.w = w;
-	buf_init(&o.text);
-	r = dbwriter(w, argv, &o);
-	buf_free(&o.text);
-	if (r != 0) {
+	if ((r = dbwriter(w, argv, NULL)) != 0) {
 		failed(w, fail, r);
 		return WR_STORAGE;
 	}
@@ -182,25 +157,23 @@ schema(struct writer *w, enum wop op)
 {
 	const char *argv[] = { op == OP_DB_CLEANUP ? "empty" :
 	    op == OP_DB_DROP ? "drop" : "truncate", NULL };
-	struct out o;
+	struct buf text;
 	struct zfield f;
 	char *tok, *save = NULL, stmt[128];
 	int r;
 
-	memset(&o, 0, sizeof(o));
-	o.w = w;
-	buf_init(&o.text);
-	if ((r = dbwriter(w, argv, &o)) != 0) {
+	buf_init(&text);
+	if ((r = dbwriter(w, argv, &text)) != 0) {
 		failed(w, op == OP_DB_CLEANUP ?
 		    "Database cleanup operation failed" :
 		    "Database drop tables operation failed", r);
-		buf_free(&o.text);
+		buf_free(&text);
 		return WR_STORAGE;
 	}
 	if (op == OP_TRUNCATE)
 		zlog_write(&w->log, ZL_INFO,
 		    "Truncated `reported` table successfully", NULL, 0);
-	for (tok = strtok_r(o.text.data != NULL ? o.text.data : (char *)"",
+	for (tok = strtok_r(text.data != NULL ? text.data : (char *)"",
 	    "\n", &save); tok != NULL && op != OP_TRUNCATE;
 	    tok = strtok_r(NULL, "\n", &save)) {
 		struct json_object *j = json_tokener_parse(tok), *t;
@@ -213,7 +186,7 @@ schema(struct writer *w, enum wop op)
 		}
 		json_object_put(j);
 	}
-	buf_free(&o.text);
+	buf_free(&text);
 	return WR_OK;
 }
 
@@ -221,25 +194,19 @@ static int
 migration_info(struct writer *w)
 {
 	const char *argv[] = { "version", NULL };
-	struct out o;
 	char msg[96];
-	long max;
+	long cur, max;
 	int r;
 
-	memset(&o, 0, sizeof(o));
-	o.w = w;
-	buf_init(&o.text);
-	if ((r = dbwriter(w, argv, &o)) != 0 || (max = latest(w)) < 0) {
+	if ((r = dbwriter_num(w, argv, 0, &cur)) != 0 ||
+	    (max = latest(w)) < 0) {
 		failed(w, "Unable to get current DB version", r);
-		buf_free(&o.text);
 		return WR_MIGRATION;
 	}
-	snprintf(msg, sizeof(msg), "Current DB version: %ld",
-	    o.text.data != NULL ? strtol(o.text.data, NULL, 10) : 0L);
+	snprintf(msg, sizeof(msg), "Current DB version: %ld", cur);
 	zlog_write(&w->log, ZL_INFO, msg, NULL, 0);
 	snprintf(msg, sizeof(msg), "Maximum available version: %ld", max);
 	zlog_write(&w->log, ZL_INFO, msg, NULL, 0);
-	buf_free(&o.text);
 	return WR_OK;
 }
 
@@ -248,7 +215,6 @@ migrate(struct writer *w)
 {
 	const char *argv[] = { "migrate", w->migrate, NULL };
 	struct zfield f;
-	struct out o;
 	char msg[128], *end;
 	long v, max = latest(w);
 	int r;
@@ -263,12 +229,7 @@ migrate(struct writer *w)
 		failed(w, "Do selected operation", 0);
 		return WR_MIGRATION;
 	}
-	memset(&o, 0, sizeof(o));
-	o.w = w;
-	buf_init(&o.text);
-	r = dbwriter(w, argv, &o);
-	buf_free(&o.text);
-	if (r != 0) {
+	if ((r = dbwriter(w, argv, NULL)) != 0) {
 		snprintf(msg, sizeof(msg), "db-writer migrate exited %d", r);
 		f = ZSTR("error", msg);
 		zlog_write(&w->log, ZL_ERROR, "migration failure", &f, 1);
@@ -283,20 +244,9 @@ static long
 latest(struct writer *w)
 {
 	const char *argv[] = { "migrations", NULL };
-	struct out o;
-	const char *last;
-	long v = -1;
+	long v;
 
-	memset(&o, 0, sizeof(o));
-	o.w = w;
-	buf_init(&o.text);
-	if (dbwriter(w, argv, &o) == 0 && o.text.len > 1) {
-		o.text.data[o.text.len - 1] = '\0';
-		last = strrchr(o.text.data, '\n');
-		v = strtol(last != NULL ? last + 1 : o.text.data, NULL, 10);
-	}
-	buf_free(&o.text);
-	return v;
+	return dbwriter_num(w, argv, -1, &v) == 0 ? v : -1;
 }
 
 /* An operation failed: upstream's message, then "Do selected operation". */
@@ -313,19 +263,42 @@ failed(struct writer *w, const char *msg, int status)
 		zlog_write(&w->log, ZL_ERROR, "Do selected operation", &f, 1);
 }
 
-/* Runs db-writer with args after its connection options. */
+/* Runs db-writer with args after its connection options; its stdout
+ * goes to text (NULL: dropped). */
 static int
-dbwriter(struct writer *w, const char *const *args, struct out *o)
+dbwriter(struct writer *w, const char *const *args, struct buf *text)
 {
 	struct zfield f;
 	char err[256];
 	int r;
 
-	r = fedb_run(&w->db, args, fedb_text, &o->text, err, sizeof(err));
+	r = fedb_run(&w->db, args, text != NULL ? fedb_text : NULL, text,
+	    err, sizeof(err));
 	if (r == -1) {
 		f = ZSTR("error", err);
 		zlog_write(&w->log, ZL_ERROR, "Operation failed", &f, 1);
 	}
+	return r;
+}
+
+/* dbwriter, then the number that starts the last line of its stdout
+ * into *num (dflt without output). */
+static int
+dbwriter_num(struct writer *w, const char *const *args, long dflt,
+    long *num)
+{
+	struct buf text;
+	const char *last;
+	int r;
+
+	buf_init(&text);
+	*num = dflt;
+	if ((r = dbwriter(w, args, &text)) == 0 && text.len > 1) {
+		text.data[text.len - 1] = '\0';
+		last = strrchr(text.data, '\n');
+		*num = strtol(last != NULL ? last + 1 : text.data, NULL, 10);
+	}
+	buf_free(&text);
 	return r;
 }
 

@@ -238,9 +238,7 @@ write_files(struct serve *s, char *err, size_t errsize)
 	if (rc == 0)
 		rc = put_file(props, text.data != NULL ? text.data : "",
 		    text.len, err, errsize);
-	if (text.data != NULL)
-		explicit_bzero(text.data, text.len);
-	buf_free(&text);
+	fe_buf_wipe(&text);
 	if (rc == 0)
 		rc = put_file(path, pipeline, sizeof(pipeline) - 1, err,
 		    errsize);

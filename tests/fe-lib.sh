@@ -1,0 +1,20 @@
+# fe-lib.sh: what the tests of the upstream front ends share (t8000, t8100).
+# Sourced after test-lib.sh.
+
+NO_COLOR=1
+export NO_COLOR
+
+# goflag_usage ARGV0 <LINES: the usage Go's flag package prints for flags
+# given as "name type help" lines (type "-" for a boolean), in byte order.
+goflag_usage() {
+	printf "Usage of %s:\n" "$1"
+	while read -r name type help; do
+		case $type in -) type= ;; *) type=" $type" ;; esac
+		printf "  -%s%s\n    \t%s\n" "$name" "$type" "$help"
+	done
+}
+
+# msg FILE TEXT: FILE has a JSON record whose message is TEXT.
+msg() { grep -F "\"message\":\"$2\"" "$1" >/dev/null; }
+# msg_start FILE TEXT: ... whose message starts with TEXT.
+msg_start() { grep -F "\"message\":\"$2" "$1" >/dev/null; }
