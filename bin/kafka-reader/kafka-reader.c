@@ -64,7 +64,8 @@ struct reader {
 	const char	*ackpath;
 	int		 ackfd;
 	struct lineio	 acks;
-	struct buf	 out;		/* bytes not yet written to stdout */
+	struct buf	 out;		/* bytes not yet written to stdout, */
+	size_t		 out_off;	/* from out_off on */
 	uint64_t	 written;	/* stream position written */
 	uint64_t	 queued;	/* stream position queued */
 	int		 paused;
@@ -168,6 +169,7 @@ static void	user_props(rd_kafka_conf_t *);
 static int	check_brokers(void);
 static void	consumer_open(struct reader *);
 static struct part *find_part(struct reader *, const char *, int32_t);
+static size_t	pending(const struct reader *);
 static void	track(struct reader *, struct part *, int64_t);
 static void	settle(struct reader *, struct part *);
 static void	store_offsets(struct reader *);
@@ -191,6 +193,13 @@ static int	shutdown_reader(struct reader *);
 static void	reader_free(struct reader *);
 static void	open_acks(struct reader *);
 static void	metrics_flush(struct reader *, int);
+
+/* Bytes of record lines not yet written to stdout. */
+static size_t
+pending(const struct reader *r)
+{
+	return r->out.len - r->out_off;
+}
 
 static struct part *
 find_part(struct reader *r, const char *topic, int32_t partition)
@@ -406,7 +415,7 @@ handle_message(struct reader *r, rd_kafka_message_t *m)
 	rec.value = m->payload;		/* NULL: a tombstone */
 	rec.value_len = m->len;
 	lines_write_record(&r->out, &rec);
-	r->queued = r->written + r->out.len;
+	r->queued = r->written + pending(r);
 	track(r, p, m->offset);
 	r->metrics[M_RECORDS].value++;
 	r->metrics[M_BYTES].value += m->len;
@@ -513,8 +522,8 @@ write_out(struct reader *r)
 {
 	ssize_t n;
 
-	while (r->out.len > 0 && !r->gone) {
-		n = write(1, r->out.data, r->out.len);
+	while (pending(r) > 0 && !r->gone) {
+		n = write(1, r->out.data + r->out_off, pending(r));
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
@@ -526,9 +535,19 @@ write_out(struct reader *r)
 			r->gone = 1;
 			return;
 		}
-		memmove(r->out.data, r->out.data + n, r->out.len - (size_t)n);
-		r->out.len -= (size_t)n;
+		r->out_off += (size_t)n;
 		r->written += (uint64_t)n;
+		/* Written out: start again at the front; a long tail moves
+		 * down once in a while, not after every write. */
+		if (r->out_off == r->out.len) {
+			buf_reset(&r->out);
+			r->out_off = 0;
+		} else if (r->out_off >= OUT_LOW) {
+			memmove(r->out.data, r->out.data + r->out_off,
+			    pending(r));
+			r->out.len -= r->out_off;
+			r->out_off = 0;
+		}
 	}
 }
 
@@ -542,7 +561,7 @@ pump(struct reader *r, int ms)
 
 	pfd[n].fd = sig_fd();
 	pfd[n++].events = POLLIN;
-	pfd[n].fd = r->out.len > 0 && !r->gone ? 1 : -1;
+	pfd[n].fd = pending(r) > 0 && !r->gone ? 1 : -1;
 	pfd[n++].events = POLLOUT;
 	pfd[n].fd = r->ackfd >= 0 && !r->ack_eof ? r->ackfd : -1;
 	pfd[n++].events = POLLIN;
@@ -570,7 +589,7 @@ pump(struct reader *r, int ms)
 		while (read(r->qpipe[0], drainbuf, sizeof(drainbuf)) > 0)
 			;
 	/* No more records will go out: let downstream see EOF. */
-	if ((r->term || r->fatal) && r->out.len == 0 && !r->out_closed) {
+	if ((r->term || r->fatal) && pending(r) == 0 && !r->out_closed) {
 		close(1);
 		r->out_closed = 1;
 	}
@@ -700,20 +719,20 @@ set_pause(struct reader *r, int pause)
 	rd_kafka_topic_partition_list_destroy(l);
 	r->paused = pause;
 	log_debug("%s fetching (%zu in flight, %zu bytes to write)",
-	    pause ? "paused" : "resumed", r->inflight, r->out.len);
+	    pause ? "paused" : "resumed", r->inflight, pending(r));
 }
 
 /* Too many records in flight, or too much output waiting to be written. */
 static int
 above_high_water(const struct reader *r)
 {
-	return r->inflight >= r->max_inflight || r->out.len >= OUT_HIGH;
+	return r->inflight >= r->max_inflight || pending(r) >= OUT_HIGH;
 }
 
 static int
 below_low_water(const struct reader *r)
 {
-	return r->inflight <= r->max_inflight / 2 && r->out.len < OUT_LOW;
+	return r->inflight <= r->max_inflight / 2 && pending(r) < OUT_LOW;
 }
 
 /*
@@ -742,7 +761,7 @@ run(struct reader *r)
 				set_pause(r, 1);
 		}
 		write_out(r);
-		pump(r, got > 0 && r->out.len == 0 ? 0 : 50);
+		pump(r, got > 0 && pending(r) == 0 ? 0 : 50);
 	}
 }
 
