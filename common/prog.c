@@ -717,6 +717,7 @@ exit_codes(const struct prog *p)
 	out_done();
 }
 
+/* Whether condition c is in list (... EXITC_END). */
 static int
 listed(const enum exit_condition *list, int c)
 {
