@@ -1,7 +1,9 @@
 # test-lib.sh: a small TAP test library in the style of git's t/test-lib.sh.
 #
-# A test script sets test_description, sources this file, runs
+# A test script sets test_description, sources this file, names the
+# tests/lib-*.sh files it needs (test_use pg kafka ...), runs
 # test_expect_success / test_expect_failure blocks and ends with test_done.
+# After the TAP functions come helpers that several scripts share.
 # Each script runs in its own scratch directory (trash.<script>/), which is
 # removed when every test passed.  Options: -v (show command output),
 # -i (stop at the first failure), -d (keep the scratch directory).
