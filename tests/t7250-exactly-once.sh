@@ -36,6 +36,18 @@ reset() {
 	sql "TRUNCATE new_reports, reported, notification_outbox CASCADE" >/dev/null &&
 	rm -f st differ.err emitter.err dbw.err
 }
+# fresh FIRST COUNT: reset, then COUNT clusters from FIRST with a new issue;
+# before: the messages on the topic so far.
+fresh() {
+	reset &&
+	clusters "$1" "$2" &&
+	before=$(messages)
+}
+# sent_once N: N messages more than before, and N sent rows.
+sent_once() {
+	test "$(messages)" = $((before + $1)) &&
+	test "$(sent_rows)" = "$1"
+}
 
 test_expect_success 'setup: 200 clusters with a new issue' '
 	clusters 1 200 &&
@@ -87,9 +99,7 @@ test_expect_success 'fault repaired: the same commands complete the record and s
 '
 
 test_expect_success 'refused while a batch is in flight and the next one read (-b 7): each outcome spooled once, recorded once' '
-	reset &&
-	clusters 3001 200 &&
-	before=$(messages) &&
+	fresh 3001 200 &&
 	sqlin <<-\EOF &&
 	CREATE TRIGGER refuse_all BEFORE INSERT ON reported FOR EACH ROW EXECUTE FUNCTION refuse_all();
 	EOF
@@ -107,9 +117,7 @@ test_expect_success 'refused while a batch is in flight and the next one read (-
 '
 
 test_expect_success 'a read-only database stops the run before anything is sent' '
-	reset &&
-	clusters 1001 50 &&
-	before=$(messages) &&
+	fresh 1001 50 &&
 	sql "ALTER DATABASE \"$PGDATABASE\" SET default_transaction_read_only = on" &&
 	backend &&
 	test "$(status_of differ)" = 75 &&
@@ -119,14 +127,11 @@ test_expect_success 'a read-only database stops the run before anything is sent'
 	PGOPTIONS="-c default_transaction_read_only=off" sql "ALTER DATABASE \"$PGDATABASE\" RESET default_transaction_read_only" &&
 	rm -f st &&
 	backend &&
-	test "$(messages)" = $((before + 50)) &&
-	test "$(sent_rows)" = 50
+	sent_once 50
 '
 
 test_expect_success 'a revoked privilege on reported: spooled, then recorded once granted again' '
-	reset &&
-	clusters 2001 30 &&
-	before=$(messages) &&
+	fresh 2001 30 &&
 	sql "DO \$\$ BEGIN CREATE ROLE ccx_notifier LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" &&
 	sql "GRANT ALL ON ALL TABLES IN SCHEMA public TO ccx_notifier" &&
 	sql "REVOKE INSERT ON reported FROM ccx_notifier" &&
@@ -139,8 +144,7 @@ test_expect_success 'a revoked privilege on reported: spooled, then recorded onc
 	rm -f st &&
 	PGUSER=ccx_notifier backend &&
 	test "$(status_of dbw)" = 0 &&
-	test "$(sent_rows)" = 30 &&
-	test "$(messages)" = $((before + 30))
+	sent_once 30
 '
 
 test_expect_success 'a spool file is replayed only into the database that holds its claims' '
@@ -165,8 +169,7 @@ test_expect_success 'two runs of one target started together: one decides, the o
 	{ backend & } &&
 	{ sleep 0.05; mkdir b && cd b && backend; cd ..; } &&
 	wait &&
-	test "$(messages)" = $((before + 3000)) &&
-	test "$(sent_rows)" = 3000 &&
+	sent_once 3000 &&
 	test "$(claims)" = 0 &&
 	cat st b/st >all &&
 	test "$(grep -c "^differ 75" all)" -le 1 &&
@@ -192,9 +195,7 @@ release_lock() {
 }
 
 test_expect_success 'the run lock held elsewhere: exit 75 at once, naming the holder; the other target is free' '
-	reset &&
-	clusters 20001 10 &&
-	before=$(messages) &&
+	fresh 20001 10 &&
 	hold_lock 1 &&
 	test_when_finished release_lock &&
 	backend &&
@@ -210,9 +211,7 @@ test_expect_success 'the run lock held elsewhere: exit 75 at once, naming the ho
 '
 
 test_expect_success 'with --wait the run waits for the lock, then goes on' '
-	reset &&
-	clusters 21001 10 &&
-	before=$(messages) &&
+	fresh 21001 10 &&
 	hold_lock 1 &&
 	{ backend --wait & } &&
 	test_wait_for 10 grep -q "waiting for it to finish" differ.err &&
@@ -221,14 +220,11 @@ test_expect_success 'with --wait the run waits for the lock, then goes on' '
 	wait &&
 	test "$(status_of differ)" = 0 &&
 	test_grep "the other run finished" differ.err &&
-	test "$(messages)" = $((before + 10)) &&
-	test "$(sent_rows)" = 10
+	sent_once 10
 '
 
 test_expect_success 'a run that starts while the last run is still recording skips its clusters' '
-	reset &&
-	clusters 30001 500 &&
-	before=$(messages) &&
+	fresh 30001 500 &&
 	{ differ -T notifications-backend -c "$CONTENT" 2>>differ.err |
 		kafka-emitter -b "$BROKERS" -t $TOPIC 2>>emitter.err >slow.out; } &&
 	test "$(claims)" = 500 &&
