@@ -342,7 +342,10 @@ made:
 	return 0;
 }
 
-/* yaml.v3's yamlStyleFloat: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+/*
+ * yaml.v3's yamlStyleFloat:
+ * [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+ */
 static int
 is_float(const char *p)
 {

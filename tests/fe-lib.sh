@@ -14,6 +14,17 @@ goflag_usage() {
 	done
 }
 
+# maint_flags: the "name type help" lines of the flags both programs have.
+maint_flags() {
+	cat <<-\EOF
+	max-age string max age for displaying/cleaning old records
+	new-reports-cleanup - perform new reports clean up
+	old-reports-cleanup - perform old reports clean up
+	print-new-reports-for-cleanup - print new reports to be cleaned up
+	print-old-reports-for-cleanup - print old reports to be cleaned up
+	EOF
+}
+
 # msg FILE TEXT: FILE has a JSON record whose message is TEXT.
 msg() { grep -F "\"message\":\"$2\"" "$1" >/dev/null; }
 # msg_start FILE TEXT: ... whose message starts with TEXT.

@@ -6,22 +6,18 @@ test_description='ccx-notification-writer: the upstream writer'"'"'s command lin
 
 W=ccx-notification-writer
 
-# The writer's usage as upstream prints it.
+# The writer's usage as upstream prints it: its own flags and those both
+# programs have.
 usage() {
-	goflag_usage "$1" <<-\EOF
+	{ cat; maint_flags; } <<-\EOF | LC_ALL=C sort | goflag_usage "$1"
 	authors - show authors
 	check-kafka - check connection to Kafka
 	db-cleanup - perform database cleanup
 	db-drop-tables - drop all tables from database
 	db-init - perform database initialization
 	db-init-migration - initialize migration
-	max-age string max age for displaying/cleaning old records
 	migrate string set database version
 	migration-info - prints migration info
-	new-reports-cleanup - perform new reports clean up
-	old-reports-cleanup - perform old reports clean up
-	print-new-reports-for-cleanup - print new reports to be cleaned up
-	print-old-reports-for-cleanup - print old reports to be cleaned up
 	print-read-errors-for-cleanup - print records from read_errors table to be cleaned up
 	read-errors-cleanup - perform clean up of read_errors table
 	show-configuration - show configuration

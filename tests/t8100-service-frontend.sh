@@ -10,17 +10,13 @@ S=ccx-notification-service
 # No configuration file of the working directory: every key zero.
 unset CCX_NOTIFICATION_SERVICE_CONFIG_FILE ACG_CONFIG
 
-# The service's usage as upstream prints it.
+# The service's usage as upstream prints it: its own flags and those both
+# programs have.
 usage() {
-	goflag_usage "$1" <<-\EOF
+	{ cat; maint_flags; } <<-\EOF | LC_ALL=C sort | goflag_usage "$1"
 	cleanup-on-startup - perform database clean up on startup
 	ignore-disabled-rules - skip disabled rules check, process all rules as if none are disabled
 	instant-reports - create instant reports
-	max-age string max age for displaying/cleaning old records
-	new-reports-cleanup - perform new reports clean up
-	old-reports-cleanup - perform old reports clean up
-	print-new-reports-for-cleanup - print new reports to be cleaned up
-	print-old-reports-for-cleanup - print old reports to be cleaned up
 	show-authors - show authors and exit
 	show-configuration - show configuration and exit
 	show-version - show version and exit

@@ -17,13 +17,13 @@
 
 #include "buf.h"
 #include "fuzz.h"
+#include "fuzz-json.h"
 #include "toml.h"
 
 static void	check_tree(struct json_object *, int);
 static void	put_string(struct buf *, const char *, size_t);
 static void	put_scalar(struct buf *, struct json_object *);
 static void	put_table(struct buf *, struct json_object *, struct buf *);
-static int	equal(struct json_object *, struct json_object *);
 static int	depth_of(struct json_object *);
 static void	check_position(const char *, const uint8_t *, size_t);
 
@@ -100,33 +100,14 @@ put_string(struct buf *b, const char *s, size_t n)
 static void
 put_scalar(struct buf *b, struct json_object *o)
 {
-	char tmp[64];
-	double d;
 	size_t j, n;
 
+	if (fuzz_json_put_plain(b, o, "nan", "inf"))
+		return;
 	switch (json_object_get_type(o)) {
 	case json_type_string:
 		put_string(b, json_object_get_string(o),
 		    (size_t)json_object_get_string_len(o));
-		break;
-	case json_type_int:
-		buf_printf(b, "%" PRId64, json_object_get_int64(o));
-		break;
-	case json_type_double:
-		d = json_object_get_double(o);
-		if (isnan(d))
-			buf_puts(b, "nan");
-		else if (isinf(d))
-			buf_puts(b, d > 0 ? "inf" : "-inf");
-		else {
-			snprintf(tmp, sizeof(tmp), "%.17g", d);
-			buf_puts(b, tmp);
-			if (strpbrk(tmp, ".e") == NULL)
-				buf_puts(b, ".0");
-		}
-		break;
-	case json_type_boolean:
-		buf_puts(b, json_object_get_boolean(o) ? "true" : "false");
 		break;
 	case json_type_array:
 		buf_putc(b, '[');
@@ -178,60 +159,6 @@ put_table(struct buf *b, struct json_object *t, struct buf *path)
 		path->len = len;
 		if (path->data != NULL)
 			path->data[len] = '\0';
-	}
-}
-
-/* Deep equality; NaN equals NaN, -0.0 does not equal 0.0. */
-static int
-equal(struct json_object *a, struct json_object *b)
-{
-	struct json_object_iterator it, end;
-	struct json_object *v;
-	size_t j, n;
-	double x, y;
-
-	if (json_object_get_type(a) != json_object_get_type(b))
-		return 0;
-	switch (json_object_get_type(a)) {
-	case json_type_object:
-		if (json_object_object_length(a) !=
-		    json_object_object_length(b))
-			return 0;
-		it = json_object_iter_begin(a);
-		end = json_object_iter_end(a);
-		for (; !json_object_iter_equal(&it, &end);
-		    json_object_iter_next(&it))
-			if (!json_object_object_get_ex(b,
-			    json_object_iter_peek_name(&it), &v) ||
-			    !equal(json_object_iter_peek_value(&it), v))
-				return 0;
-		return 1;
-	case json_type_array:
-		n = json_object_array_length(a);
-		if (n != json_object_array_length(b))
-			return 0;
-		for (j = 0; j < n; j++)
-			if (!equal(json_object_array_get_idx(a, j),
-			    json_object_array_get_idx(b, j)))
-				return 0;
-		return 1;
-	case json_type_string:
-		return json_object_get_string_len(a) ==
-		    json_object_get_string_len(b) &&
-		    memcmp(json_object_get_string(a), json_object_get_string(b),
-		    (size_t)json_object_get_string_len(a)) == 0;
-	case json_type_int:
-		return json_object_get_int64(a) == json_object_get_int64(b);
-	case json_type_double:
-		x = json_object_get_double(a);
-		y = json_object_get_double(b);
-		if (isnan(x) || isnan(y))
-			return isnan(x) && isnan(y);
-		return x == y && signbit(x) == signbit(y);
-	case json_type_boolean:
-		return json_object_get_boolean(a) == json_object_get_boolean(b);
-	default:
-		return 1;
 	}
 }
 
@@ -301,8 +228,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		again = toml_parse(text.data, text.len, err2, sizeof(err2));
 		FUZZ_ASSERT(again != NULL, "written back, it fails: %s\n%s",
 		    err2, text.data);
-		FUZZ_ASSERT(equal(root, again), "written back, it differs:\n%s",
-		    text.data);
+		FUZZ_ASSERT(fuzz_json_equal(root, again), "written back, "
+		    "it differs:\n%s", text.data);
 		json_object_put(again);
 		buf_free(&text);
 		buf_free(&path);

@@ -8,9 +8,9 @@
  * deeper than YML_MAX_DEPTH, with valid UTF-8 in every key and string and
  * no NUL in a key.  Then the tree is written back as one flow mapping
  * (explicit "? " keys, which may be longer than a simple key's 1024
- * characters; every key and string double-quoted, every character outside printable
- * ASCII escaped, every float with a point) and parsed again: the second
- * tree equals the first.  Aliases share nodes, so a tree can be far
+ * characters; every key and string double-quoted, every character
+ * outside printable ASCII escaped, every float with a point) and parsed
+ * again: the second tree equals the first.  Aliases share nodes, so a tree can be far
  * larger written out than its text: that check stops at 1 MiB.
  */
 #include <inttypes.h>
@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "fuzz.h"
+#include "fuzz-json.h"
 #include "yml.h"
 
 #define WRITE_MAX	(1024 * 1024)
@@ -28,7 +29,6 @@
 static void	check_tree(struct json_object *, int);
 static void	put_string(struct buf *, const char *, size_t);
 static void	put_node(struct buf *, struct json_object *);
-static int	equal(struct json_object *, struct json_object *);
 static void	check_position(const char *, const uint8_t *, size_t);
 
 static void
@@ -99,11 +99,9 @@ put_node(struct buf *b, struct json_object *o)
 {
 	struct json_object_iterator it, end;
 	const char *sep = "";
-	char tmp[64];
 	size_t j, n;
-	double d;
 
-	if (b->len > WRITE_MAX)
+	if (b->len > WRITE_MAX || fuzz_json_put_plain(b, o, ".nan", ".inf"))
 		return;
 	switch (json_object_get_type(o)) {
 	case json_type_null:
@@ -112,25 +110,6 @@ put_node(struct buf *b, struct json_object *o)
 	case json_type_string:
 		put_string(b, json_object_get_string(o),
 		    (size_t)json_object_get_string_len(o));
-		break;
-	case json_type_int:
-		buf_printf(b, "%" PRId64, json_object_get_int64(o));
-		break;
-	case json_type_double:
-		d = json_object_get_double(o);
-		if (isnan(d))
-			buf_puts(b, ".nan");
-		else if (isinf(d))
-			buf_puts(b, d > 0 ? ".inf" : "-.inf");
-		else {
-			snprintf(tmp, sizeof(tmp), "%.17g", d);
-			buf_puts(b, tmp);
-			if (strpbrk(tmp, ".e") == NULL)
-				buf_puts(b, ".0");
-		}
-		break;
-	case json_type_boolean:
-		buf_puts(b, json_object_get_boolean(o) ? "true" : "false");
 		break;
 	case json_type_array:
 		buf_putc(b, '[');
@@ -157,61 +136,8 @@ put_node(struct buf *b, struct json_object *o)
 		}
 		buf_putc(b, '}');
 		break;
-	}
-}
-
-/* Deep equality in order; NaN equals NaN, -0.0 does not equal 0.0. */
-static int
-equal(struct json_object *a, struct json_object *b)
-{
-	struct json_object_iterator ia, ea, ib;
-	size_t j, n;
-	double x, y;
-
-	if (json_object_get_type(a) != json_object_get_type(b))
-		return 0;
-	switch (json_object_get_type(a)) {
-	case json_type_object:
-		if (json_object_object_length(a) !=
-		    json_object_object_length(b))
-			return 0;
-		ia = json_object_iter_begin(a);
-		ea = json_object_iter_end(a);
-		ib = json_object_iter_begin(b);
-		for (; !json_object_iter_equal(&ia, &ea);
-		    json_object_iter_next(&ia), json_object_iter_next(&ib))
-			if (strcmp(json_object_iter_peek_name(&ia),
-			    json_object_iter_peek_name(&ib)) != 0 ||
-			    !equal(json_object_iter_peek_value(&ia),
-			    json_object_iter_peek_value(&ib)))
-				return 0;
-		return 1;
-	case json_type_array:
-		n = json_object_array_length(a);
-		if (n != json_object_array_length(b))
-			return 0;
-		for (j = 0; j < n; j++)
-			if (!equal(json_object_array_get_idx(a, j),
-			    json_object_array_get_idx(b, j)))
-				return 0;
-		return 1;
-	case json_type_string:
-		return json_object_get_string_len(a) ==
-		    json_object_get_string_len(b) &&
-		    memcmp(json_object_get_string(a), json_object_get_string(b),
-		    (size_t)json_object_get_string_len(a)) == 0;
-	case json_type_int:
-		return json_object_get_int64(a) == json_object_get_int64(b);
-	case json_type_double:
-		x = json_object_get_double(a);
-		y = json_object_get_double(b);
-		if (isnan(x) || isnan(y))
-			return isnan(x) && isnan(y);
-		return x == y && signbit(x) == signbit(y);
-	case json_type_boolean:
-		return json_object_get_boolean(a) == json_object_get_boolean(b);
-	default:
-		return 1;
+	default:		/* written by fuzz_json_put_plain */
+		break;
 	}
 }
 
@@ -266,8 +192,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		again = yml_parse(text.data, text.len, err2, sizeof(err2));
 		FUZZ_ASSERT(again != NULL, "written back, it fails: %s\n%s",
 		    err2, text.data);
-		FUZZ_ASSERT(equal(root, again), "written back, it differs:\n%s",
-		    text.data);
+		FUZZ_ASSERT(fuzz_json_equal(root, again), "written back, "
+		    "it differs:\n%s", text.data);
 		json_object_put(again);
 	}
 	buf_free(&text);
