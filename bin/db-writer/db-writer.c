@@ -8,7 +8,6 @@
  * print-for-cleanup of old rows, dead-letters (list or resubmit), and on
  * explicit request only empty, drop and truncate (admin.c).
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +16,6 @@
 #include "dbw.h"
 #include "log.h"
 #include "prog.h"
-#include "sig.h"
 
 enum {
 	S_BATCH_SIZE, S_CLEANUP_BATCH, S_CONNINFO, S_MAX_LINE, S_MAX_AGE,
@@ -48,7 +46,7 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	    .arg = "max-record-bytes", .help = "the longest record value "
 	    "stored (default 8 MiB)" },
 	[S_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD,
-	    .arg = "fd", .help = "write a newline to fd once ready to read" },
+	    .help = "write a newline to fd once ready to read" },
 	[S_RETRY_TIMEOUT] = { .name = "retry-timeout", .letter = 'R',
 	    .def = "300", .type = PROG_DURATION, .min = 0, .max = 86400 * 7,
 	    .unit = 1000, .arg = "retry-timeout-s", .help = "how long a batch "
@@ -65,10 +63,8 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	    .type = PROG_DURATION, .min = 0, .max = 60000, .unit = 1,
 	    .arg = "batch-delay-ms", .help = "the longest a batch waits for "
 	    "more input after its first line" },
-	[S_METRICS_FILE] = { .name = "metrics-file", .arg = "path",
-	    .help = "write the counters there (Prometheus text format)" },
-	[S_PUSHGATEWAY] = { .name = "pushgateway", .arg = "url",
-	    .help = "push the counters to this Pushgateway at exit" },
+	[S_METRICS_FILE] = { .name = "metrics-file" },
+	[S_PUSHGATEWAY] = { .name = "pushgateway" },
 };
 
 static const char *const usage[] = {
@@ -88,11 +84,9 @@ static const char *const usage[] = {
 };
 
 static const enum exit_condition exits[] = {
-	EXITC_OK, EXITC_BAD_FLAG, EXITC_BAD_INPUT, EXITC_DB_REFUSED,
-	EXITC_SERVICE_DOWN,
-	EXITC_BUG, EXITC_NOMEM, EXITC_POLL_FAILED, EXITC_SYSTEM,
-	EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED, EXITC_DB_UNREACHABLE,
-	EXITC_STOPPED, EXITC_DB_ACCESS, EXITC_BAD_VALUE, EXITC_END
+	EXITC_BAD_INPUT, EXITC_DB_REFUSED, EXITC_SERVICE_DOWN, EXITC_BUG,
+	EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED,
+	EXITC_DB_UNREACHABLE, EXITC_STOPPED, EXITC_DB_ACCESS, EXITC_END
 };
 
 static struct prog P = {
@@ -153,9 +147,7 @@ main(int argc, char **argv)
 	    (argc > 2 || (argc == 2 && strcmp(argv[0], "migrate") != 0)))
 		prog_usage(&P);
 	configure(&d);
-	if (sig_setup(sigs) == -1)
-		log_fatal(EXIT_SYSTEM, "unable to set up signals: %s",
-		    strerror(errno));
+	prog_signals(sigs);
 
 	rc = command(&d, argc, argv);
 	dbw_metrics_flush(&d, 1);

@@ -138,10 +138,6 @@ dbw_metrics_flush(struct dbw *d, int force)
 void
 dbw_metrics_push(struct dbw *d)
 {
-	char err[512];
-
-	if (metrics_push(d->pushgateway, "db-writer",
-	    "ccx_notification_writer_", d->metrics, M_NMETRICS, err,
-	    sizeof(err)) == -1)
-		log_warn("unable to push metrics: %s", err);
+	metrics_push_warn(d->pushgateway, "db-writer",
+	    "ccx_notification_writer_", d->metrics, M_NMETRICS);
 }

@@ -96,9 +96,7 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	    .type = PROG_DURATION, .min = 0, .max = 3600, .unit = 1000,
 	    .arg = "drain-seconds", .help = "how long to wait for the "
 	    "outstanding acks on a revocation and at exit" },
-	[S_PROPERTY_FILE] = { .name = "property-file", .letter = 'F',
-	    .type = PROG_LIST, .arg = "propfile",
-	    .help = "librdkafka properties, prop=val a line" },
+	[S_PROPERTY_FILE] = { .name = "property-file" },
 	[S_GROUP] = { .name = "group", .letter = 'G',
 	    .arg = "group", .help = "the consumer group" },
 	[S_MAX_IN_FLIGHT] = { .name = "max-in-flight", .letter = 'm',
@@ -106,15 +104,12 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	    .arg = "max-in-flight",
 	    .help = "the most records written and not yet acknowledged" },
 	[S_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD,
-	    .arg = "fd", .help = "write a newline to fd once subscribed" },
+	    .help = "write a newline to fd once subscribed" },
 	[S_TOPIC] = { .name = "topic", .letter = 't', .type = PROG_LIST,
 	    .arg = "topic", .help = "a topic to subscribe to "
 	    "(^ starts a regular expression)" },
-	[S_PROPERTY] = { .name = "property", .letter = 'X', .type = PROG_LIST,
-	    .arg = "prop=val", .help = "a librdkafka property; -X and -F "
-	    "apply in the order given" },
-	[S_METRICS_FILE] = { .name = "metrics-file", .arg = "path",
-	    .help = "write the counters there (Prometheus text format)" },
+	[S_PROPERTY] = { .name = "property" },
+	[S_METRICS_FILE] = { .name = "metrics-file" },
 	[S_CHECK] = { .name = "check-brokers", .type = PROG_BOOL,
 	    .help = "only ask each broker of -b in turn for metadata (10 s "
 	    "each): exit 0 once one answers, 69 when none does" },
@@ -130,9 +125,8 @@ static const char *const usage[] = {
 };
 
 static const enum exit_condition exits[] = {
-	EXITC_OK, EXITC_BAD_FLAG, EXITC_SERVICE_DOWN, EXITC_NOMEM,
-	EXITC_POLL_FAILED, EXITC_SYSTEM, EXITC_DOWNSTREAM_GONE,
-	EXITC_COMMIT_FAILED, EXITC_BAD_VALUE, EXITC_END
+	EXITC_SERVICE_DOWN, EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE,
+	EXITC_COMMIT_FAILED, EXITC_END
 };
 
 static struct prog P = {
@@ -1005,8 +999,7 @@ main(int argc, char **argv)
 	r.mtimer.idle_ms = METRICS_IDLE_MS;
 	memcpy(r.metrics, metric_defs, sizeof(r.metrics));
 	buf_init(&r.out);
-	if (sig_setup(sigs) == -1)
-		log_fatal(EXIT_SYSTEM, "unable to set up signals");
+	prog_signals(sigs);
 	consumer_open(&r);
 	open_acks(&r);
 	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
