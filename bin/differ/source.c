@@ -575,6 +575,7 @@ differ_hashtext(const char *s, size_t n)
 {
 	const unsigned char *k = (const unsigned char *)s;
 	uint32_t a, b, c;
+	size_t i;
 
 	a = b = c = 0x9e3779b9u + (uint32_t)n + 3923095u;
 	for (; n >= 12; n -= 12, k += 12) {
@@ -583,39 +584,15 @@ differ_hashtext(const char *s, size_t n)
 		c += LE32(k + 8);
 		MIX(a, b, c);
 	}
-	switch (n) {
-	case 11:
-		c += (uint32_t)k[10] << 24;
-		/* FALLTHROUGH */
-	case 10:
-		c += (uint32_t)k[9] << 16;
-		/* FALLTHROUGH */
-	case 9:
-		c += (uint32_t)k[8] << 8;
-		/* FALLTHROUGH */
-	case 8:
-		b += (uint32_t)k[7] << 24;
-		/* FALLTHROUGH */
-	case 7:
-		b += (uint32_t)k[6] << 16;
-		/* FALLTHROUGH */
-	case 6:
-		b += (uint32_t)k[5] << 8;
-		/* FALLTHROUGH */
-	case 5:
-		b += k[4];
-		/* FALLTHROUGH */
-	case 4:
-		a += (uint32_t)k[3] << 24;
-		/* FALLTHROUGH */
-	case 3:
-		a += (uint32_t)k[2] << 16;
-		/* FALLTHROUGH */
-	case 2:
-		a += (uint32_t)k[1] << 8;
-		/* FALLTHROUGH */
-	case 1:
-		a += k[0];
+	/* The last 0 to 11 bytes: 0-3 into a, 4-7 into b, 8-10 into c from
+	 * its second byte on (lookup3 keeps c's lowest byte for the length). */
+	for (i = 0; i < n; i++) {
+		if (i < 4)
+			a += (uint32_t)k[i] << (8 * i);
+		else if (i < 8)
+			b += (uint32_t)k[i] << (8 * (i - 4));
+		else
+			c += (uint32_t)k[i] << (8 * (i - 7));
 	}
 	FINAL(a, b, c);
 	return c;
