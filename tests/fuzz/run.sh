@@ -18,7 +18,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 cd "$top" || exit 1
 
-TARGETS="lineio record evfilter gob content-json lines toml yaml config"
+TARGETS="lineio record evfilter gob content-json lines toml yaml config jsonstr"
 PKGS="rdkafka libpq libcurl json-c libbsd-overlay yaml-0.1"
 # As in the GNUmakefile.
 WARN="-Wall -Wextra -Werror -Wvla -Wshadow -Wstrict-prototypes -Wmissing-prototypes"
@@ -32,6 +32,7 @@ max_len() {
 	gob) echo 16384 ;;
 	content-json) echo 8192 ;;
 	lines) echo 16384 ;;
+	jsonstr) echo 16384 ;;
 	*) echo 4096 ;;
 	esac
 }
