@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "log.h"
@@ -59,6 +60,8 @@ static const struct prog_setting known[] = {
 	    "line" },
 };
 
+#define PIPE_WIDE	(1 << 20)
+
 /* The conditions the frame itself ends a program with (prog.h). */
 static const enum exit_condition frame_exits[] = {
 	EXITC_OK, EXITC_BAD_FLAG, EXITC_NOMEM, EXITC_SYSTEM, EXITC_BAD_VALUE,
@@ -76,6 +79,7 @@ static void	fail(const struct prog *, const struct prog_setting *, int,
 		    noreturn));
 static int	printable(const char *);
 static void	complete(struct prog_setting *);
+static void	widen_pipe(int);
 static int	listed(const enum exit_condition *, int);
 static void	take(struct prog *, size_t, int, const char *, int);
 static void	resolve(struct prog *, struct prog_setting *);
@@ -98,7 +102,24 @@ prog_parse(struct prog *p, int argc, char **argv)
 	int first = prog_args(p, argc, argv);
 
 	prog_check(p);
+	widen_pipe(1);
 	return first;
+}
+
+/*
+ * A pipe to the next filter holds 1 MiB instead of 64 KiB when the system
+ * allows (pipe-max-size): a stage that writes a burst (differ after each
+ * claim commit, db-writer -r's writer while its batch is in flight) goes
+ * on with its own work instead of waiting for the reader, and the stages
+ * of a chain overlap.  Anything but a pipe is left alone.
+ */
+static void
+widen_pipe(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(fd, F_SETPIPE_SZ, PIPE_WIDE);
 }
 
 int
