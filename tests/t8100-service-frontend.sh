@@ -189,6 +189,7 @@ test_expect_success 'target 1 by variables: a message per cluster with new issue
 	msg out "New issues notified for cluster $C1" &&
 	msg out "No new issues to notify for cluster $C2" &&
 	msg out "Read cluster list: done" &&
+	grep "\"target\":1,\"retrieved\":0,.*\"message\":\"Done reading previously reported issues still in cool down\"" out &&
 	msg out "Number of high impact issues notified: 1" &&
 	msg out "Process Clusters Entries: done" &&
 	grep "\"stage\":\"differ\"" out &&
@@ -203,7 +204,8 @@ test_expect_success 'target 1: a second run sends nothing new (cooldown); its fi
 	test "$(ls tmpdir)" = "ccx-notify-spool-$(id -u)" &&
 	messages >msgs &&
 	test_line_count = 1 msgs &&
-	test "$(rows 1)" = "$C1|1 $C2|2 $C1|2 $C2|2 "
+	test "$(rows 1)" = "$C1|1 $C2|2 $C1|2 $C2|2 " &&
+	grep "\"target\":1,\"retrieved\":1,.*\"message\":\"Done reading previously reported issues still in cool down\"" out
 '
 
 # Target 2 through upstream's variables, against the stubs.

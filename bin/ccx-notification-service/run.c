@@ -704,6 +704,11 @@ summary(struct run *r)
 	fl = pgw_file_value(p->differ_prom, "clusters_in_flight", &found);
 	f[0] = ZINT("clusters", (long long)cand);
 	zlog_write(&s->log, ZL_INFO, "Read cluster list: done", f, 1);
+	f[0] = ZINT("target", s->target);
+	f[1] = ZINT("retrieved", (long long)pgw_file_value(p->differ_prom,
+	    "baselines", &found));
+	zlog_write(&s->log, ZL_INFO, "Done reading previously reported issues "
+	    "still in cool down", f, 2);
 	if (p->allow_on || p->block_on) {
 		f[0] = ZINT("On input", (long long)cand);
 		f[1] = ZINT("Allowed", (long long)p->allowed);

@@ -132,6 +132,8 @@ differ_candidate(struct differ *d, const struct cand *c)
 		return explain(d, c);
 	d->nread++;
 	d->m[M_CANDIDATES].value++;
+	if (c->baseline != NULL)
+		d->m[M_BASELINES].value++;
 	if (!keep_cluster(d, c)) {
 		d->m[M_FILTERED].value++;
 		return 0;

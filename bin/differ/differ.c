@@ -173,6 +173,8 @@ static const struct metric metric_defs[M_NMETRICS] = {
 	    "outcome yet", "counter", 0 },
 	[M_CLAIMS_EXPIRED] = { "claims_expired",
 	    "Clusters decided again after their claim expired", "counter", 0 },
+	[M_BASELINES] = { "baselines", "Candidates with a notified row of "
+	    "the target inside the cooldown", "counter", 0 },
 #define SKIPPED(r, n, h)	[M_SKIPPED + (r) - R_NO_CONTENT] = { \
 	"items_skipped_" n, h, "counter", 0 }
 	SKIPPED(R_NO_CONTENT, "no_content", "Items not notified: the content "

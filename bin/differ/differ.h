@@ -62,6 +62,7 @@ enum {
 	M_EVAL_ERRORS,		/* event filter divided by zero */
 	M_IN_FLIGHT,		/* skipped: an earlier run's claim */
 	M_CLAIMS_EXPIRED,	/* expired claims decided again */
+	M_BASELINES,		/* candidates with a baseline */
 	M_SKIPPED,		/* items skipped, one counter a reason from
 				 * R_NO_CONTENT to R_UNDECODABLE */
 	M_NMETRICS = M_SKIPPED + R_UNDECODABLE - R_NO_CONTENT + 1
