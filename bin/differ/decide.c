@@ -197,11 +197,19 @@ differ_candidate(struct differ *d, const struct cand *c)
 /*
  * The baseline of c into d->base: none when there is none, or when it is
  * undecodable (logged and counted).  Returns 0, or -1 when undecodable.
+ * A baseline that is the report itself, byte for byte (a cluster whose
+ * report did not change since it was notified, the common case), is not
+ * decoded: every item of the report is in it (base_same).
  */
 static int
 read_baseline(struct differ *d, const struct cand *c)
 {
 	itemset_reset(&d->base);
+	d->base_same = c->baseline != NULL &&
+	    c->baseline_len == c->report_len &&
+	    memcmp(c->baseline, c->report, c->report_len) == 0;
+	if (d->base_same)
+		return 0;
 	if (c->baseline == NULL || decode_report(&d->base, c->baseline,
 	    c->baseline_len, d->error, sizeof(d->error)) != -1)
 		return 0;
@@ -701,6 +709,8 @@ in_baseline(const struct differ *d, const struct item *it)
 	const struct item *b;
 	size_t i;
 
+	if (d->base_same)
+		return 1;
 	for (i = 0; i < d->base.n; i++) {
 		b = &d->base.v[i];
 		if (b->type_len == it->type_len &&

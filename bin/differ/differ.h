@@ -249,6 +249,8 @@ struct differ {
 	PGconn			*conn;
 	struct outbox		 outbox;
 	struct itemset		 cur, base;
+	int			 base_same;	/* base is cur, byte for byte:
+						 * not decoded */
 	struct issue		*iss;
 	size_t			 niss, capiss;
 	struct rulejson		*rj;
