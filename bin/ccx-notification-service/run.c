@@ -77,6 +77,8 @@ static void	pump(struct run *, int);
 static void	on_signal(struct run *);
 static void	on_stderr(struct run *, int);
 static void	on_ready(struct run *, int);
+static int	fill_ended(struct lineio *);
+static int	next_line(struct lineio *, char **, size_t *);
 static void	relay_in(struct run *, struct relay *);
 static void	relay_out(struct relay *);
 static void	reap(struct run *);
@@ -155,6 +157,19 @@ init(struct run *r, struct svc *s, struct plan *p)
 }
 
 /*
+ * The write end of a pipe this process relays lines into: non-blocking,
+ * and 1 MiB deep where the system allows, as the filters make their own
+ * stdout pipes (prog.c), so that a burst does not stall the stage that
+ * writes it.
+ */
+static void
+relay_pipe(int fd)
+{
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+}
+
+/*
  * Starts db-writer -r, then the sender, then differ, each once the one
  * below is ready, with the pipes and relays between them.  A failure is
  * logged, and leaves what was started to finish at the end of its input.
@@ -177,7 +192,7 @@ launch(struct run *r)
 		return;
 	}
 	close(pd[0]);
-	fcntl(pd[1], F_SETFL, O_NONBLOCK);
+	relay_pipe(pd[1]);
 	if (wait_ready(r, S_DBW) == -1) {
 		close(pd[1]);
 		return;
@@ -208,7 +223,7 @@ launch(struct run *r)
 		r->rl[1].in = pd[0];
 		lineio_init(&r->rl[1].io, pd[0], LINE_MAX_B);
 		r->rl[0].out = pa[1];
-		fcntl(pa[1], F_SETFL, O_NONBLOCK);
+		relay_pipe(pa[1]);
 		if (wait_ready(r, S_SENDER) == -1)
 			return;
 		zlog_write(&r->s->log, ZL_INFO, r->s->target == TARGET_NB ?
@@ -433,6 +448,27 @@ on_signal(struct run *r)
 	}
 }
 
+/*
+ * Reads what io's descriptor has: 1 when the descriptor is at its end or
+ * failed (the lines read are still to be taken), else 0.
+ */
+static int
+fill_ended(struct lineio *io)
+{
+	ssize_t got = lineio_fill(io);
+
+	return got == 0 || (got == -1 && errno != EINTR && errno != EAGAIN);
+}
+
+/* The next line of io, an over-long one cut short: 1, or 0 for none. */
+static int
+next_line(struct lineio *io, char **line, size_t *len)
+{
+	int rc = lineio_next(io, line, len);
+
+	return rc == LINE_OK || rc == LINE_TOOLONG;
+}
+
 /* A stage's records, passed on; what they tell about the content. */
 static void
 on_stderr(struct run *r, int k)
@@ -442,12 +478,10 @@ on_stderr(struct run *r, int k)
 	const char *m, *l, *p;
 	char *line;
 	size_t len;
-	ssize_t got;
-	int rc;
+	int ended;
 
-	got = lineio_fill(&st->err_io);
-	while ((rc = lineio_next(&st->err_io, &line, &len)) == LINE_OK ||
-	    rc == LINE_TOOLONG) {
+	ended = fill_ended(&st->err_io);
+	while (next_line(&st->err_io, &line, &len)) {
 		fe_relay(&r->s->log, st->name, line, len);
 		if ((o = json_tokener_parse(line)) == NULL)
 			continue;
@@ -477,7 +511,7 @@ on_stderr(struct run *r, int k)
 		}
 		json_object_put(o);
 	}
-	if (got == 0 || (got == -1 && errno != EINTR && errno != EAGAIN)) {
+	if (ended) {
 		lineio_free(&st->err_io);
 		close(st->err_fd);
 		st->err_fd = -1;
@@ -525,12 +559,10 @@ relay_in(struct run *r, struct relay *rl)
 {
 	char *line;
 	size_t len;
-	ssize_t got;
-	int rc;
+	int ended;
 
-	got = lineio_fill(&rl->io);
-	while ((rc = lineio_next(&rl->io, &line, &len)) == LINE_OK ||
-	    rc == LINE_TOOLONG) {
+	ended = fill_ended(&rl->io);
+	while (next_line(&rl->io, &line, &len)) {
 		if (rl->outcomes)
 			tap_outcome(r->tap, line, len, rl->io.partial,
 			    &rl->pend);
@@ -538,7 +570,7 @@ relay_in(struct run *r, struct relay *rl)
 			tap_decision(r->tap, line, len, rl->io.partial,
 			    &rl->pend);
 	}
-	if (got == 0 || (got == -1 && errno != EINTR && errno != EAGAIN)) {
+	if (ended) {
 		lineio_free(&rl->io);
 		close(rl->in);
 		rl->in = -1;
