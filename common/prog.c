@@ -838,10 +838,8 @@ void
 prog_ready(struct prog *p)
 {
 	struct prog_setting *s;
-	size_t i;
 
-	for (i = 0; i < p->nsettings; i++) {
-		s = &p->settings[i];
+	for (s = p->settings; s < p->settings + p->nsettings; s++) {
 		if (s->type != PROG_FD || s->num < 0)
 			continue;
 		if (write((int)s->num, "\n", 1) != 1)
@@ -856,10 +854,8 @@ void
 prog_free(struct prog *p)
 {
 	struct prog_setting *s;
-	size_t i;
 
-	for (i = 0; i < p->nsettings; i++) {
-		s = &p->settings[i];
+	for (s = p->settings; s < p->settings + p->nsettings; s++) {
 		if (s->owned == NULL)
 			continue;
 		explicit_bzero(s->owned, strlen(s->owned));
