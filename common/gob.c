@@ -1012,18 +1012,13 @@ int
 gob_decode(const void *data, size_t len, const struct gob_schema *top,
     struct json_object **out, char *err, size_t errsz)
 {
-	struct dec d;
+	struct dec d = { .p = data, .len = len, .err = err, .errsz = errsz };
 	size_t off;
 	uint64_t n;
 	int64_t id;
 	int r = -1;
 
 	*out = NULL;
-	memset(&d, 0, sizeof(d));
-	d.p = data;
-	d.len = len;
-	d.err = err;
-	d.errsz = errsz;
 	if (errsz > 0)
 		err[0] = '\0';
 	if (top->kind != GOB_STRUCT || top->nfields > GOB_SCHEMA_MAX_FIELDS) {

@@ -875,16 +875,11 @@ keyval(struct tp *p, struct tkey *k, struct buf *name)
 struct json_object *
 toml_parse(const char *text, size_t len, char *err, size_t errsize)
 {
-	struct tp p;
+	struct tp p = { .s = text, .n = len, .err = err, .errsize = errsize };
 	struct tkey k;
 	struct buf name;
 	int r = 0;
 
-	memset(&p, 0, sizeof(p));
-	p.s = text;
-	p.n = len;
-	p.err = err;
-	p.errsize = errsize;
 	if (errsize > 0)
 		err[0] = '\0';
 	buf_init(&p.str);

@@ -94,12 +94,9 @@ yml_parse(const char *text, size_t len, char *err, size_t errsize)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
-	struct yp yp;
+	struct yp yp = { .err = err, .errsize = errsize };
 	int rc = 0, end = 0;
 
-	memset(&yp, 0, sizeof(yp));
-	yp.err = err;
-	yp.errsize = errsize;
 	if (errsize > 0)
 		err[0] = '\0';
 	if (!yaml_parser_initialize(&p))
