@@ -22,6 +22,7 @@
 #include "content.h"
 #include "gob.h"
 #include "http.h"
+#include "lines.h"
 #include "log.h"
 
 #define FIELDS(a)	(a), sizeof(a) / sizeof((a)[0])
@@ -129,7 +130,6 @@ struct jpath {
 };
 
 static size_t	jpath_push(struct jpath *, const char *);
-static const char *jtype_name(struct json_object *);
 static int	normalize(const struct gob_schema *, struct json_object *,
 		    struct jpath *, struct json_object **, char *, size_t);
 static int	normalize_at(const struct gob_schema *, struct json_object *,
@@ -182,28 +182,6 @@ jpath_push(struct jpath *p, const char *name)
 		p->len += (size_t)n < sizeof(p->s) - p->len ? (size_t)n :
 		    sizeof(p->s) - p->len - 1;
 	return old;
-}
-
-static const char *
-jtype_name(struct json_object *o)
-{
-	switch (json_object_get_type(o)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "a boolean";
-	case json_type_double:
-		return "a number with a fraction or exponent";
-	case json_type_int:
-		return "an integer";
-	case json_type_object:
-		return "an object";
-	case json_type_array:
-		return "an array";
-	case json_type_string:
-		return "a string";
-	}
-	return "an unknown value";
 }
 
 /* A json-c string of s[0..n), with bytes that are not UTF-8 replaced by
@@ -263,7 +241,7 @@ normalize(const struct gob_schema *s, struct json_object *in,
 	if (!json_object_is_type(in, jtypes[s->kind])) {
 		snprintf(err, errsz, "%s: expected %s, not %s",
 		    path->len > 0 ? path->s : "content", want[s->kind],
-		    jtype_name(in));
+		    lines_json_type(in));
 		return -1;
 	}
 	switch (s->kind) {

@@ -1083,21 +1083,16 @@ int_overflow(const char *s, size_t len)
 	return -1;
 }
 
-/* What a json-c value is, for an error: "a string", "1.5", ... */
-static const char *
-jc_what(struct json_object *v, char *x, size_t xsz)
+const char *
+lines_json_type(struct json_object *v)
 {
-	const char *s;
-
 	switch (json_object_get_type(v)) {
 	case json_type_null:
 		return "null";
 	case json_type_boolean:
-		return json_object_get_boolean(v) ? "true" : "false";
+		return "a boolean";
 	case json_type_double:
-		s = json_object_get_string(v);
-		excerpt(x, xsz, s, strlen(s));
-		return x;
+		return "a number with a fraction or exponent";
 	case json_type_int:
 		return "an integer";
 	case json_type_object:
@@ -1105,8 +1100,26 @@ jc_what(struct json_object *v, char *x, size_t xsz)
 	case json_type_array:
 		return "an array";
 	case json_type_string:
-	default:
 		return "a string";
+	}
+	return "an unknown value";
+}
+
+/* What a json-c value is, for an error: "a string", "true", "1.5", ... */
+static const char *
+jc_what(struct json_object *v, char *x, size_t xsz)
+{
+	const char *s;
+
+	switch (json_object_get_type(v)) {
+	case json_type_boolean:
+		return json_object_get_boolean(v) ? "true" : "false";
+	case json_type_double:
+		s = json_object_get_string(v);
+		excerpt(x, xsz, s, strlen(s));
+		return x;
+	default:
+		return lines_json_type(v);
 	}
 }
 

@@ -65,6 +65,10 @@ struct json_tokener;
 int	lines_parse_json(struct json_tokener *, const char *text, size_t len,
 	    const char *noun, struct json_object **, char *err, size_t errlen);
 
+/* What kind of value a json-c value is, for a message: "null", "a
+ * boolean", "an integer", "a string"... */
+const char *lines_json_type(struct json_object *);
+
 /* Event targets (event_targets ids). */
 #define LINES_TARGET_NB	1	/* notifications-backend */
 #define LINES_TARGET_SL	2	/* service-log */
