@@ -25,6 +25,25 @@ maint_flags() {
 	EOF
 }
 
+# usage_is PROG BYTES: PROG -h prints the test's usage PROG (BYTES of it)
+# on stderr, nothing on stdout; the usage stays in expect.
+usage_is() {
+	usage "$1" >expect &&
+	"$1" -h >out 2>actual &&
+	test_line_count = 0 out &&
+	test_cmp expect actual &&
+	test "$(wc -c <actual | tr -d " ")" = "$2"
+}
+
+# flag_error LINE PROG ARGS...: PROG ARGS exits 2, LINE the first line of
+# its stderr (in err).
+flag_error() {
+	_line=$1
+	shift
+	test_expect_code 2 "$@" 2>err &&
+	test "$(head -1 err)" = "$_line"
+}
+
 # msg FILE TEXT: FILE has a JSON record whose message is TEXT.
 msg() { grep -F "\"message\":\"$2\"" "$1" >/dev/null; }
 # msg_start FILE TEXT: ... whose message starts with TEXT.

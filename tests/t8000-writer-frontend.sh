@@ -27,15 +27,11 @@ usage() {
 }
 
 test_expect_success 'usage: Go flag format on stderr, exit 0 for -h; unknown flags exit 2' '
-	usage ccx-notification-writer >expect &&
-	$W -h >out 2>actual &&
-	test_line_count = 0 out &&
-	test_cmp expect actual &&
-	test "$(wc -c <actual | tr -d " ")" = 1007 &&
-	test_expect_code 2 $W -show-version 2>err &&
-	test "$(head -1 err)" = "flag provided but not defined: -show-version" &&
-	test_expect_code 2 $W -db-init=maybe 2>err &&
-	test "$(head -1 err)" = "invalid boolean value \"maybe\" for -db-init: parse error"
+	usage_is $W 1007 &&
+	flag_error "flag provided but not defined: -show-version" \
+		$W -show-version &&
+	flag_error "invalid boolean value \"maybe\" for -db-init: parse error" \
+		$W -db-init=maybe
 '
 
 test_expect_success '-version and -authors: stdout, exit 0; version wins' '

@@ -26,24 +26,17 @@ usage() {
 
 
 test_expect_success 'usage: Go flag format on stderr, exit 0 for -h; flag errors exit 2' '
-	usage ccx-notification-service >expect &&
-	$S -h >out 2>actual &&
-	test_line_count = 0 out &&
-	test_cmp expect actual &&
-	test "$(wc -c <actual | tr -d " ")" = 742 &&
+	usage_is $S 742 &&
 	$S --help 2>actual &&
 	test_cmp expect actual &&
-	test_expect_code 2 $S -version 2>err &&
-	test "$(head -1 err)" = "flag provided but not defined: -version" &&
+	flag_error "flag provided but not defined: -version" $S -version &&
 	tail -n +2 err >rest &&
 	test_cmp expect rest &&
 	test_expect_code 2 $S -weekly-reports 2>err &&
-	test_expect_code 2 $S -instant-reports=maybe 2>err &&
-	test "$(head -1 err)" = "invalid boolean value \"maybe\" for -instant-reports: parse error" &&
-	test_expect_code 2 $S -max-age 2>err &&
-	test "$(head -1 err)" = "flag needs an argument: -max-age" &&
-	test_expect_code 2 $S ---x 2>err &&
-	test "$(head -1 err)" = "bad flag syntax: ---x"
+	flag_error "invalid boolean value \"maybe\" for -instant-reports: parse error" \
+		$S -instant-reports=maybe &&
+	flag_error "flag needs an argument: -max-age" $S -max-age &&
+	flag_error "bad flag syntax: ---x" $S ---x
 '
 
 test_expect_success '-show-version and -show-authors: stdout, exit 0, before the configuration' '
