@@ -38,6 +38,57 @@ zero_dump() {
 	}'
 }
 
+# The keys both shipped files have alike, as a dump prints them.
+# storage_dump SECTION DB_NAME: a storage section.
+storage_dump() {
+	sed "s/^/$1./" <<-EOF
+	db_driver=postgres
+	pg_username=postgres
+	pg_password=postgres
+	pg_host=localhost
+	pg_port=5432
+	pg_db_name=$2
+	pg_params=sslmode=disable
+	log_sql_queries=true
+	EOF
+}
+
+# logging_dump DEBUG: the logging section.
+logging_dump() {
+	cat <<-EOF
+	logging.debug=$1
+	logging.use_stderr=false
+	logging.log_level=info
+	logging.logging_to_cloud_watch_enabled=false
+	logging.logging_to_sentry_enabled=false
+	EOF
+}
+
+# cloudwatch_dump STREAM_NAME: the cloudwatch section.
+cloudwatch_dump() {
+	cat <<-EOF
+	cloudwatch.aws_access_id=example-id
+	cloudwatch.aws_secret_key=example-secret
+	cloudwatch.aws_session_token=
+	cloudwatch.aws_region=eu-west-1
+	cloudwatch.log_group=example-group
+	cloudwatch.stream_name=$1
+	cloudwatch.debug=false
+	EOF
+}
+
+# target_dump SECTION TOTAL_RISK: the thresholds and event filter of a
+# notification target.
+target_dump() {
+	sed "s/^/$1./" <<-EOF
+	likelihood_threshold=0
+	impact_threshold=0
+	severity_threshold=0
+	total_risk_threshold=$2
+	event_filter=totalRisk >= totalRiskThreshold
+	EOF
+}
+
 test_expect_success 'no file: every key is zero, Clowder off (3.1)' '
 	mkdir nofile &&
 	for p in writer service; do
@@ -53,136 +104,99 @@ test_expect_success 'no file: every key is zero, Clowder off (3.1)' '
 test_expect_success 'config.toml in the working directory: the writer values of 3.3' '
 	mkdir w && cp "$CONF/writer.toml" w/config.toml &&
 	(cd w && cfg helper config -s writer) >actual &&
-	cat >expect <<-\EOF &&
-	broker.addresses=localhost:9093,localhost:9092
-	broker.security_protocol=PLAINTEXT
-	broker.cert_path=
-	broker.sasl_mechanism=not-used
-	broker.sasl_username=not-used
-	broker.sasl_password=not-used
-	broker.topic=ccx.ocp.results
-	broker.group=test-consumer-group
-	broker.enabled=true
-	broker.disable_api_versions_request=false
-	storage.db_driver=postgres
-	storage.pg_username=postgres
-	storage.pg_password=postgres
-	storage.pg_host=localhost
-	storage.pg_port=5432
-	storage.pg_db_name=notification
-	storage.pg_params=sslmode=disable
-	storage.log_sql_queries=true
-	logging.debug=true
-	logging.use_stderr=false
-	logging.log_level=info
-	logging.logging_to_cloud_watch_enabled=false
-	logging.logging_to_sentry_enabled=false
-	cloudwatch.aws_access_id=example-id
-	cloudwatch.aws_secret_key=example-secret
-	cloudwatch.aws_session_token=
-	cloudwatch.aws_region=eu-west-1
-	cloudwatch.log_group=example-group
-	cloudwatch.stream_name=example-stream
-	cloudwatch.debug=false
-	sentry.dsn=
-	sentry.environment=dev
-	metrics.namespace=notification_writer
-	metrics.address=:8080
-	tracker.topic=platform.payload-status
-	tracker.service_name=ccx-notification-writer
-	EOF
+	{
+		cat <<-\EOF &&
+		broker.addresses=localhost:9093,localhost:9092
+		broker.security_protocol=PLAINTEXT
+		broker.cert_path=
+		broker.sasl_mechanism=not-used
+		broker.sasl_username=not-used
+		broker.sasl_password=not-used
+		broker.topic=ccx.ocp.results
+		broker.group=test-consumer-group
+		broker.enabled=true
+		broker.disable_api_versions_request=false
+		EOF
+		storage_dump storage notification &&
+		logging_dump true &&
+		cloudwatch_dump example-stream &&
+		cat <<-\EOF
+		sentry.dsn=
+		sentry.environment=dev
+		metrics.namespace=notification_writer
+		metrics.address=:8080
+		tracker.topic=platform.payload-status
+		tracker.service_name=ccx-notification-writer
+		EOF
+	} >expect &&
 	test_cmp expect actual
 '
 
 test_expect_success 'config.toml in the working directory: the service values of 3.4' '
 	mkdir s && cp "$CONF/service.toml" s/config.toml &&
 	(cd s && cfg helper config -s service) >actual &&
-	cat >expect <<-\EOF &&
-	logging.debug=false
-	logging.use_stderr=false
-	logging.log_level=info
-	logging.logging_to_cloud_watch_enabled=false
-	logging.logging_to_sentry_enabled=false
-	sentry.dsn=
-	sentry.environment=dev
-	cloudwatch.aws_access_id=example-id
-	cloudwatch.aws_secret_key=example-secret
-	cloudwatch.aws_session_token=
-	cloudwatch.aws_region=eu-west-1
-	cloudwatch.log_group=example-group
-	cloudwatch.stream_name=
-	cloudwatch.debug=false
-	storage.db_driver=postgres
-	storage.pg_username=postgres
-	storage.pg_password=postgres
-	storage.pg_host=localhost
-	storage.pg_port=5432
-	storage.pg_db_name=notification
-	storage.pg_params=sslmode=disable
-	storage.log_sql_queries=true
-	aggregator_storage.db_driver=postgres
-	aggregator_storage.pg_username=postgres
-	aggregator_storage.pg_password=postgres
-	aggregator_storage.pg_host=localhost
-	aggregator_storage.pg_port=5432
-	aggregator_storage.pg_db_name=aggregator
-	aggregator_storage.pg_params=sslmode=disable
-	aggregator_storage.log_sql_queries=true
-	kafka_broker.enabled=true
-	kafka_broker.addresses=kafka:29092
-	kafka_broker.security_protocol=PLAINTEXT
-	kafka_broker.cert_path=not-set
-	kafka_broker.sasl_mechanism=PLAIN
-	kafka_broker.sasl_username=not-used
-	kafka_broker.sasl_password=not-used
-	kafka_broker.topic=platform.notifications.ingress
-	kafka_broker.timeout=1m0s
-	kafka_broker.likelihood_threshold=0
-	kafka_broker.impact_threshold=0
-	kafka_broker.severity_threshold=0
-	kafka_broker.total_risk_threshold=2
-	kafka_broker.event_filter=totalRisk >= totalRiskThreshold
-	kafka_broker.tag_filter_enabled=false
-	kafka_broker.tags=[]
-	kafka_broker.cooldown=1 week
-	service_log.enabled=false
-	service_log.client_id=a-service-id
-	service_log.client_secret=a-secret
-	service_log.created_by=service-account-ccx-notification-service
-	service_log.username=insights-advisor
-	service_log.token_url=
-	service_log.url=https://api.openshift.com/api/service_logs/v1/cluster_logs/
-	service_log.timeout=15s
-	service_log.likelihood_threshold=0
-	service_log.impact_threshold=0
-	service_log.severity_threshold=0
-	service_log.total_risk_threshold=0
-	service_log.event_filter=totalRisk >= totalRiskThreshold
-	service_log.rule_details_uri=https://console.redhat.com/openshift/insights/advisor/recommendations/{module}|{error_key}
-	service_log.tag_filter_enabled=true
-	service_log.tags=["osd_customer"]
-	service_log.cooldown=1 week
-	dependencies.content_server=localhost:8082
-	dependencies.content_endpoint=/api/v1/content
-	dependencies.template_renderer_server=localhost:8083
-	dependencies.template_renderer_endpoint=/v1/rendered_reports
-	notifications.insights_advisor_url=https://console.redhat.com/openshift/insights/advisor/clusters/{cluster_id}
-	notifications.cluster_details_uri=https://console.redhat.com/openshift/details/{cluster_id}#insights
-	notifications.rule_details_uri=https://console.redhat.com/openshift/details/{cluster_id}/insights/{module}/{error_key}
-	metrics.job_name=ccx_notification_service
-	metrics.namespace=ccx_notification_service
-	metrics.subsystem=to_notification_backend
-	metrics.gateway_url=localhost:9091
-	metrics.gateway_auth_token=
-	metrics.retries=3
-	metrics.retry_after=1m0s
-	metrics.gateway_time_between_push=30s
-	cleaner.max_age=90 days
-	processing.filter_allowed_clusters=false
-	processing.allowed_clusters=[]
-	processing.filter_blocked_clusters=false
-	processing.blocked_clusters=[]
-	EOF
+	{
+		logging_dump false &&
+		cat <<-\EOF &&
+		sentry.dsn=
+		sentry.environment=dev
+		EOF
+		cloudwatch_dump "" &&
+		storage_dump storage notification &&
+		storage_dump aggregator_storage aggregator &&
+		cat <<-\EOF &&
+		kafka_broker.enabled=true
+		kafka_broker.addresses=kafka:29092
+		kafka_broker.security_protocol=PLAINTEXT
+		kafka_broker.cert_path=not-set
+		kafka_broker.sasl_mechanism=PLAIN
+		kafka_broker.sasl_username=not-used
+		kafka_broker.sasl_password=not-used
+		kafka_broker.topic=platform.notifications.ingress
+		kafka_broker.timeout=1m0s
+		EOF
+		target_dump kafka_broker 2 &&
+		cat <<-\EOF &&
+		kafka_broker.tag_filter_enabled=false
+		kafka_broker.tags=[]
+		kafka_broker.cooldown=1 week
+		service_log.enabled=false
+		service_log.client_id=a-service-id
+		service_log.client_secret=a-secret
+		service_log.created_by=service-account-ccx-notification-service
+		service_log.username=insights-advisor
+		service_log.token_url=
+		service_log.url=https://api.openshift.com/api/service_logs/v1/cluster_logs/
+		service_log.timeout=15s
+		EOF
+		target_dump service_log 0 &&
+		cat <<-\EOF
+		service_log.rule_details_uri=https://console.redhat.com/openshift/insights/advisor/recommendations/{module}|{error_key}
+		service_log.tag_filter_enabled=true
+		service_log.tags=["osd_customer"]
+		service_log.cooldown=1 week
+		dependencies.content_server=localhost:8082
+		dependencies.content_endpoint=/api/v1/content
+		dependencies.template_renderer_server=localhost:8083
+		dependencies.template_renderer_endpoint=/v1/rendered_reports
+		notifications.insights_advisor_url=https://console.redhat.com/openshift/insights/advisor/clusters/{cluster_id}
+		notifications.cluster_details_uri=https://console.redhat.com/openshift/details/{cluster_id}#insights
+		notifications.rule_details_uri=https://console.redhat.com/openshift/details/{cluster_id}/insights/{module}/{error_key}
+		metrics.job_name=ccx_notification_service
+		metrics.namespace=ccx_notification_service
+		metrics.subsystem=to_notification_backend
+		metrics.gateway_url=localhost:9091
+		metrics.gateway_auth_token=
+		metrics.retries=3
+		metrics.retry_after=1m0s
+		metrics.gateway_time_between_push=30s
+		cleaner.max_age=90 days
+		processing.filter_allowed_clusters=false
+		processing.allowed_clusters=[]
+		processing.filter_blocked_clusters=false
+		processing.blocked_clusters=[]
+		EOF
+	} >expect &&
 	test_cmp expect actual
 '
 
@@ -502,8 +516,9 @@ test_expect_success 'a value of the file that would not convert is harmless unde
 '
 
 test_expect_success 'value conversion from a variable (3.2)' '
+	trues="1 t T TRUE true True" falses="0 f F FALSE false False" &&
 	cd w &&
-	for v in 1 t T TRUE true True 0 f F FALSE false False maybe yes tRUE " true"; do
+	for v in $trues $falses maybe yes tRUE " true"; do
 		echo "[$v] $(conv broker.enabled "$v")" || return 1
 	done >../actual &&
 	for v in 5433 +12 -7 0x1F 0X1f 0o17 017 0b101 08 0x 1_000 0x_1F 0_17 1__0 _1 1_ \
@@ -514,19 +529,13 @@ test_expect_success 'value conversion from a variable (3.2)' '
 		echo "[$v] $(conv broker.topic "$v")" || return 1
 	done >>../actual &&
 	cd .. &&
-	cat >expect <<-\EOF &&
-	[1] broker.enabled=true
-	[t] broker.enabled=true
-	[T] broker.enabled=true
-	[TRUE] broker.enabled=true
-	[true] broker.enabled=true
-	[True] broker.enabled=true
-	[0] broker.enabled=false
-	[f] broker.enabled=false
-	[F] broker.enabled=false
-	[FALSE] broker.enabled=false
-	[false] broker.enabled=false
-	[False] broker.enabled=false
+	for v in $trues; do
+		echo "[$v] broker.enabled=true"
+	done >expect &&
+	for v in $falses; do
+		echo "[$v] broker.enabled=false"
+	done >>expect &&
+	cat >>expect <<-\EOF &&
 	[maybe] error: CCX_NOTIFICATION_WRITER__BROKER__ENABLED: "maybe" is not a boolean
 	[yes] error: CCX_NOTIFICATION_WRITER__BROKER__ENABLED: "yes" is not a boolean
 	[tRUE] error: CCX_NOTIFICATION_WRITER__BROKER__ENABLED: "tRUE" is not a boolean
@@ -967,58 +976,29 @@ test_expect_success 'derived: conninfo from pg_params, sslmode require by defaul
 '
 
 test_expect_success 'derived: librdkafka properties by security protocol (3.5)' '
-	for sp in PLAINTEXT plaintext SSL SASL_SSL SASL_PLAINTEXT sasl_ssl SSL_X; do
+	while IFS="|" read -r sp protocol; do
+		echo "prop security.protocol=$protocol" >expect &&
+		case $protocol in
+		sasl_*)
+			printf "prop %s\n" sasl.mechanism=SCRAM-SHA-512 \
+				sasl.username=not-used "sasl.password=***" >>expect
+		esac &&
 		for cp in "" /ca.pem; do
-			echo "== $sp [$cp]" &&
 			(cd w && cfg CCX_NOTIFICATION_WRITER__BROKER__SECURITY_PROTOCOL=$sp \
 				CCX_NOTIFICATION_WRITER__BROKER__CERT_PATH=$cp \
 				CCX_NOTIFICATION_WRITER__BROKER__SASL_MECHANISM=scram-sha-512 \
-				helper config -d writer) | grep "^prop" || return 1
+				helper config -d writer) | grep "^prop" >actual &&
+			test_cmp expect actual || return 1
 		done
-	done >actual &&
-	cat >expect <<-\EOF &&
-	== PLAINTEXT []
-	prop security.protocol=plaintext
-	== PLAINTEXT [/ca.pem]
-	prop security.protocol=plaintext
-	== plaintext []
-	prop security.protocol=plaintext
-	== plaintext [/ca.pem]
-	prop security.protocol=plaintext
-	== SSL []
-	prop security.protocol=ssl
-	== SSL [/ca.pem]
-	prop security.protocol=ssl
-	== SASL_SSL []
-	prop security.protocol=sasl_ssl
-	prop sasl.mechanism=SCRAM-SHA-512
-	prop sasl.username=not-used
-	prop sasl.password=***
-	== SASL_SSL [/ca.pem]
-	prop security.protocol=sasl_ssl
-	prop sasl.mechanism=SCRAM-SHA-512
-	prop sasl.username=not-used
-	prop sasl.password=***
-	== SASL_PLAINTEXT []
-	prop security.protocol=sasl_plaintext
-	prop sasl.mechanism=SCRAM-SHA-512
-	prop sasl.username=not-used
-	prop sasl.password=***
-	== SASL_PLAINTEXT [/ca.pem]
-	prop security.protocol=sasl_plaintext
-	prop sasl.mechanism=SCRAM-SHA-512
-	prop sasl.username=not-used
-	prop sasl.password=***
-	== sasl_ssl []
-	prop security.protocol=plaintext
-	== sasl_ssl [/ca.pem]
-	prop security.protocol=plaintext
-	== SSL_X []
-	prop security.protocol=ssl
-	== SSL_X [/ca.pem]
-	prop security.protocol=ssl
+	done <<-\EOF
+	PLAINTEXT|plaintext
+	plaintext|plaintext
+	SSL|ssl
+	SASL_SSL|sasl_ssl
+	SASL_PLAINTEXT|sasl_plaintext
+	sasl_ssl|plaintext
+	SSL_X|ssl
 	EOF
-	test_cmp expect actual
 '
 
 test_expect_success 'derived: only SSL with a cert path uses that CA; empty mechanism is PLAIN' '
