@@ -327,6 +327,7 @@ static char	*xstrndup(const char *, size_t);
 static void	clear_value(struct config_value *);
 static void	set_str(struct config_value *, const char *, size_t);
 static void	list_add(struct config_value *, const char *, size_t);
+static void	set_text(struct config_value *, const char *, size_t);
 static void	lower(struct buf *, const char *);
 static int	is_section(const struct config *, const char *);
 static uint64_t	dur_frac(char *, size_t *, uint64_t, int);
@@ -473,6 +474,16 @@ list_add(struct config_value *v, const char *s, size_t n)
 		log_fatal(EX_OSERR, "unable to allocate a list");
 	v->list = l;
 	v->list[v->nlist++] = xstrndup(s, n);
+}
+
+/* A value given as text: the string, or a list of one, by v's type. */
+static void
+set_text(struct config_value *v, const char *s, size_t n)
+{
+	if (v->key->type == CONFIG_LIST)
+		list_add(v, s, n);
+	else
+		set_str(v, s, n);
 }
 
 /* An environ-style lookup: the first NAME=... entry. */
@@ -1363,12 +1374,11 @@ conv_json(struct config_value *v, struct json_object *jo, int is_json,
 	case json_type_boolean:
 		iv = json_object_get_boolean(jo);
 		clear_value(v);
-		if (type == CONFIG_STRING || type == CONFIG_INTERVAL)
-			set_str(v, iv ? "1" : "0", 1);
-		else if (type == CONFIG_LIST)
-			list_add(v, iv ? "1" : "0", 1);
-		else
+		if (type == CONFIG_BOOL || type == CONFIG_INT ||
+		    type == CONFIG_DURATION)
 			v->i = iv;
+		else
+			set_text(v, iv ? "1" : "0", 1);
 		break;
 	case json_type_int:
 		iv = json_object_get_int64(jo);
@@ -1383,10 +1393,7 @@ conv_json(struct config_value *v, struct json_object *jo, int is_json,
 			v->i = iv;
 		else {
 			buf_printf(&t, "%" PRId64, iv);
-			if (type == CONFIG_LIST)
-				list_add(v, t.data, t.len);
-			else
-				set_str(v, t.data, t.len);
+			set_text(v, t.data, t.len);
 		}
 		break;
 	case json_type_double:
@@ -1405,10 +1412,7 @@ real:
 				v->i = (int64_t)d;
 		} else {
 			go_float(d, &t);
-			if (type == CONFIG_LIST)
-				list_add(v, t.data, t.len);
-			else
-				set_str(v, t.data, t.len);
+			set_text(v, t.data, t.len);
 		}
 		break;
 	case json_type_array:
