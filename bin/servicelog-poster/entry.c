@@ -53,12 +53,12 @@ entry_build(const struct config *cfg, const char *cluster,
 	buf_init(&text);
 	link_suffix(cfg, r, &link);
 	if (link.len <= SLP_DESCRIPTION_MAX) {
-		keep = utf8_cut(r->reason, r->reason_len,
+		keep = utf8_cut(r->reason.p, r->reason.len,
 		    SLP_DESCRIPTION_MAX - link.len);
-		buf_add(&text, r->reason, keep);
+		buf_add(&text, r->reason.p, keep);
 		buf_add(&text, link.data, link.len);
 	} else {
-		buf_add(&text, r->reason, r->reason_len);
+		buf_add(&text, r->reason.p, r->reason.len);
 		buf_add(&text, link.data, link.len);
 		text.len = utf8_cut(text.data, text.len, SLP_DESCRIPTION_MAX);
 		text.data[text.len] = '\0';
@@ -68,8 +68,8 @@ entry_build(const struct config *cfg, const char *cluster,
 	put_member(b, "description", text.data, text.len, 0);
 	put_member(b, "service_name", SERVICE_NAME, strlen(SERVICE_NAME), 0);
 	put_member(b, "severity", sev, strlen(sev), 0);
-	put_member(b, "summary", r->description, utf8_cut(r->description,
-	    r->description_len, SLP_SUMMARY_MAX), 0);
+	put_member(b, "summary", r->description.p, utf8_cut(r->description.p,
+	    r->description.len, SLP_SUMMARY_MAX), 0);
 	put_member(b, "created_by", cfg->created_by, strlen(cfg->created_by),
 	    0);
 	put_member(b, "username", cfg->username, strlen(cfg->username), 0);
@@ -103,10 +103,10 @@ link_suffix(const struct config *cfg, const struct rendered *r,
 	buf_puts(b, LINK_START);
 	while (*t != '\0') {
 		if (strncmp(t, "{module}", 8) == 0) {
-			buf_add(b, r->rule_id, r->rule_id_len);
+			buf_add(b, r->rule_id.p, r->rule_id.len);
 			t += 8;
 		} else if (strncmp(t, "{error_key}", 11) == 0) {
-			buf_add(b, r->error_key, r->error_key_len);
+			buf_add(b, r->error_key.p, r->error_key.len);
 			t += 11;
 		} else
 			buf_putc(b, *t++);

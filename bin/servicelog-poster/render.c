@@ -26,8 +26,7 @@ static void	add(struct json_object *, const char *, struct json_object *);
 static int	read_response(struct poster *, struct cluster *,
 		    const struct http_response *, char *, size_t);
 static int	read_item(struct json_object *, struct rendered *);
-static const char *str_member(struct json_object *, const char *, size_t *,
-		    int *);
+static struct span str_member(struct json_object *, const char *, int *);
 static void	match(struct cluster *, const struct rendered *);
 static int	module_is(const struct issue *, const char *, size_t);
 static int	rule_is(const struct issue *, const char *, size_t);
@@ -185,35 +184,35 @@ read_item(struct json_object *o, struct rendered *r)
 
 	if (!json_object_is_type(o, json_type_object))
 		return -1;
-	r->rule_id = str_member(o, "rule_id", &r->rule_id_len, &bad);
-	r->error_key = str_member(o, "error_key", &r->error_key_len, &bad);
-	r->description = str_member(o, "description", &r->description_len,
-	    &bad);
-	r->reason = str_member(o, "reason", &r->reason_len, &bad);
-	if (bad || r->rule_id == NULL || r->error_key == NULL)
+	r->rule_id = str_member(o, "rule_id", &bad);
+	r->error_key = str_member(o, "error_key", &bad);
+	r->description = str_member(o, "description", &bad);
+	r->reason = str_member(o, "reason", &bad);
+	if (bad || r->rule_id.p == NULL || r->error_key.p == NULL)
 		return -1;
-	if (r->description == NULL)
-		r->description = "";
-	if (r->reason == NULL)
-		r->reason = "";
+	if (r->description.p == NULL)
+		r->description.p = "";
+	if (r->reason.p == NULL)
+		r->reason.p = "";
 	return 0;
 }
 
-/* A string member (NULL when absent); sets *bad when of another type. */
-static const char *
-str_member(struct json_object *o, const char *name, size_t *len, int *bad)
+/* A string member (p NULL when absent); sets *bad when of another type. */
+static struct span
+str_member(struct json_object *o, const char *name, int *bad)
 {
 	struct json_object *v;
+	struct span s = { NULL, 0 };
 
-	*len = 0;
 	if (!json_object_object_get_ex(o, name, &v) || v == NULL)
-		return NULL;
+		return s;
 	if (!json_object_is_type(v, json_type_string)) {
 		*bad = 1;
-		return NULL;
+		return s;
 	}
-	*len = (size_t)json_object_get_string_len(v);
-	return json_object_get_string(v);
+	s.p = json_object_get_string(v);
+	s.len = (size_t)json_object_get_string_len(v);
+	return s;
 }
 
 static void
@@ -224,18 +223,18 @@ match(struct cluster *c, const struct rendered *r)
 	size_t i, namelen;
 	int pass;
 
-	name = memrchr(r->rule_id, '.', r->rule_id_len);
-	name = name != NULL ? name + 1 : r->rule_id;
-	namelen = r->rule_id_len - (size_t)(name - r->rule_id);
+	name = memrchr(r->rule_id.p, '.', r->rule_id.len);
+	name = name != NULL ? name + 1 : r->rule_id.p;
+	namelen = r->rule_id.len - (size_t)(name - r->rule_id.p);
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < c->n; i++) {
 			is = &c->issues[i];
 			if (is->state != ISSUE_UNRENDERED ||
-			    strlen(is->key) != r->error_key_len || memcmp(is->key,
-			    r->error_key, r->error_key_len) != 0)
+			    strlen(is->key) != r->error_key.len || memcmp(is->key,
+			    r->error_key.p, r->error_key.len) != 0)
 				continue;
-			if (pass == 0 ? !module_is(is, r->rule_id,
-			    r->rule_id_len) : !rule_is(is, name, namelen))
+			if (pass == 0 ? !module_is(is, r->rule_id.p,
+			    r->rule_id.len) : !rule_is(is, name, namelen))
 				continue;
 			is->r = *r;
 			is->state = ISSUE_RENDERED;
@@ -243,8 +242,8 @@ match(struct cluster *c, const struct rendered *r)
 			return;
 		}
 	log_debug("cluster %s: rendered %.*s|%.*s matches no issue", c->id,
-	    (int)r->rule_id_len, r->rule_id, (int)r->error_key_len,
-	    r->error_key);
+	    (int)r->rule_id.len, r->rule_id.p, (int)r->error_key.len,
+	    r->error_key.p);
 }
 
 /* The component minus its last dot segment is rule_id. */

@@ -78,16 +78,15 @@ struct token {
 	int64_t		 refresh_ms;	/* time_mono_ms() to fetch anew */
 };
 
+/* A text of n bytes (it may hold NUL), not owned. */
+struct span {
+	const char	*p;
+	size_t		 len;
+};
+
 /* The texts the renderer gave one issue (borrowed from its response). */
 struct rendered {
-	const char	*rule_id;
-	size_t		 rule_id_len;
-	const char	*error_key;
-	size_t		 error_key_len;
-	const char	*description;
-	size_t		 description_len;
-	const char	*reason;
-	size_t		 reason_len;
+	struct span	 rule_id, error_key, description, reason;
 };
 
 enum { ISSUE_UNRENDERED, ISSUE_RENDERED, ISSUE_POSTED, ISSUE_FAILED };
