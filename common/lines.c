@@ -1318,15 +1318,19 @@ lines_read_decision(const char *line, size_t len, struct lines_decision *d,
 	if ((off = int_overflow(line, len)) >= 0)
 		return fail(err, errlen, LINES_EMEMBER, "integer out of range "
 		    "at offset %ld", off);
-	if ((d->passobj = json_object_new_object()) == NULL)
+	if (!(need & LD_NO_PASS) &&
+	    (d->passobj = json_object_new_object()) == NULL)
 		log_fatal(EX_OSERR, "unable to allocate a JSON object");
 	json_object_object_foreach(d->obj, k, v) {
-		if (!not_passed(k) && json_object_object_add(d->passobj, k,
+		if (d->passobj != NULL && !not_passed(k) &&
+		    json_object_object_add(d->passobj, k,
 		    json_object_get(v)) == -1)
 			log_fatal(EX_OSERR, "unable to allocate a JSON object");
 		if ((rc = decision_member(d, k, v, err, errlen)) != LINES_OK)
 			return rc;
 	}
+	if (d->passobj == NULL)
+		return LINES_OK;	/* LD_NO_PASS: no pass text */
 	text = json_object_to_json_string_length(d->passobj, JSON_OUT, &n);
 	if (text == NULL)
 		log_fatal(EX_OSERR, "unable to serialise a JSON object");

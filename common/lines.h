@@ -231,6 +231,7 @@ void	lines_write_issue(struct buf *, const struct lines_issue *);
 #define LD_STATE	0x200
 #define LD_ERROR	0x400
 #define LD_ALL		0x7ff
+#define LD_NO_PASS	0x800	/* need: the pass text is not wanted */
 
 /*
  * decision (differ -> kafka-emitter, servicelog-poster).  payload, issues

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "content.h"
+#include "jscan.h"
 #include "lines.h"
 #include "service.h"
 
@@ -80,7 +81,9 @@ tap_new(struct svc *s, struct plan *p)
 		err(71, "unable to allocate");
 	t->s = s;
 	t->p = p;
-	lines_decision_init(&t->d, t->tok, LD_ISSUES | LD_CONTENT);
+	/* The pass text only makes the outcome when there is no sender. */
+	lines_decision_init(&t->d, t->tok, LD_ISSUES | LD_CONTENT |
+	    (p->sender.n > 0 ? LD_NO_PASS : 0));
 	lines_outcome_init(&t->o);
 	buf_init(&t->line);
 	t->rule_uri = config_str(s->cfg, "notifications.rule_details_uri");
@@ -108,6 +111,135 @@ tap_decisions(const struct tap *t)
 	return t->decisions;
 }
 
+/* What the common notifications-backend decision says, read quickly. */
+struct quick {
+	const char	*cluster;
+	size_t		 cluster_len;
+	int		 same;		/* state "same", no payload */
+	int		 payload;	/* a payload, no state */
+	size_t		 nevents;
+};
+
+/*
+ * The number of elements of the array whose validated span is v: the
+ * commas outside strings at its own depth, plus one unless it is empty.
+ */
+static size_t
+elements(const struct jspan *v)
+{
+	const char *p = v->p + 1, *end = v->p + v->len - 1;
+	size_t n = 0;
+	int depth = 0, any = 0;
+
+	for (; p < end; p++) {
+		switch (*p) {
+		case '"':
+			for (p++; *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			any = 1;
+			break;
+		case '[':
+		case '{':
+			depth++;
+			any = 1;
+			break;
+		case ']':
+		case '}':
+			depth--;
+			break;
+		case ',':
+			if (depth == 0)
+				n++;
+			break;
+		case ' ':
+		case '\t':
+		case '\n':
+		case '\r':
+			break;
+		default:
+			any = 1;
+		}
+	}
+	return any ? n + 1 : 0;
+}
+
+/*
+ * A notifications-backend decision in one pass of the scanner, for when no
+ * debug record is written: 1 when it is a "same" or a payload line with
+ * a plain cluster (nearly every line), the number of events counted; 0
+ * when the full reader must say (a read error, an escape, anything odd).
+ */
+static int
+quick_decision(const char *line, size_t len, struct quick *q)
+{
+	struct jscan js;
+	struct jspan key, v;
+	int kind;
+
+	memset(q, 0, sizeof(*q));
+	jscan_init(&js, line, len, 0);
+	if (jscan_begin(&js) != JS_OBJECT || jscan_open(&js) == -1)
+		return 0;
+	while ((kind = jscan_member(&js, &key)) > 0) {
+		if (kind == JS_OBJECT && jscan_str_eq(&key, "payload", 7)) {
+			if (jscan_open(&js) == -1)
+				return 0;
+			q->payload = 1;
+			while ((kind = jscan_member(&js, &key)) > 0) {
+				if (jscan_skip(&js, &v) == -1)
+					return 0;
+				if (kind == JS_ARRAY &&
+				    jscan_str_eq(&key, "events", 6))
+					q->nevents = elements(&v);
+			}
+			if (kind == -1)
+				return 0;
+			continue;
+		}
+		if (jscan_skip(&js, &v) == -1)
+			return 0;
+		if (jscan_str_eq(&key, "cluster", 7)) {
+			if (v.kind != JS_STRING || (v.flags & JSPAN_ESC))
+				return 0;
+			q->cluster = v.p + 1;
+			q->cluster_len = v.len - 2;
+		} else if (jscan_str_eq(&key, "state", 5)) {
+			if (!jscan_str_eq(&v, "same", 4))
+				return 0;
+			q->same = 1;
+		} else if (jscan_str_eq(&key, "issues", 6) ||
+		    jscan_str_eq(&key, "error", 5))
+			return 0;
+	}
+	if (kind == -1 || jscan_finish(&js) == -1)
+		return 0;
+	return q->cluster != NULL && q->same != q->payload;
+}
+
+/*
+ * The common lines at info level: the counts and the running status, no
+ * record (those are debug), the line passed on to the sender.
+ */
+static int
+tap_quick(struct tap *t, const char *line, size_t len)
+{
+	struct svc *s = t->s;
+	struct quick q;
+
+	if (s->target != TARGET_NB || s->log.min_level <= ZL_DEBUG ||
+	    t->p->sender.n == 0 || !quick_decision(line, len, &q))
+		return 0;
+	if (t->decisions++ == 0)
+		s->pgw.status = ST_PROCESSING;
+	if (q.same)
+		s->pgw.counter[C_NOT_SENT_SAME_STATE]++;
+	else
+		s->pgw.counter[C_REPORT_WITH_HIGH_IMPACT] += q.nevents;
+	push(t, q.payload);
+	return 1;
+}
+
 void
 tap_decision(struct tap *t, const char *line, size_t len, int partial,
     struct buf *fwd)
@@ -118,6 +250,12 @@ tap_decision(struct tap *t, const char *line, size_t len, int partial,
 	char e[256], msg[512];
 	int ok, send;
 
+	if (tap_quick(t, line, len)) {
+		buf_add(fwd, line, len);
+		if (!partial)
+			buf_putc(fwd, '\n');
+		return;
+	}
 	ok = lines_read_decision(line, len, d, e, sizeof(e)) == LINES_OK;
 	if (ok && t->decisions++ == 0)
 		s->pgw.status = ST_PROCESSING;
@@ -248,8 +386,9 @@ events(struct tap *t)
 	char rule[256], key[256];
 	size_t n = 0, i;
 
-	p = json_tokener_parse(d->payload);
-	if (p != NULL && json_object_object_get_ex(p, "events", &ev) &&
+	/* The decision's tree holds the payload: no second parse. */
+	if (json_object_object_get_ex(d->obj, "payload", &p) &&
+	    json_object_object_get_ex(p, "events", &ev) &&
 	    json_object_is_type(ev, json_type_array))
 		n = json_object_array_length(ev);
 	for (i = 0; i < n && s->log.min_level <= ZL_DEBUG; i++) {
@@ -257,7 +396,6 @@ events(struct tap *t)
 		    sizeof(rule), key, sizeof(key));
 		issue_record(t, &r);
 	}
-	json_object_put(p);
 	s->pgw.counter[C_REPORT_WITH_HIGH_IMPACT] += n;
 	f[0] = ZSTR("cluster", d->cluster);
 	f[1] = ZINT("number of events", (long long)n);
