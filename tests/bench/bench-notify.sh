@@ -5,6 +5,7 @@
 #   make bench                          (runs it after bench.sh)
 #   CCX_BUILD=build sh tests/bench/bench-notify.sh [-n N[,N...]] [-f]
 #       [--no-upstream] [--history ROWS [--history-rounds R]] [--shards K]
+#       [--vacuumed-outbox]
 #
 # For each N (default 10000,100000) it fills new_reports of a throwaway
 # PostgreSQL cluster with N clusters (reports of about 3 KB, five rule hits
@@ -38,6 +39,10 @@
 # reports) and times the full run in each, in turns, R times (default 3):
 # x_history is the median run with the history / the median without.
 #
+# With --vacuumed-outbox it also times the full run once more after a
+# VACUUM of the empty notification_outbox (the state autovacuum leaves
+# after a run in production): x_vacuumed against the full run.
+#
 # With -f it also times, from the same filled state, the run the service
 # front end makes (ccx-notification-service -instant-reports, configured
 # by upstream's variables, content over HTTP) against the same pipeline
@@ -55,6 +60,7 @@ NOUP=
 HISTORY=0
 HREPEAT=3
 SHARDS=0
+VACOUT=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) SIZES=$(echo "$2" | tr , ' '); shift 2 ;;
@@ -63,6 +69,7 @@ while [ $# -gt 0 ]; do
 	--history) HISTORY=${2:-}; shift 2 ;;
 	--history-rounds) HREPEAT=${2:-}; shift 2 ;;
 	--shards) SHARDS=${2:-}; shift 2 ;;
+	--vacuumed-outbox) VACOUT=1; shift ;;
 	-h|--help) sed -n '2,/^set -u/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "unknown option $1" ;;
 	esac
@@ -102,6 +109,11 @@ exec 9>"$DIR/mock.in"
 i=0; while [ ! -f "$DIR/mock.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 BROKERS=$(cat "$DIR/mock.ready") || die "mock broker did not start"
 db-writer migrate latest 2>/dev/null || die "cannot migrate"
+# No autovacuum of the outbox: see "An empty outbox's statistics" in
+# doc/benchmarks.md (each run starts with the outbox's statistics of a
+# table never vacuumed, unless --vacuumed-outbox).
+NOAV="ALTER TABLE notification_outbox SET (autovacuum_enabled = false)"
+psql -qX -c "$NOAV" || die "cannot alter notification_outbox"
 # Production durability: every commit is flushed (the tests run without).
 psql -qX -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" \
 	-c "ALTER SYSTEM SET full_page_writes = on" -c "SELECT pg_reload_conf()" >/dev/null
@@ -111,9 +123,9 @@ now_ms() { date +%s%3N; }
 
 # fill N: N clusters, one report each (about 3 KB); the even ones have a
 # sent row one day old carrying the same report.  The outbox is empty
-# after every run; it is truncated so that its statistics are those of a
-# table never vacuumed, whatever autovacuum did after the last run (see
-# "An empty outbox's statistics" in doc/benchmarks.md).
+# after every run; it is truncated (and never autovacuumed) so that its
+# statistics are those of a table never vacuumed (see "An empty outbox's
+# statistics" in doc/benchmarks.md).
 fill() {
 	psql -qX -v ON_ERROR_STOP=1 -v n="$1" >/dev/null <<-\SQL
 	TRUNCATE new_reports, reported, read_errors, consumed_records, notification_outbox;
@@ -241,6 +253,7 @@ history_pair() {
 	fill "$1" >/dev/null || die "fill failed"
 	export PGDATABASE=hist
 	db-writer migrate latest 2>/dev/null || die "cannot migrate hist"
+	psql -qX -c "$NOAV" || die "cannot alter notification_outbox"
 	fill "$1" >/dev/null || die "fill failed"
 	th=$(now_ms)
 	history "$1" "$2" || die "history fill failed"
@@ -369,6 +382,17 @@ for n in $SIZES; do
 	echo "BENCH-NOTIFY-STAGES n=$n differ_end_ms=$(($(cat "$DIR/d.end") - t0)) emitter_end_ms=$(($(cat "$DIR/e.end") - t0)) dbwriter_end_ms=$full differ_cpu_ms=$(cpu "$DIR/d.res") emitter_cpu_ms=$(cpu "$DIR/e.res") dbwriter_cpu_ms=$(cpu "$DIR/w.res")" >&2
 	pipe_ok ""
 	check_run "$n" "full"
+	# the same run once VACUUM has seen the outbox empty
+	if [ -n "$VACOUT" ]; then
+		fill "$n" >/dev/null || die "fill failed"
+		psql -qX -c "VACUUM notification_outbox" || die "vacuum failed"
+		t0=$(now_ms)
+		pipe v.
+		vac=$(($(now_ms) - t0))
+		pipe_ok v.
+		check_run "$n" "vacuumed outbox"
+		echo "BENCH-NOTIFY-OUTBOX n=$n full_ms=$full vacuumed_ms=$vac x_vacuumed=$(awk "BEGIN { printf \"%.3f\", $vac / $full }") differ_end_ms=$(($(cat "$DIR/v.d.end") - t0)) differ_cpu_ms=$(cpu "$DIR/v.d.res")" >&2
+	fi
 	# K shards side by side, from the same state
 	if [ "$SHARDS" -gt 1 ]; then
 		fill "$n" >/dev/null || die "fill failed"
