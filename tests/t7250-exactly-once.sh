@@ -210,6 +210,41 @@ test_expect_success 'the run lock held elsewhere: exit 75 at once, naming the ho
 	sql "DELETE FROM notification_outbox WHERE event_type_id = 2"
 '
 
+# hold_shard K N: another session holds shard K/N of target 1, as a
+# differ --shard K/N run does (the target shared, the shard alone).
+hold_shard() {
+	psql -qXAt -c "SELECT pg_advisory_lock_shared(7242612, 1), pg_advisory_lock($(((0x43 << 56) | (1 << 48) | ($2 << 24) | $1)))" \
+		-c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+	echo $! >lock.pid
+	test_wait_for 10 shard_held
+}
+shard_held() {
+	test "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7242612 AND objid = 1 AND mode = 'ShareLock' AND granted")" = 1
+}
+
+test_expect_success 'shards of one target run side by side; the same shard, or a whole run, waits its turn' '
+	fresh 20501 40 &&
+	hold_shard 0 2 &&
+	test_when_finished release_lock &&
+	backend --shard 1/2 &&
+	test "$(status_of differ)" = 0 &&
+	n1=$(sent_rows) &&
+	test "$n1" -gt 0 && test "$n1" -lt 40 &&
+	rm -f st differ.err &&
+	backend --shard 0/2 &&
+	test "$(status_of differ)" = 75 &&
+	test_grep "another run for target notifications-backend is in progress" differ.err &&
+	rm -f st differ.err &&
+	backend &&
+	test "$(status_of differ)" = 75 &&
+	test "$(sent_rows)" = "$n1" &&
+	release_lock &&
+	rm -f st &&
+	backend --shard 0/2 &&
+	test "$(status_of differ)" = 0 &&
+	sent_once 40
+'
+
 test_expect_success 'with --wait the run waits for the lock, then goes on' '
 	fresh 21001 10 &&
 	hold_lock 1 &&

@@ -53,6 +53,7 @@ static const char takeover_sql[] =
 
 static int	lock_target(struct differ *);
 static void	log_holder(struct differ *);
+static long long shard_key(const struct differ *);
 static int	claim(struct differ *, struct buf *);
 static int	run_claims(struct differ *, const char *, int, struct buf *);
 static int	failed(struct differ *, PGresult *, const char *);
@@ -103,11 +104,21 @@ lock_target(struct differ *d)
 	struct outbox *o = &d->outbox;
 	struct pollfd pfd;
 	PGresult *res;
-	char sql[128];
+	char sql[256];
 	int got, waited = 0;
 
-	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%d, %d)",
-	    LOCK_CLASS, d->conf.target);
+	if (d->conf.shard_n == 0)
+		snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%d, %d)",
+		    LOCK_CLASS, d->conf.target);
+	else
+		/* A shard: the target shared, its own shard alone (and the
+		 * shared lock let go again when the shard's is not free). */
+		snprintf(sql, sizeof(sql), "SELECT CASE WHEN "
+		    "pg_try_advisory_lock_shared(%d, %d) THEN CASE WHEN "
+		    "pg_try_advisory_lock(%lld) THEN true ELSE NOT "
+		    "pg_advisory_unlock_shared(%d, %d) END ELSE false END",
+		    LOCK_CLASS, d->conf.target, shard_key(d), LOCK_CLASS,
+		    d->conf.target);
 	for (;;) {
 		res = PQexec(o->conn, sql);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -142,6 +153,18 @@ lock_target(struct differ *d)
 		log_info("the other run finished; this run goes on");
 	log_debug("run lock of target %s taken", d->conf.target_name);
 	return 0;
+}
+
+/*
+ * The lock of one shard of a target: a bigint key of its own (marker
+ * byte, target, n, k), apart from the two-key lock of the target.
+ */
+static long long
+shard_key(const struct differ *d)
+{
+	return (long long)((0x43ull << 56) | ((unsigned long long)
+	    d->conf.target << 48) | ((unsigned long long)d->conf.shard_n <<
+	    24) | d->conf.shard_k);
 }
 
 /* Says which backend holds the lock, as far as this role may see. */
