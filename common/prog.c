@@ -79,7 +79,6 @@ static void	fail(const struct prog *, const struct prog_setting *, int,
 		    noreturn));
 static int	printable(const char *);
 static void	complete(struct prog_setting *);
-static void	widen_pipe(int);
 static int	listed(const enum exit_condition *, int);
 static void	take(struct prog *, size_t, int, const char *, int);
 static void	resolve(struct prog *, struct prog_setting *);
@@ -102,7 +101,7 @@ prog_parse(struct prog *p, int argc, char **argv)
 	int first = prog_args(p, argc, argv);
 
 	prog_check(p);
-	widen_pipe(1);
+	prog_widen_pipe(1);
 	return first;
 }
 
@@ -113,8 +112,8 @@ prog_parse(struct prog *p, int argc, char **argv)
  * on with its own work instead of waiting for the reader, and the stages
  * of a chain overlap.  Anything but a pipe is left alone.
  */
-static void
-widen_pipe(int fd)
+void
+prog_widen_pipe(int fd)
 {
 	struct stat st;
 

@@ -133,6 +133,9 @@ struct prog {
 
 /* prog_args, then prog_check; returns the index of the first operand. */
 int	prog_parse(struct prog *, int argc, char **argv);
+/* Makes the pipe fd (if it is one) 1 MiB deep where the system allows;
+ * prog_parse does it for stdout. */
+void	prog_widen_pipe(int fd);
 /* Reads the command line (exits on --help, --version, --exit-codes and on
  * a bad flag); returns the index of the first operand. */
 int	prog_args(struct prog *, int argc, char **argv);

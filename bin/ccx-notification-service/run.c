@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "lineio.h"
+#include "prog.h"
 #include "service.h"
 #include "sig.h"
 
@@ -158,15 +159,14 @@ init(struct run *r, struct svc *s, struct plan *p)
 
 /*
  * The write end of a pipe this process relays lines into: non-blocking,
- * and 1 MiB deep where the system allows, as the filters make their own
- * stdout pipes (prog.c), so that a burst does not stall the stage that
- * writes it.
+ * and as deep as the filters make their own stdout pipes, so that a burst
+ * does not stall the stage that writes it.
  */
 static void
 relay_pipe(int fd)
 {
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+	prog_widen_pipe(fd);
 }
 
 /*
