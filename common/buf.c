@@ -109,6 +109,18 @@ buf_puts(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
+int
+buf_vfail_at(char *err, size_t size, size_t line, size_t col,
+    const char *fmt, va_list ap)
+{
+	int n;
+
+	n = snprintf(err, size, "line %zu, column %zu: ", line, col);
+	if (n >= 0 && (size_t)n < size)
+		vsnprintf(err + n, size - (size_t)n, fmt, ap);
+	return -1;
+}
+
 void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
@@ -208,22 +220,29 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 	buf_putc(b, '"');
 }
 
+void
+buf_json_strv(struct buf *b, const char *const *v, size_t n)
+{
+	size_t i;
+
+	buf_putc(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		buf_json_str(b, v[i], strlen(v[i]));
+	}
+	buf_putc(b, ']');
+}
+
 /*
  * What buf_json_valid does with a byte: 0 copies it, 1 escapes it as
  * \u00XX, 2 starts a UTF-8 sequence, or the letter of a short escape.
  */
 static const unsigned char json_esc[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 't', 'n', 1, 1, 'r', 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	[ '"' ] = '"', [ '\\' ] = '\\',
-	[ 0x80 ] = 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	[0x00 ... 0x08] = 1, ['\t'] = 't', ['\n'] = 'n', [0x0b ... 0x0c] = 1,
+	['\r'] = 'r', [0x0e ... 0x1f] = 1,
+	['"'] = '"', ['\\'] = '\\',
+	[0x80 ... 0xff] = 2,
 };
 
 /*

@@ -9,6 +9,7 @@
 #ifndef CCX_BUF_H
 #define CCX_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,8 @@ void	buf_put_i64(struct buf *, int64_t);
 void	buf_json_str(struct buf *, const char *, size_t);
 /* The same for valid UTF-8 only: 0, or -1 (b unchanged) when s is not. */
 int	buf_json_valid(struct buf *, const char *, size_t);
+/* A JSON array of the n NUL-terminated strings v[]. */
+void	buf_json_strv(struct buf *, const char *const *v, size_t n);
 /* Appends s[0..n) base64-encoded (RFC 4648, with padding). */
 void	buf_base64(struct buf *, const void *, size_t);
 /* Decodes base64 into b; returns 0, or -1 on malformed input. */
@@ -60,5 +63,9 @@ void	buf_arr_end(struct buf *);
 /* Appends s[0..n) with each byte that does not start a valid UTF-8
  * sequence replaced by U+FFFD (as Go's encoding/json does). */
 void	buf_utf8_repair(struct buf *, const char *, size_t);
+
+/* A parser's message into err[size]: "line L, column C: " and fmt's
+ * text (cut to fit).  Returns -1, for the parser to return. */
+int	buf_vfail_at(char *, size_t, size_t, size_t, const char *, va_list);
 
 #endif

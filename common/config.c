@@ -369,7 +369,6 @@ static int	write_ca(struct config *, const char *, size_t,
 static void	clowder_apply(struct config *, struct json_object *,
 		    char *const *);
 static void	esc_text(struct buf *, const char *);
-static void	json_list(struct buf *, const struct config_value *);
 static int	query_unescape(const char *, size_t, struct buf *);
 static void	conn_quote(struct buf *, const char *);
 static void	conn_kv(struct buf *, const char *, const char *);
@@ -1906,20 +1905,6 @@ esc_text(struct buf *b, const char *s)
 	}
 }
 
-static void
-json_list(struct buf *b, const struct config_value *v)
-{
-	size_t j;
-
-	buf_putc(b, '[');
-	for (j = 0; j < v->nlist; j++) {
-		if (j > 0)
-			buf_putc(b, ',');
-		buf_json_str(b, v->list[j], strlen(v->list[j]));
-	}
-	buf_putc(b, ']');
-}
-
 void
 config_value_text(const struct config_value *v, int reveal, struct buf *out)
 {
@@ -1942,7 +1927,7 @@ config_value_text(const struct config_value *v, int reveal, struct buf *out)
 		config_duration_text(v->i, out);
 		break;
 	case CONFIG_LIST:
-		json_list(out, v);
+		buf_json_strv(out, (const char *const *)v->list, v->nlist);
 		break;
 	}
 }
@@ -2019,7 +2004,8 @@ config_show(const struct config *c, const struct zlog *z)
 				f[k] = ZSTR(sf->label, text[k].data);
 				break;
 			case SF_LIST:
-				json_list(&text[k], v);
+				buf_json_strv(&text[k],
+				    (const char *const *)v->list, v->nlist);
 				f[k] = ZRAW(sf->label, text[k].data);
 				break;
 			}

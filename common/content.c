@@ -154,12 +154,6 @@ static int	cmp_key(const void *, const void *);
 static int	build_index(struct content *, char *, size_t);
 
 void
-content_init(struct content *c)
-{
-	memset(c, 0, sizeof(*c));
-}
-
-void
 content_free(struct content *c)
 {
 	json_object_put(c->root);

@@ -18,6 +18,7 @@
 #define CCX_CONTENT_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct json_object;
 
@@ -55,7 +56,11 @@ struct content {
 };
 
 /* Makes c empty; content_free and the lookups work on it. */
-void	content_init(struct content *c);
+static inline void
+content_init(struct content *c)
+{
+	memset(c, 0, sizeof(*c));
+}
 /* Releases everything c holds and makes it empty. */
 void	content_free(struct content *c);
 

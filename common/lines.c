@@ -981,25 +981,24 @@ int
 lines_read_candidate(const char *line, size_t len, struct lines_candidate *c,
     char *err, size_t errlen)
 {
-	struct buf *store = c->store;
 	struct candidate_scan sc = { .c = c };
 	struct sref *s = sc.s;
 	int rc;
 
 	memset(c, 0, offsetof(struct lines_candidate, store));
-	buf_reset(store);
+	buf_reset(c->store);
 	if ((rc = scan_members(line, len, candidate_members, C_NMEMBERS,
 	    C_REPORT + 1, candidate_member, &sc, err, errlen)) != LINES_OK)
 		return rc;
-	c->cluster = sref_ptr(store, &s[C_CLUSTER]);
+	c->cluster = sref_ptr(c->store, &s[C_CLUSTER]);
 	c->cluster_len = s[C_CLUSTER].len;
-	c->updated_at = sref_ptr(store, &s[C_UPDATED]);
-	c->report = sref_ptr(store, &s[C_REPORT]);
+	c->updated_at = sref_ptr(c->store, &s[C_UPDATED]);
+	c->report = sref_ptr(c->store, &s[C_REPORT]);
 	c->report_len = s[C_REPORT].len;
 	if (s[C_BASELINE].set) {
-		c->baseline = sref_ptr(store, &s[C_BASELINE]);
+		c->baseline = sref_ptr(c->store, &s[C_BASELINE]);
 		c->baseline_len = s[C_BASELINE].len;
-		c->baseline_notified_at = sref_ptr(store, &s[C_BASELINE_AT]);
+		c->baseline_notified_at = sref_ptr(c->store, &s[C_BASELINE_AT]);
 	}
 	return span_time("updated_at", c->updated_at, s[C_UPDATED].len, err,
 	    errlen);

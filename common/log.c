@@ -117,14 +117,3 @@ log_msg(int level, const char *fmt, ...)
 	log_vmsg(level, fmt, ap);
 	va_end(ap);
 }
-
-void
-log_fatal(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vmsg(LOG_ERROR, fmt, ap);
-	va_end(ap);
-	exit(code);
-}

@@ -11,6 +11,7 @@
 #define CCX_LOG_H
 
 #include <stdarg.h>
+#include <stdlib.h>	/* exit, for log_fatal */
 
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 enum log_format { LOG_TEXT = 0, LOG_JSON = 1 };
@@ -36,7 +37,7 @@ void	log_vmsg(int level, const char *fmt, va_list ap);
 #define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
 
 /* Prints the message and exits with status code (like errx(3)). */
-void	log_fatal(int code, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3), noreturn));
+#define log_fatal(code, ...)	\
+	(log_msg(LOG_ERROR, __VA_ARGS__), exit(code))
 
 #endif

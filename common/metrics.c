@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 #include "metrics.h"
 #include "timeutil.h"
@@ -104,4 +105,19 @@ metrics_timer_wait(const struct metrics_timer *t, int64_t now)
 	if (t->due_ms == 0)
 		return -1;
 	return t->due_ms > now ? t->due_ms - now : 0;
+}
+
+void
+metrics_log_counts(const struct metric *m, const struct metric_label *l,
+    size_t n)
+{
+	char line[1024];
+	struct buf b;
+	size_t i;
+
+	buf_init_fixed(&b, line, sizeof(line));
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s%llu %s", i == 0 ? "" : i == 1 ? ": " : ", ",
+		    (unsigned long long)m[l[i].index].value, l[i].words);
+	log_info("%s", line);
 }

@@ -55,6 +55,17 @@ void	metrics_push_warn(const char *gateway, const char *job,
 int	metrics_put(const char *url, const char *auth, const char *body,
 	    size_t len, long *status, char *err, size_t errsz);
 
+/* A counter and its words in a summary line. */
+struct metric_label {
+	size_t		 index;
+	const char	*words;
+};
+
+/* Logs "V0 words0: V1 words1, V2 words2, ..." at info level: a
+ * program's last line. */
+void	metrics_log_counts(const struct metric *,
+	    const struct metric_label *, size_t n);
+
 #define METRICS_MS	2000	/* a changed counter is in the file within */
 #define METRICS_MAX	32	/* counters a timer follows */
 

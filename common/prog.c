@@ -633,16 +633,19 @@ prog_usage(const struct prog *p)
 static void
 print_usage(const struct prog *p, FILE *fp)
 {
-	size_t i;
+	const char *l, *e;
+	int first = 1;
 
-	/* A line starting with blanks goes on with the form above. */
-	for (i = 0; p->usage[i] != NULL; i++)
-		if (p->usage[i][0] == ' ')
-			fprintf(fp, "%*s%s\n", (int)strlen(p->name) + 8, "",
-			    p->usage[i] + strspn(p->usage[i], " "));
+	for (l = p->usage; *l != '\0'; l = *e == '\n' ? e + 1 : e) {
+		e = l + strcspn(l, "\n");
+		if (*l == ' ')
+			fprintf(fp, "%*s%.*s\n", (int)strlen(p->name) + 8, "",
+			    (int)(e - l - strspn(l, " ")), l + strspn(l, " "));
 		else
-			fprintf(fp, "%s %s %s\n", i == 0 ? "usage:" : "      ",
-			    p->name, p->usage[i]);
+			fprintf(fp, "%s %s %.*s\n", first ? "usage:" : "      ",
+			    p->name, (int)(e - l), l);
+		first = 0;
+	}
 	if (fp == stderr)
 		fprintf(fp, "Try '%s --help' for every setting.\n", p->name);
 }

@@ -111,8 +111,10 @@ struct prog_item {
 struct prog {
 	const char		 *name;		/* "differ" */
 	const char		 *about;	/* what it does, one line */
-	const char *const	 *usage;	/* lines after "usage: NAME",
-						 * NULL-terminated */
+	const char		 *usage;	/* its forms after "usage: NAME",
+						 * a line each; a line that
+						 * starts with blanks goes on
+						 * with the form above */
 	struct prog_setting	 *settings;
 	size_t			  nsettings;
 	const char		 *log_env;	/* --log-format's variable */

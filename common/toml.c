@@ -91,7 +91,6 @@ fail(struct tp *p, size_t at, const char *fmt, ...)
 {
 	size_t line = 1, bol = 0, k;
 	va_list ap;
-	int len;
 
 	if (p->failed)
 		return -1;
@@ -103,13 +102,9 @@ fail(struct tp *p, size_t at, const char *fmt, ...)
 			line++;
 			bol = k + 1;
 		}
-	len = snprintf(p->err, p->errsize, "line %zu, column %zu: ", line,
-	    at - bol + 1);
-	if (len >= 0 && (size_t)len < p->errsize) {
-		va_start(ap, fmt);
-		vsnprintf(p->err + len, p->errsize - (size_t)len, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	buf_vfail_at(p->err, p->errsize, line, at - bol + 1, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

@@ -20,6 +20,7 @@
 #include <json.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "goflag.h"
 #include "log.h"
 #include "yml.h"
@@ -129,15 +130,10 @@ static int
 fail(struct yp *yp, yaml_mark_t m, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	n = snprintf(yp->err, yp->errsize, "line %zu, column %zu: ",
-	    m.line + 1, m.column + 1);
-	if (n >= 0 && (size_t)n < yp->errsize) {
-		va_start(ap, fmt);
-		vsnprintf(yp->err + n, yp->errsize - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	buf_vfail_at(yp->err, yp->errsize, m.line + 1, m.column + 1, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

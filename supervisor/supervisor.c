@@ -44,24 +44,20 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	    .help = "write the status table of the pipelines there" },
 };
 
-static const char *const usage[] = {
-	"[-qv] [-g grace] [-r ready-timeout] [--log-format text|json]",
-	"    [--metrics-file path] [--status-file path] file",
-	"[-qv] [-g grace] [-r ready-timeout] -1 file name",
-	"-c file",
-	NULL
-};
-
-static const enum exit_condition exits[] = {
-	EXITC_POLL_FAILED, EXITC_GRACE_EXCEEDED, EXITC_END
-};
-
 static struct prog P = {
 	.name = "supervisor",
 	.about = "Runs the pipelines of a pipeline file: restarts, "
 	    "schedules and drains them (supervisor(5)).",
-	.usage = usage, .settings = settings, .nsettings = S_NSETTINGS,
-	.operands = 2, .exits = exits,
+	.usage =
+	    "[-qv] [-g grace] [-r ready-timeout] [--log-format text|json]\n"
+	    "    [--metrics-file path] [--status-file path] file\n"
+	    "[-qv] [-g grace] [-r ready-timeout] -1 file name\n"
+	    "-c file",
+	.settings = settings, .nsettings = S_NSETTINGS,
+	.operands = 2,
+	.exits = (const enum exit_condition[]){
+	    EXITC_POLL_FAILED, EXITC_GRACE_EXCEEDED, EXITC_END
+	},
 };
 
 static void	std_fds(void);

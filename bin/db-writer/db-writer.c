@@ -67,35 +67,33 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	[S_PUSHGATEWAY] = { .name = "pushgateway" },
 };
 
-static const char *const usage[] = {
-	"[-qv] [-d conninfo] [-b batch-size] [-w batch-delay-ms]",
-	"    [-R retry-timeout-s] [-m max-record-bytes] [-l max-line] [-n fd]",
-	"    [--log-format text|json] [--metrics-file path]",
-	"-r [-qv] [-d conninfo] [-b batch-size] [-w batch-delay-ms] [-n fd]",
-	"    [-R retry-timeout-s] [--spool dir|none] [--pushgateway url]",
-	"[-d conninfo] migrate [version|latest]",
-	"[-d conninfo] version",
-	"migrations",
-	"[-d conninfo] empty|drop|truncate",
-	"[-d conninfo] [--max-age interval] [--cleanup-batch n]",
-	"    cleanup|print-for-cleanup [table ...]",
-	"[-d conninfo] [--reason code] [--resubmit] dead-letters",
-	NULL
-};
-
-static const enum exit_condition exits[] = {
-	EXITC_BAD_INPUT, EXITC_DB_REFUSED, EXITC_SERVICE_DOWN, EXITC_BUG,
-	EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED,
-	EXITC_DB_UNREACHABLE, EXITC_STOPPED, EXITC_DB_ACCESS, EXITC_END
-};
-
 static struct prog P = {
 	.name = "db-writer",
 	.about = "Stores the result records of stdin in PostgreSQL and acks "
 	    "each after its commit; -r records outcome lines; or runs a "
 	    "command.",
-	.usage = usage, .settings = settings, .nsettings = S_NSETTINGS,
-	.operands = -1, .in_order = 1, .exits = exits,
+	.usage =
+	    "[-qv] [-d conninfo] [-b batch-size] [-w batch-delay-ms]\n"
+	    "    [-R retry-timeout-s] [-m max-record-bytes] [-l max-line] "
+	    "[-n fd]\n"
+	    "    [--log-format text|json] [--metrics-file path]\n"
+	    "-r [-qv] [-d conninfo] [-b batch-size] [-w batch-delay-ms] "
+	    "[-n fd]\n"
+	    "    [-R retry-timeout-s] [--spool dir|none] [--pushgateway url]\n"
+	    "[-d conninfo] migrate [version|latest]\n"
+	    "[-d conninfo] version\n"
+	    "migrations\n"
+	    "[-d conninfo] empty|drop|truncate\n"
+	    "[-d conninfo] [--max-age interval] [--cleanup-batch n]\n"
+	    "    cleanup|print-for-cleanup [table ...]\n"
+	    "[-d conninfo] [--reason code] [--resubmit] dead-letters",
+	.settings = settings, .nsettings = S_NSETTINGS,
+	.operands = -1, .in_order = 1,
+	.exits = (const enum exit_condition[]){
+	    EXITC_BAD_INPUT, EXITC_DB_REFUSED, EXITC_SERVICE_DOWN, EXITC_BUG,
+	    EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED,
+	    EXITC_DB_UNREACHABLE, EXITC_STOPPED, EXITC_DB_ACCESS, EXITC_END
+	},
 };
 
 static void	configure(struct dbw *);

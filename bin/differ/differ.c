@@ -121,30 +121,28 @@ static struct prog_setting settings[O_NSETTINGS] = {
 	[O_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD },
 };
 
-static const char *const usage[] = {
-	"[-qv] [-d conninfo] -T notifications-backend|service-log",
-	"    -c content-url [-i file|-] [-n fd] [--cooldown interval]",
-	"    [--event-filter expr] [--aggregator-db conninfo] [--dry-run]",
-	"    [--wait] [option ...]",
-	"[-qv] [-d conninfo] -T target -c content-url --explain cluster ...",
-	"    [--aggregator-db conninfo] [option ...]",
-	"[-qv] [-d conninfo] -T target --dump-candidates [--cooldown interval]",
-	"    [--shard k/n]",
-	NULL
-};
-
-static const enum exit_condition exits[] = {
-	EXITC_BAD_INPUT, EXITC_AGGREGATOR, EXITC_SERVICE_DOWN, EXITC_BUG,
-	EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED,
-	EXITC_DB_UNREACHABLE, EXITC_STOPPED, EXITC_DB_ACCESS, EXITC_END
-};
-
 static struct prog P = {
 	.name = "differ",
 	.about = "One notification run for one target: decides which new "
 	    "issues of each cluster to notify and writes one line a cluster.",
-	.usage = usage, .settings = settings, .nsettings = O_NSETTINGS,
-	.log_env = "CCX_DIFFER_LOG_FORMAT", .exits = exits,
+	.usage =
+	    "[-qv] [-d conninfo] -T notifications-backend|service-log\n"
+	    "    -c content-url [-i file|-] [-n fd] [--cooldown interval]\n"
+	    "    [--event-filter expr] [--aggregator-db conninfo] [--dry-run]\n"
+	    "    [--wait] [option ...]\n"
+	    "[-qv] [-d conninfo] -T target -c content-url "
+	    "--explain cluster ...\n"
+	    "    [--aggregator-db conninfo] [option ...]\n"
+	    "[-qv] [-d conninfo] -T target --dump-candidates "
+	    "[--cooldown interval]\n"
+	    "    [--shard k/n]",
+	.settings = settings, .nsettings = O_NSETTINGS,
+	.log_env = "CCX_DIFFER_LOG_FORMAT",
+	.exits = (const enum exit_condition[]){
+	    EXITC_BAD_INPUT, EXITC_AGGREGATOR, EXITC_SERVICE_DOWN, EXITC_BUG,
+	    EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED,
+	    EXITC_DB_UNREACHABLE, EXITC_STOPPED, EXITC_DB_ACCESS, EXITC_END
+	},
 };
 
 static const struct metric metric_defs[M_NMETRICS] = {

@@ -37,7 +37,6 @@ static const char *const reasons[R_NREASONS] = {
 
 static void	head(struct buf *, const struct differ *, const struct cand *,
 		    const char *);
-static void	strings(struct buf *, const char *const *, size_t);
 static int	finish(struct differ *, int);
 
 const char *
@@ -78,12 +77,12 @@ explain_item(struct differ *d, const struct cand *c, size_t i,
 		buf_put_i64(b, v->filter);
 	buf_puts(b, ",\"tags\":");
 	if (v->ck != NULL)
-		strings(b, v->ck->tags, v->ck->ntags);
+		buf_json_strv(b, v->ck->tags, v->ck->ntags);
 	else
 		buf_puts(b, "null");
 	buf_puts(b, ",\"tag_filter\":");
 	if (cf->tag_filter)
-		strings(b, (const char *const *)cf->tags.v, cf->tags.n);
+		buf_json_strv(b, (const char *const *)cf->tags.v, cf->tags.n);
 	else
 		buf_puts(b, "null");
 	buf_puts(b, ",\"baseline_notified_at\":");
@@ -149,20 +148,6 @@ head(struct buf *b, const struct differ *d, const struct cand *c,
 		return;
 	buf_printf(b, ",\"org_id\":%lld,\"updated_at\":", (long long)c->org_id);
 	buf_json_str(b, c->updated_at, strlen(c->updated_at));
-}
-
-static void
-strings(struct buf *b, const char *const *v, size_t n)
-{
-	size_t i;
-
-	buf_putc(b, '[');
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			buf_putc(b, ',');
-		buf_json_str(b, v[i], strlen(v[i]));
-	}
-	buf_putc(b, ']');
 }
 
 /* The outcome, the reason of a skip, the end of the line; written. */

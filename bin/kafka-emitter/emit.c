@@ -198,6 +198,12 @@ emit_drain(struct emitter *e)
 	flush_out(e);
 }
 
+static const struct metric_label summary[] = {
+	{ M_LINES_READ, "lines read" }, { M_DELIVERED, "delivered" },
+	{ M_DELIVERY_ERRORS, "not delivered" }, { M_INVALID, "invalid" },
+	{ M_PASSED, "passed through" },
+};
+
 int
 emit_close(struct emitter *e)
 {
@@ -219,13 +225,7 @@ emit_close(struct emitter *e)
 	metrics_tick(e, 1);
 	metrics_push_warn(e->pushgateway, "kafka-emitter", "ccx_kafka_emitter_",
 	    e->m, M_NMETRICS);
-	log_info("%llu lines read: %llu delivered, %llu not delivered, "
-	    "%llu invalid, %llu passed through",
-	    (unsigned long long)m[M_LINES_READ].value,
-	    (unsigned long long)m[M_DELIVERED].value,
-	    (unsigned long long)m[M_DELIVERY_ERRORS].value,
-	    (unsigned long long)m[M_INVALID].value,
-	    (unsigned long long)m[M_PASSED].value);
+	metrics_log_counts(m, summary, sizeof(summary) / sizeof(summary[0]));
 	if ((status = prog_io_status(&e->io)) != 0)
 		return status;
 	if (m[M_DELIVERY_ERRORS].value > 0 || e->fatal)

@@ -34,24 +34,19 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	[S_PUSHGATEWAY] = { .name = "pushgateway" },
 };
 
-static const char *const usage[] = {
-	"[-qv] [-b brokers] -t topic [-F propfile] [-n fd] [-X prop=val]",
-	"    [--log-format text|json] [--metrics-file path] "
-	"[--pushgateway url]",
-	NULL
-};
-
-static const enum exit_condition exits[] = {
-	EXITC_BAD_INPUT, EXITC_SERVICE_DOWN, EXITC_BUG, EXITC_POLL_FAILED,
-	EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED, EXITC_END
-};
-
 static struct prog P = {
 	.name = "kafka-emitter",
 	.about = "Produces the payload of each decision line on stdin to a "
 	    "Kafka topic; writes an outcome line for each once delivered.",
-	.usage = usage, .settings = settings, .nsettings = S_NSETTINGS,
-	.exits = exits,
+	.usage =
+	    "[-qv] [-b brokers] -t topic [-F propfile] [-n fd] [-X prop=val]\n"
+	    "    [--log-format text|json] [--metrics-file path] "
+	    "[--pushgateway url]",
+	.settings = settings, .nsettings = S_NSETTINGS,
+	.exits = (const enum exit_condition[]){
+	    EXITC_BAD_INPUT, EXITC_SERVICE_DOWN, EXITC_BUG, EXITC_POLL_FAILED,
+	    EXITC_DOWNSTREAM_GONE, EXITC_INPUT_FAILED, EXITC_END
+	},
 };
 
 /* Set before -X and -F, so that those can override them. */

@@ -115,26 +115,22 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	    "each): exit 0 once one answers, 69 when none does" },
 };
 
-static const char *const usage[] = {
-	"[-qv] -b brokers -G group -t topic [-t topic ...]",
-	"    [-X prop=val ...] [-F propfile] [-a ackpath] [-m max-in-flight]",
-	"    [-D drain-seconds] [-n fd] [--log-format text|json] "
-	"[--metrics-file path]",
-	"[-qv] -b brokers --check-brokers [-X prop=val ...] [-F propfile]",
-	NULL
-};
-
-static const enum exit_condition exits[] = {
-	EXITC_SERVICE_DOWN, EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE,
-	EXITC_COMMIT_FAILED, EXITC_END
-};
-
 static struct prog P = {
 	.name = "kafka-reader",
 	.about = "Writes a record line for every Kafka record of the topics; "
 	    "commits only offsets acknowledged on the ack channel.",
-	.usage = usage, .settings = settings, .nsettings = S_NSETTINGS,
-	.exits = exits,
+	.usage =
+	    "[-qv] -b brokers -G group -t topic [-t topic ...]\n"
+	    "    [-X prop=val ...] [-F propfile] [-a ackpath] [-m "
+	    "max-in-flight]\n"
+	    "    [-D drain-seconds] [-n fd] [--log-format text|json] "
+	    "[--metrics-file path]\n"
+	    "[-qv] -b brokers --check-brokers [-X prop=val ...] [-F propfile]",
+	.settings = settings, .nsettings = S_NSETTINGS,
+	.exits = (const enum exit_condition[]){
+	    EXITC_SERVICE_DOWN, EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE,
+	    EXITC_COMMIT_FAILED, EXITC_END
+	},
 };
 
 static const struct metric metric_defs[M_NMETRICS] = {

@@ -107,6 +107,13 @@ poster_run(struct poster *p)
 		log_warn("terminating: the rest of stdin is left unread");
 }
 
+static const struct metric_label summary[] = {
+	{ M_LINES_READ, "lines read" }, { M_ENTRIES_POSTED, "entries posted" },
+	{ M_ENTRIES_FAILED, "not posted" },
+	{ M_RENDERER_ERRORS, "renderer errors" },
+	{ M_INVALID, "invalid lines" },
+};
+
 int
 poster_close(struct poster *p)
 {
@@ -120,13 +127,7 @@ poster_close(struct poster *p)
 	slp_metrics_tick(p, 1);
 	metrics_push_warn(p->cfg->pushgateway, "servicelog-poster",
 	    SLP_METRICS_PREFIX, p->m, M_NMETRICS);
-	log_info("%llu lines read: %llu entries posted, %llu not posted, "
-	    "%llu renderer errors, %llu invalid lines",
-	    (unsigned long long)m[M_LINES_READ].value,
-	    (unsigned long long)m[M_ENTRIES_POSTED].value,
-	    (unsigned long long)m[M_ENTRIES_FAILED].value,
-	    (unsigned long long)m[M_RENDERER_ERRORS].value,
-	    (unsigned long long)m[M_INVALID].value);
+	metrics_log_counts(m, summary, sizeof(summary) / sizeof(summary[0]));
 	if ((status = prog_io_status(&p->io)) != 0)
 		return status;
 	if (p->term && !p->eof)

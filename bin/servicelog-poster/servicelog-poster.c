@@ -82,24 +82,20 @@ static struct prog_setting settings[S_NSETTINGS] = {
 	[S_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD },
 };
 
-static const char *const usage[] = {
-	"[-qv] [-n fd] --renderer-url url --client-id id",
-	"    [--client-secret-file file] [--url url] [--token-url url]",
-	"    [option ...]",
-	NULL
-};
-
-static const enum exit_condition exits[] = {
-	EXITC_BAD_INPUT, EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE,
-	EXITC_INPUT_FAILED, EXITC_STOPPED, EXITC_END
-};
-
 static struct prog P = {
 	.name = "servicelog-poster",
 	.about = "Posts a Service Log entry for each new issue of the "
 	    "decision lines on stdin; writes one outcome line for each.",
-	.usage = usage, .settings = settings, .nsettings = S_NSETTINGS,
-	.log_env = "CCX_SERVICELOG_LOG_FORMAT", .exits = exits,
+	.usage =
+	    "[-qv] [-n fd] --renderer-url url --client-id id\n"
+	    "    [--client-secret-file file] [--url url] [--token-url url]\n"
+	    "    [option ...]",
+	.settings = settings, .nsettings = S_NSETTINGS,
+	.log_env = "CCX_SERVICELOG_LOG_FORMAT",
+	.exits = (const enum exit_condition[]){
+	    EXITC_BAD_INPUT, EXITC_POLL_FAILED, EXITC_DOWNSTREAM_GONE,
+	    EXITC_INPUT_FAILED, EXITC_STOPPED, EXITC_END
+	},
 };
 
 static void	config_load(struct config *);

@@ -53,15 +53,13 @@ put_object(struct buf *b, struct json_object *o, int flags)
 	}
 	if ((flags & JSON_PUT_SORTED) && n > 1)
 		qsort(keys, n, sizeof(*keys), cmp_str);
-	buf_putc(b, '{');
 	for (i = 0; i < n; i++) {
-		if (i > 0)
-			buf_putc(b, ',');
+		buf_putc(b, i == 0 ? '{' : ',');
 		buf_json_str(b, keys[i], strlen(keys[i]));
 		buf_putc(b, ':');
 		json_put(b, json_object_object_get(o, keys[i]), flags);
 	}
-	buf_putc(b, '}');
+	buf_puts(b, n == 0 ? "{}" : "}");
 	free(keys);
 }
 
