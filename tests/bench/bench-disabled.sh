@@ -26,41 +26,25 @@
 # of the run without (the goal: at most 5 % with 35000 rows).  On a busy
 # machine the pairs keep the noise of the others' load out of the cost.
 set -u
-die() { echo "bench-disabled: $*" >&2; exit 1; }
-: "${CCX_BUILD:?set CCX_BUILD to the build directory}"
-HERE=$(cd "$(dirname "$0")" && pwd)
-TESTS=$(dirname "$HERE")
-PATH=$CCX_BUILD/bin:$CCX_BUILD/tests:$PATH
-export PATH LC_ALL=C TZ=UTC
+BENCH_NAME=bench-disabled
+. "$(dirname "$0")/bench-lib.sh"
 N=100000
 ROWS="35000 1000000"
 K=5
-while [ $# -gt 0 ]; do
+bench_opt() {
 	case $1 in
-	-n) N=$2; shift 2 ;;
-	-r) ROWS=$(echo "$2" | tr , ' '); shift 2 ;;
-	-k) K=$2; shift 2 ;;
-	*) die "unknown option $1" ;;
+	-n) N=$2 ;;
+	-r) ROWS=$(bench_list "$2") ;;
+	-k) K=$2 ;;
+	*) return 0 ;;
 	esac
-done
-
-DIR=$(mktemp -d /tmp/ccx-bench-disabled.XXXXXX)
-chmod 755 "$DIR"
-TRASH_DIRECTORY=$DIR
-test_atexit() { :; }
-test_set_prereq() { :; }
-. "$TESTS"/lib-pg.sh
-cleanup() {
-	[ -d "$DIR/pg/data" ] && pg_as_owner "$(pg_bindir)/pg_ctl" -D "$DIR/pg/data" -m immediate -w stop >/dev/null 2>&1
-	rm -rf "$DIR"
+	return 2
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_args "$@"
+bench_numbers $N $ROWS $K
 
-port=$(pg_free_port)
-pg_init_cluster "$DIR/pg" "$port" || die "PostgreSQL did not start"
-PGHOST=$DIR/pg PGPORT=$port PGUSER=postgres PGDATABASE=postgres
-export PGHOST PGPORT PGUSER PGDATABASE
+bench_scratch
+bench_pg_up postgres
 db-writer migrate latest 2>/dev/null || die "cannot migrate"
 CONTENT=file://$TESTS/demo/content.json
 

@@ -48,12 +48,8 @@
 # by upstream's variables, content over HTTP) against the same pipeline
 # run bare with the same arguments: what the front end costs.
 set -u
-die() { echo "bench-notify: $*" >&2; exit 1; }
-: "${CCX_BUILD:?set CCX_BUILD to the build directory (make bench does)}"
-HERE=$(cd "$(dirname "$0")" && pwd)
-TESTS=$(dirname "$HERE")
-PATH=$CCX_BUILD/bin:$CCX_BUILD/tests:$PATH
-export PATH LC_ALL=C TZ=UTC
+BENCH_NAME=bench-notify
+. "$(dirname "$0")/bench-lib.sh"
 SIZES="10000 100000"
 FRONTEND=
 NOUP=
@@ -61,53 +57,30 @@ HISTORY=0
 HREPEAT=3
 SHARDS=0
 VACOUT=
-while [ $# -gt 0 ]; do
+bench_opt() {
 	case $1 in
-	-n) SIZES=$(echo "$2" | tr , ' '); shift 2 ;;
-	-f) FRONTEND=1; shift ;;
-	--no-upstream) NOUP=1; shift ;;
-	--history) HISTORY=${2:-}; shift 2 ;;
-	--history-rounds) HREPEAT=${2:-}; shift 2 ;;
-	--shards) SHARDS=${2:-}; shift 2 ;;
-	--vacuumed-outbox) VACOUT=1; shift ;;
-	-h|--help) sed -n '2,/^set -u/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	*) die "unknown option $1" ;;
+	-f) FRONTEND=1; return 1 ;;
+	--no-upstream) NOUP=1; return 1 ;;
+	--vacuumed-outbox) VACOUT=1; return 1 ;;
+	-n) SIZES=$(bench_list "$2") ;;
+	--history) HISTORY=$2 ;;
+	--history-rounds) HREPEAT=$2 ;;
+	--shards) SHARDS=$2 ;;
+	*) return 0 ;;
 	esac
-done
-for v in $SIZES $HISTORY $HREPEAT $SHARDS; do
-	case $v in ''|*[!0-9]*) die "not a number: $v" ;; esac
-done
+	return 2
+}
+bench_args "$@"
+# shellcheck disable=SC2086
+bench_numbers $SIZES $HISTORY $HREPEAT $SHARDS
 [ "$SHARDS" -le 64 ] || die "--shards: at most 64"
 echo "# notification-path benchmark: N = $SIZES; $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 T_START=$(date +%s)
 
-DIR=$(mktemp -d /tmp/ccx-bench-notify.XXXXXX)
-chmod 755 "$DIR"
-TRASH_DIRECTORY=$DIR
-test_atexit() { :; }
-test_set_prereq() { :; }
-. "$TESTS"/lib-pg.sh
-cleanup() {
-	[ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null
-	[ -n "${STUB_PID:-}" ] && kill "$STUB_PID" 2>/dev/null
-	exec 9>&- 2>/dev/null
-	[ -d "$DIR/pg/data" ] && pg_as_owner "$(pg_bindir)/pg_ctl" -D "$DIR/pg/data" -m immediate -w stop >/dev/null 2>&1
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=$(pg_free_port)
-pg_init_cluster "$DIR/pg" "$port" || die "PostgreSQL did not start"
-PGHOST=$DIR/pg PGPORT=$port PGUSER=postgres PGDATABASE=postgres
-export PGHOST PGPORT PGUSER PGDATABASE
-mkfifo "$DIR/mock.in"
-mockbroker -t platform.notifications.ingress:1 -f "$DIR/mock.ready" \
-	<"$DIR/mock.in" >/dev/null 2>"$DIR/mock.err" &
-MOCK_PID=$!
-exec 9>"$DIR/mock.in"
-i=0; while [ ! -f "$DIR/mock.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-BROKERS=$(cat "$DIR/mock.ready") || die "mock broker did not start"
+bench_scratch
+bench_atexit() { [ -n "${STUB_PID:-}" ] && kill "$STUB_PID" 2>/dev/null; }
+bench_pg_up postgres
+mock_up platform.notifications.ingress:1
 db-writer migrate latest 2>/dev/null || die "cannot migrate"
 # No autovacuum of the outbox: see "An empty outbox's statistics" in
 # doc/benchmarks.md (each run starts with the outbox's statistics of a

@@ -44,13 +44,11 @@
 # or 1 when a record was lost or a step failed.
 
 set -u
+BENCH_NAME=bench
+. "$(dirname "$0")/bench-lib.sh"
 
-die() { echo "bench: $*" >&2; exit 1; }
 say() { echo "# $*"; }
 
-: "${CCX_BUILD:?set CCX_BUILD to the build directory (make bench does)}"
-BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-TESTS_DIR=$(dirname "$BENCH_DIR")
 BIN=$CCX_BUILD/bin
 HELPER=$CCX_BUILD/tests/helper
 MOCK=$CCX_BUILD/tests/mockbroker
@@ -68,72 +66,55 @@ MEMBERS=
 WINDOW=3072
 SEED=1
 REPEAT=1
-KEEP=
-while [ $# -gt 0 ]; do
+bench_opt() {
 	case $1 in
-	--full) SIZES="$SIZES 1000000" ;;
-	-n) [ $# -ge 2 ] || die "-n needs a value"; SIZES=$(echo "$2" | tr , ' '); shift ;;
-	-b) [ $# -ge 2 ] || die "-b needs a value"; BATCHES=$(echo "$2" | tr , ' '); shift ;;
-	--only) [ $# -ge 2 ] || die "--only needs a value"; ONLY=$2; shift
-		case $ONLY in chain|writer) ;; *) die "--only chain or writer" ;; esac ;;
-	-p) [ $# -ge 2 ] || die "-p needs a value"; PARTS=$(echo "$2" | tr , ' '); shift ;;
-	--members) [ $# -ge 2 ] || die "--members needs a value"; MEMBERS=$(echo "$2" | tr , ' '); shift ;;
-	--window) [ $# -ge 2 ] || die "--window needs a value"; WINDOW=$2; shift ;;
-	--seed) [ $# -ge 2 ] || die "--seed needs a value"; SEED=$2; shift ;;
-	--repeat) [ $# -ge 2 ] || die "--repeat needs a value"; REPEAT=$2; shift ;;
-	--keep) KEEP=1 ;;
-	-h|--help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	*) die "unknown option $1 (see $0 --help)" ;;
+	--full) SIZES="$SIZES 1000000"; return 1 ;;
+	--keep) BENCH_KEEP=1; return 1 ;;
+	-n) SIZES=$(bench_list "$2") ;;
+	-b) BATCHES=$(bench_list "$2") ;;
+	--only) ONLY=$2 ;;
+	-p) PARTS=$(bench_list "$2") ;;
+	--members) MEMBERS=$(bench_list "$2") ;;
+	--window) WINDOW=$2 ;;
+	--seed) SEED=$2 ;;
+	--repeat) REPEAT=$2 ;;
+	*) return 0 ;;
 	esac
-	shift
-done
-for v in $SIZES $BATCHES $PARTS $MEMBERS $WINDOW $SEED $REPEAT; do
-	case $v in ''|*[!0-9]*) die "not a number: $v" ;; esac
-done
+	return 2
+}
+bench_args "$@"
+case $ONLY in ''|chain|writer) ;; *) die "--only chain or writer" ;; esac
+# shellcheck disable=SC2086
+bench_numbers $SIZES $BATCHES $PARTS $MEMBERS $WINDOW $SEED $REPEAT
 for v in $PARTS $MEMBERS; do
 	[ "$v" -ge 1 ] && [ "$v" -le 64 ] || die "-p and --members: 1 to 64"
 done
 
 TOPIC=ccx.ocp.results
 GROUP_OPTS="-X session.timeout.ms=3000 -X heartbeat.interval.ms=500"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ccx-bench.XXXXXX") || die "mktemp failed"
-chmod 755 "$WORK"
+bench_scratch
+WORK=$DIR
 DATA=$WORK/data
 mkdir "$DATA"
 RESULTS=$WORK/results
 : >"$RESULTS"
-MOCK_PID=
 CHAIN_PIDS=
 PG_DIR=$WORK/pg
 
-# shellcheck source=../lib-pg.sh
-. "$TESTS_DIR/lib-pg.sh"
-
-cleanup() {
+bench_atexit() {
 	# Only runs in progress have pid files: each run removes its own.
 	for f in "$WORK"/kr*.pid "$WORK"/dw*.pid "$WORK"/prod.pid; do
 		[ -s "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
 	done
 	for _p in $CHAIN_PIDS; do kill -9 "$_p" 2>/dev/null; done
-	mock_down
-	[ -d "$PG_DIR/data" ] && pg_as_owner "$(pg_bindir)/pg_ctl" -D "$PG_DIR/data" \
-		-m immediate -w stop >/dev/null 2>&1
-	if [ -n "$KEEP" ]; then
-		echo "# scratch directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # --- PostgreSQL ------------------------------------------------------------
 
 pg_up() {
-	pg_init_retry "$PG_DIR" || die "unable to start PostgreSQL"
-	PGHOST=$PG_DIR PGPORT=$PG_PORT PGUSER=postgres PGDATABASE=bench
+	bench_pg_up bench
 	PGOPTIONS="-c client_min_messages=warning"
-	export PGHOST PGPORT PGUSER PGDATABASE PGOPTIONS
+	export PGOPTIONS
 	unset CCX_DB
 }
 
@@ -172,38 +153,6 @@ machine_ticks() {
 # use between two machine_ticks.
 machine_busy() {
 	echo "$1 $2" | awk '{ t = $3 - $1; printf "%.2f\n", (t > 0 ? 1 - ($4 - $2) / t : 0) }'
-}
-
-# --- mock broker -----------------------------------------------------------
-
-mock_up() {	# [PARTITIONS]
-	rm -f "$WORK/mock.in" "$WORK/mock.ready" "$WORK/mock.out" "$WORK/mock.err"
-	mkfifo "$WORK/mock.in" || die "mkfifo failed"
-	"$MOCK" -t "$TOPIC:${1:-1}" -f "$WORK/mock.ready" <"$WORK/mock.in" \
-		>"$WORK/mock.out" 2>"$WORK/mock.err" &
-	MOCK_PID=$!
-	exec 9<>"$WORK/mock.in"
-	_i=0
-	while [ ! -s "$WORK/mock.ready" ]; do
-		_i=$((_i + 1))
-		[ $_i -le 100 ] && kill -0 "$MOCK_PID" 2>/dev/null ||
-			{ cat "$WORK/mock.err" >&2; die "the mock broker did not start"; }
-		sleep 0.1
-	done
-	BROKERS=$(cat "$WORK/mock.ready")
-}
-
-mock_down() {
-	[ -n "$MOCK_PID" ] || return 0
-	echo quit >&9 2>/dev/null
-	_i=0
-	while kill -0 "$MOCK_PID" 2>/dev/null && [ $_i -lt 50 ]; do
-		sleep 0.1; _i=$((_i + 1))
-	done
-	kill -9 "$MOCK_PID" 2>/dev/null
-	wait "$MOCK_PID" 2>/dev/null
-	exec 9>&-
-	MOCK_PID=
 }
 
 # --- helpers ---------------------------------------------------------------
@@ -345,7 +294,7 @@ max_rss() {
 run_chain() {	# N BATCH PARTITIONS MEMBERS
 	fresh_db
 	CHAIN_PARTS=$3
-	mock_up "$3"
+	mock_up "$TOPIC:$3"
 	rm -f "$WORK"/acks.*.fifo "$WORK"/kr.* "$WORK"/dw.* "$WORK"/prod.*
 	_g=bench-$1-$2-$3-$4
 	_what="chain n=$1 b=$2 p=$3 m=$4"
@@ -449,7 +398,7 @@ say "machine: $MACHINE; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "scratch directory $WORK"
 _t0=$(date +%s)
 # shellcheck disable=SC2086
-python3 "$BENCH_DIR/gen.py" --seed "$SEED" "$DATA" $SIZES || die "the generator failed"
+python3 "$HERE/gen.py" --seed "$SEED" "$DATA" $SIZES || die "the generator failed"
 say "generated $(echo $SIZES | tr ' ' '\n' | sort -n | tail -n 1) records in $(( $(date +%s) - _t0 )) s:" \
 	"$(tail -n 1 "$DATA/stats")"
 pg_up
