@@ -32,6 +32,26 @@
 static struct json_tokener	*tok;
 static struct buf		 s1, s2, w1, w2;
 
+/*
+ * The written form of v, a line of type T read from the input, is a fixed
+ * point: v written into w1, that read back into v2 (made ready for
+ * lines_read_T by the caller) and written into w2 gives the same bytes,
+ * and same, an expression of v and v2, holds.
+ */
+#define WRITTEN_TWICE(T, v, v2, same) do {				\
+	char wt_err[512] = "";						\
+									\
+	buf_reset(&w1);							\
+	lines_write_##T(&w1, &(v));					\
+	FUZZ_ASSERT(lines_read_##T(w1.data, w1.len - 1, &(v2), wt_err,	\
+	    sizeof(wt_err)) == LINES_OK, "written " #T " refused: %s",	\
+	    wt_err);							\
+	FUZZ_ASSERT(same, #T " read back differs");			\
+	buf_reset(&w2);							\
+	lines_write_##T(&w2, &(v2));					\
+	same_bytes(&w1, &w2, #T);					\
+} while (0)
+
 static void	check_err(int, const char *, const char *const *);
 static void	check_syntax(const uint8_t *, size_t, int);
 static int	refused(const uint8_t *, size_t, int, const char *,
@@ -172,24 +192,17 @@ fuzz_record(const uint8_t *data, size_t size)
 		return;
 	FUZZ_ASSERT(r.has_id, "a record read without its identity");
 	record_value(data, size, &r);
-	buf_reset(&w1);
-	lines_write_record(&w1, &r);
 	memset(&r2, 0, sizeof(r2));
 	r2.store = &s2;
-	FUZZ_ASSERT(lines_read_record(w1.data, w1.len - 1, &r2, err,
-	    sizeof(err)) == LINES_OK, "written record refused: %s", err);
-	FUZZ_ASSERT(r2.partition == r.partition && r2.offset == r.offset &&
-	    r2.topic_len == r.topic_len && memcmp(r2.topic, r.topic,
-	    r.topic_len) == 0 && r2.has_timestamp == r.has_timestamp &&
+	WRITTEN_TWICE(record, r, r2, r2.partition == r.partition &&
+	    r2.offset == r.offset && r2.topic_len == r.topic_len &&
+	    memcmp(r2.topic, r.topic, r.topic_len) == 0 &&
+	    r2.has_timestamp == r.has_timestamp &&
 	    r2.timestamp == r.timestamp &&
 	    r2.dead_letter_id == r.dead_letter_id &&
 	    (r2.value == NULL) == (r.value == NULL) &&
 	    r2.value_len == r.value_len && (r.value == NULL ||
-	    memcmp(r2.value, r.value, r.value_len) == 0),
-	    "record read back differs");
-	buf_reset(&w2);
-	lines_write_record(&w2, &r2);
-	same_bytes(&w1, &w2, "record");
+	    memcmp(r2.value, r.value, r.value_len) == 0));
 	record_cuts(&w1, &r);
 }
 
@@ -254,82 +267,40 @@ record_cuts(const struct buf *w, const struct lines_record *r)
 	}
 }
 
-static void
-fuzz_ack(const uint8_t *data, size_t size)
-{
-	struct lines_ack a, a2;
-	char err[512] = "";
-	int rc;
-
-	a.store = &s1;
-	rc = lines_read_ack((const char *)data, size, &a, err, sizeof(err));
-	if (refused(data, size, rc, err, ack_names))
-		return;
-	FUZZ_ASSERT(a.partition >= 0 && a.offset >= 0 && a.status >= 0 &&
-	    a.status <= LINES_DEAD_LETTER, "ack out of range");
-	buf_reset(&w1);
-	lines_write_ack(&w1, &a);
-	a2.store = &s2;
-	FUZZ_ASSERT(lines_read_ack(w1.data, w1.len - 1, &a2, err,
-	    sizeof(err)) == LINES_OK, "written ack refused: %s", err);
-	buf_reset(&w2);
-	lines_write_ack(&w2, &a2);
-	same_bytes(&w1, &w2, "ack");
+/*
+ * fuzz_T, for a line type T that a jscan reader reads into a struct
+ * lines_T with a store: the reader's verdict is checked (refused()); a
+ * line read into v must satisfy ok, and its written form be a fixed point
+ * (WRITTEN_TWICE) with same holding of v and v2.
+ */
+#define FUZZ_STORED(T, ok, same)					\
+static void								\
+fuzz_##T(const uint8_t *data, size_t size)				\
+{									\
+	struct lines_##T v, v2;						\
+	char err[512] = "";						\
+	int rc;								\
+									\
+	v.store = &s1;							\
+	rc = lines_read_##T((const char *)data, size, &v, err,		\
+	    sizeof(err));						\
+	if (refused(data, size, rc, err, T##_names))			\
+		return;							\
+	FUZZ_ASSERT(ok, #T " out of range");				\
+	v2.store = &s2;							\
+	WRITTEN_TWICE(T, v, v2, same);					\
 }
 
-static void
-fuzz_deadletter(const uint8_t *data, size_t size)
-{
-	struct lines_deadletter d, d2;
-	char err[512] = "";
-	int rc;
-
-	d.store = &s1;
-	rc = lines_read_deadletter((const char *)data, size, &d, err,
-	    sizeof(err));
-	if (refused(data, size, rc, err, deadletter_names))
-		return;
-	FUZZ_ASSERT(d.id >= 1 && d.partition >= -1, "dead letter out of "
-	    "range");
-	buf_reset(&w1);
-	lines_write_deadletter(&w1, &d);
-	d2.store = &s2;
-	FUZZ_ASSERT(lines_read_deadletter(w1.data, w1.len - 1, &d2, err,
-	    sizeof(err)) == LINES_OK, "written dead letter refused: %s", err);
-	FUZZ_ASSERT(d2.value_len == d.value_len && memcmp(d2.value, d.value,
-	    d.value_len) == 0, "dead letter value read back differs");
-	buf_reset(&w2);
-	lines_write_deadletter(&w2, &d2);
-	same_bytes(&w1, &w2, "deadletter");
-}
-
-static void
-fuzz_candidate(const uint8_t *data, size_t size)
-{
-	struct lines_candidate c, c2;
-	char err[512] = "";
-	int rc;
-
-	c.store = &s1;
-	rc = lines_read_candidate((const char *)data, size, &c, err,
-	    sizeof(err));
-	if (refused(data, size, rc, err, candidate_names))
-		return;
-	FUZZ_ASSERT(c.org_id >= 0 && c.org_id <= INT32_MAX &&
-	    c.account_number >= 0 && c.account_number <= INT32_MAX,
-	    "candidate out of range");
-	buf_reset(&w1);
-	lines_write_candidate(&w1, &c);
-	c2.store = &s2;
-	FUZZ_ASSERT(lines_read_candidate(w1.data, w1.len - 1, &c2, err,
-	    sizeof(err)) == LINES_OK, "written candidate refused: %s", err);
-	FUZZ_ASSERT(c2.report_len == c.report_len && memcmp(c2.report,
-	    c.report, c.report_len) == 0 && (c2.baseline == NULL) ==
-	    (c.baseline == NULL), "candidate read back differs");
-	buf_reset(&w2);
-	lines_write_candidate(&w2, &c2);
-	same_bytes(&w1, &w2, "candidate");
-}
+FUZZ_STORED(ack, v.partition >= 0 && v.offset >= 0 && v.status >= 0 &&
+    v.status <= LINES_DEAD_LETTER, 1)
+FUZZ_STORED(deadletter, v.id >= 1 && v.partition >= -1,
+    v2.value_len == v.value_len &&
+    memcmp(v2.value, v.value, v.value_len) == 0)
+FUZZ_STORED(candidate, v.org_id >= 0 && v.org_id <= INT32_MAX &&
+    v.account_number >= 0 && v.account_number <= INT32_MAX,
+    v2.report_len == v.report_len &&
+    memcmp(v2.report, v.report, v.report_len) == 0 &&
+    (v2.baseline == NULL) == (v.baseline == NULL))
 
 static void
 fuzz_decision(const uint8_t *data, size_t size)
@@ -363,17 +334,9 @@ fuzz_decision(const uint8_t *data, size_t size)
 		lines_decision_free(&d);
 		return;
 	}
-	buf_reset(&w1);
-	lines_write_decision(&w1, &d);
 	lines_decision_init(&d2, tok, LD_ALL);
-	FUZZ_ASSERT(lines_read_decision(w1.data, w1.len - 1, &d2, err,
-	    sizeof(err)) == LINES_OK, "written decision refused: %s", err);
-	FUZZ_ASSERT(d2.nissue == d.nissue && d2.org_id == d.org_id &&
-	    d2.account_number == d.account_number, "decision read back "
-	    "differs");
-	buf_reset(&w2);
-	lines_write_decision(&w2, &d2);
-	same_bytes(&w1, &w2, "decision");
+	WRITTEN_TWICE(decision, d, d2, d2.nissue == d.nissue &&
+	    d2.org_id == d.org_id && d2.account_number == d.account_number);
 	lines_decision_free(&d2);
 	lines_decision_free(&d);
 }
@@ -395,16 +358,9 @@ fuzz_outcome(const uint8_t *data, size_t size)
 	}
 	FUZZ_ASSERT(o.state_id >= LINES_SENT && o.state_id <= LINES_INVALID,
 	    "state %d", o.state_id);
-	buf_reset(&w1);
-	lines_write_outcome(&w1, &o);
 	lines_outcome_init(&o2);
-	FUZZ_ASSERT(lines_read_outcome(w1.data, w1.len - 1, &o2, err,
-	    sizeof(err)) == LINES_OK, "written outcome refused: %s", err);
-	FUZZ_ASSERT(o2.state_id == o.state_id && o2.ndrop == o.ndrop,
-	    "outcome read back differs");
-	buf_reset(&w2);
-	lines_write_outcome(&w2, &o2);
-	same_bytes(&w1, &w2, "outcome");
+	WRITTEN_TWICE(outcome, o, o2, o2.state_id == o.state_id &&
+	    o2.ndrop == o.ndrop);
 	lines_outcome_free(&o2);
 	lines_outcome_free(&o);
 }
