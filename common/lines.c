@@ -84,7 +84,7 @@ static void	put_identity(struct buf *, const char *, size_t, int64_t,
 		    int64_t);
 static void	put_common(struct buf *, const char *, int64_t, int64_t,
 		    const char *, size_t, const char *, const char *);
-static long	int_overflow(const char *, size_t);
+static long	int_overflow(const char *, size_t, int);
 static int	not_passed(const char *);
 static const char *jc_what(struct json_object *, char *, size_t);
 static int	jc_int(struct json_object *, const char *, int64_t, int64_t,
@@ -93,6 +93,12 @@ static int	jc_str(struct json_object *, const char *, const char **,
 		    size_t *, char *, size_t);
 static int	jc_parse(struct json_tokener *, const char *, size_t,
 		    struct json_object **, char *, size_t);
+static void	decision_reset(struct lines_decision *);
+static int	decision_quick(const char *, size_t, struct lines_decision *);
+static int	quick_member(struct lines_decision *, const struct jspan *,
+		    const struct jspan *);
+static void	quick_pass(struct lines_decision *, const struct jspan *,
+		    const struct jspan *);
 static int	decision_member(struct lines_decision *, const char *,
 		    struct json_object *, char *, size_t);
 static int	decision_issues(struct lines_decision *, struct json_object *,
@@ -1040,10 +1046,11 @@ candidate_member(void *arg, int m, const struct jspan *v, char *err,
  * json-c silently saturates integers outside the int64 and uint64 ranges;
  * returns the offset of the first such integer in a line that parsed (so
  * that the line is refused rather than altered), or -1.  Numbers with a
- * fraction or an exponent keep their text in json-c, and are fine.
+ * fraction or an exponent keep their text in json-c, and are fine.  With
+ * negzero, the offset of a -0 too (json-c writes it as 0).
  */
 static long
-int_overflow(const char *s, size_t len)
+int_overflow(const char *s, size_t len, int negzero)
 {
 	static const char maxneg[] = "9223372036854775808";
 	static const char maxpos[] = "18446744073709551615";
@@ -1076,6 +1083,8 @@ int_overflow(const char *s, size_t len)
 		max = s[i] == '-' ? maxneg : maxpos;
 		maxlen = strlen(max);
 		if (n > maxlen || (n == maxlen && memcmp(s + d, max, n) > 0))
+			return (long)i;
+		if (negzero && d > i && n == 1 && s[d] == '0')
 			return (long)i;
 		i = k;
 	}
@@ -1276,6 +1285,8 @@ lines_decision_free(struct lines_decision *d)
 	json_object_put(d->obj);
 	json_object_put(d->passobj);
 	free(d->issue);
+	buf_free(&d->qstr);
+	buf_free(&d->qpass);
 	lines_decision_init(d, d->tok, d->need);
 }
 
@@ -1292,32 +1303,27 @@ int
 lines_read_decision(const char *line, size_t len, struct lines_decision *d,
     char *err, size_t errlen)
 {
-	struct lines_issue *issue = d->issue;
-	struct json_tokener *tok = d->tok;
 	struct jscan js;
-	size_t cap = d->capissue, n;
-	unsigned need = d->need;
+	size_t n;
 	const char *text;
 	long off;
 	int rc;
 
-	json_object_put(d->obj);
-	json_object_put(d->passobj);
-	memset(d, 0, sizeof(*d));
-	d->tok = tok;
-	d->need = need;
-	d->issue = issue;
-	d->capissue = cap;
-	if ((rc = jc_parse(tok, line, len, &d->obj, err, errlen)) != LINES_OK)
+	decision_reset(d);
+	if (d->need == 0 && decision_quick(line, len, d))
+		return LINES_OK;
+	decision_reset(d);
+	if ((rc = jc_parse(d->tok, line, len, &d->obj, err, errlen)) !=
+	    LINES_OK)
 		return rc;
 	/* json-c takes "1." or "01", and would pass them on as they are. */
 	if (jscan_validate(&js, line, len, JSCAN_DEPTH_MAX) == -1)
 		return fail(err, errlen, LINES_ESYNTAX, "%s at byte %zu",
 		    js.err_msg, js.err_off);
-	if ((off = int_overflow(line, len)) >= 0)
+	if ((off = int_overflow(line, len, 0)) >= 0)
 		return fail(err, errlen, LINES_EMEMBER, "integer out of range "
 		    "at offset %ld", off);
-	if (!(need & LD_NO_PASS) &&
+	if (!(d->need & LD_NO_PASS) &&
 	    (d->passobj = json_object_new_object()) == NULL)
 		log_fatal(EX_OSERR, "unable to allocate a JSON object");
 	json_object_object_foreach(d->obj, k, v) {
@@ -1336,6 +1342,183 @@ lines_read_decision(const char *line, size_t len, struct lines_decision *d,
 	d->pass = text + 1;
 	d->pass_len = n - 2;
 	return LINES_OK;
+}
+
+/* Empties what a reading filled, keeping the caller's and the storage. */
+static void
+decision_reset(struct lines_decision *d)
+{
+	struct lines_decision keep = *d;
+
+	json_object_put(d->obj);
+	json_object_put(d->passobj);
+	memset(d, 0, sizeof(*d));
+	d->tok = keep.tok;
+	d->need = keep.need;
+	d->issue = keep.issue;
+	d->capissue = keep.capissue;
+	d->qstr = keep.qstr;
+	d->qpass = keep.qpass;
+	buf_reset(&d->qstr);
+	buf_reset(&d->qpass);
+}
+
+#define QUICK_KEYS	32
+
+/*
+ * The quick path of a reader that checks nothing (need 0: kafka-emitter):
+ * one scan, the payload and the passed members as the line has them.
+ * That is what the json-c path writes for a compact line whose strings
+ * json-c escapes as they are and whose keys are unique; for any other
+ * line (an error to describe, too) it returns 0 and the json-c path
+ * reads it.  Returns 1 when it read the line.
+ */
+static int
+decision_quick(const char *line, size_t len, struct lines_decision *d)
+{
+	struct jspan keys[QUICK_KEYS], v;
+	struct jscan js;
+	const char *b;
+	size_t n = 0, i;
+	int kind;
+
+	/* json-c writes "\/" as "/" and decodes \u escapes. */
+	for (b = line; (b = memchr(b, '\\', len - (size_t)(b - line))) !=
+	    NULL && b + 1 < line + len; b += 2)
+		if (b[1] == '/' || b[1] == 'u')
+			return 0;
+	if (int_overflow(line, len, 1) >= 0)
+		return 0;	/* an error, or a -0 json-c writes as 0 */
+	/* Room for all, so that the pointers into them stay valid. */
+	buf_reserve(&d->qstr, len + 2 * QUICK_KEYS);
+	buf_reserve(&d->qpass, len + 1);
+	jscan_init(&js, line, len, JSCAN_DEPTH_MAX);
+	if (jscan_begin(&js) != JS_OBJECT || jscan_open(&js) == -1)
+		return 0;
+	while ((kind = jscan_member(&js, &keys[n])) > 0) {
+		if ((keys[n].flags & JSPAN_ESC) || n + 1 == QUICK_KEYS)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (keys[i].len == keys[n].len &&
+			    memcmp(keys[i].p, keys[n].p, keys[n].len) == 0)
+				return 0;
+		if (jscan_skip(&js, &v) == -1 || (v.flags & JSPAN_WS) ||
+		    !quick_member(d, &keys[n], &v))
+			return 0;
+		n++;
+	}
+	if (kind == -1 || jscan_finish(&js) == -1)
+		return 0;
+	d->pass = d->qpass.data != NULL ? d->qpass.data : "";
+	d->pass_len = d->qpass.len;
+	return 1;
+}
+
+/*
+ * One member on the quick path: a known one of the expected type is read
+ * (its string into qstr), the others are appended to the pass text.
+ * Returns 0 when the json-c path must read the line.
+ */
+static int
+quick_member(struct lines_decision *d, const struct jspan *k,
+    const struct jspan *v)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 bit;
+		int		 kind;	/* 0: the json-c path reads it */
+	} members[] = {
+		{ "target", LD_TARGET, JS_STRING },
+		{ "org_id", LD_ORG, JS_NUMBER },
+		{ "account_number", LD_ACCOUNT, JS_NUMBER },
+		{ "cluster", LD_CLUSTER, JS_STRING },
+		{ "updated_at", LD_UPDATED, JS_STRING },
+		{ "notified_at", LD_NOTIFIED, JS_STRING },
+		{ "payload", LD_PAYLOAD, JS_OBJECT },
+		{ "state", LD_STATE, JS_STRING },
+		{ "error", LD_ERROR, JS_STRING },
+		{ "issues", LD_ISSUES, 0 },
+		{ "content", LD_CONTENT, 0 },
+		{ "drop_items", 0, -1 },
+	};
+	struct buf *b = &d->qstr;
+	const char *s;
+	size_t m, i, start;
+	int64_t x = 0;
+
+	for (m = 0; m < sizeof(members) / sizeof(members[0]); m++)
+		if (strlen(members[m].name) == k->len - 2 &&
+		    memcmp(members[m].name, k->p + 1, k->len - 2) == 0)
+			break;
+	if (m == sizeof(members) / sizeof(members[0])) {
+		quick_pass(d, k, v);
+		return 1;
+	}
+	if (members[m].kind == -1)
+		return 1;		/* drop_items: not passed on */
+	if (v->kind != members[m].kind)
+		return 0;
+	d->have |= members[m].bit;
+	switch (members[m].bit) {
+	case LD_PAYLOAD:
+		d->payload = v->p;
+		d->payload_len = v->len;
+		return 1;
+	case LD_ORG:
+	case LD_ACCOUNT:
+		for (i = 0; i < v->len; i++)
+			if (v->p[i] < '0' || v->p[i] > '9' ||
+			    (x = x * 10 + (v->p[i] - '0')) > INT32_MAX)
+				return 0;
+		*(members[m].bit == LD_ORG ? &d->org_id :
+		    &d->account_number) = x;
+		break;
+	default:
+		start = b->len;
+		jscan_unescape(b, v);
+		buf_putc(b, '\0');
+		s = b->data + start;
+		switch (members[m].bit) {
+		case LD_TARGET:
+			d->target = s;
+			d->target_id = strcmp(s, targets[1]) == 0 ? 1 :
+			    strcmp(s, targets[2]) == 0 ? 2 : 0;
+			break;
+		case LD_CLUSTER:
+			d->cluster = s;
+			d->cluster_len = b->len - 1 - start;
+			break;
+		case LD_UPDATED:
+			d->updated_at = s;
+			break;
+		case LD_NOTIFIED:
+			d->notified_at = s;
+			break;
+		case LD_STATE:
+			d->state = s;
+			break;
+		case LD_ERROR:
+			d->error = s;
+			d->error_len = b->len - 1 - start;
+			break;
+		}
+	}
+	/* The common members are passed on too. */
+	if (members[m].bit != LD_STATE && members[m].bit != LD_ERROR)
+		quick_pass(d, k, v);
+	return 1;
+}
+
+/* Appends a member to the pass text as the line has it. */
+static void
+quick_pass(struct lines_decision *d, const struct jspan *k,
+    const struct jspan *v)
+{
+	if (d->qpass.len > 0)
+		buf_putc(&d->qpass, ',');
+	buf_add(&d->qpass, k->p, k->len);
+	buf_putc(&d->qpass, ':');
+	buf_add(&d->qpass, v->p, v->len);
 }
 
 /* One member of a decision line. */

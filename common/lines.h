@@ -232,6 +232,7 @@ void	lines_write_issue(struct buf *, const struct lines_issue *);
 #define LD_ERROR	0x400
 #define LD_ALL		0x7ff
 #define LD_NO_PASS	0x800	/* need: the pass text is not wanted */
+#define LD_FULL		0x1000	/* need: never the quick path (tests) */
 
 /*
  * decision (differ -> kafka-emitter, servicelog-poster).  payload, issues
@@ -253,6 +254,11 @@ void	lines_write_issue(struct buf *, const struct lines_issue *);
  * issues, content_obj with the content array.  pass is the text of every
  * member but payload, issues, content, state, error and drop_items, in
  * their order and without the braces: what an outcome line passes on.
+ * With need 0 (kafka-emitter) a compact line with unique keys, no \u or
+ * \/ escape and its known members of their types is read in one scan
+ * instead: payload and pass are then its own bytes (payload not
+ * NUL-terminated), the text json-c would write for it but for a
+ * duplicate key inside a value, which json-c folds into one.
  */
 struct lines_decision {
 	LINES_COMMON_MEMBERS;
@@ -281,6 +287,8 @@ struct lines_decision {
 	struct json_object *obj;
 	struct json_object *passobj;
 	size_t		 capissue;
+	struct buf	 qstr;		/* the quick path's strings */
+	struct buf	 qpass;		/* and its pass text */
 };
 
 void	lines_write_decision(struct buf *, const struct lines_decision *);

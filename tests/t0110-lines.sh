@@ -281,6 +281,56 @@ test_expect_success 'decision: what an outcome passes on, in the order it came' 
 	test_cmp expect out
 '
 
+test_expect_success 'decision: kafka-emitter'"'"'s one-scan reading gives what json-c gives' '
+	cat >in <<-\EOF &&
+	{"target":"notifications-backend","org_id":330,"account_number":100329,"cluster":"c-1","updated_at":"2026-12-07 16:23:49.738028","notified_at":"2026-12-07 17:24:53.503728","payload":{"bundle":"openshift","events":[{"metadata":{},"payload":{"total_risk":"3"}}]}}
+	{"target":"service-log","org_id":1493,"account_number":0,"cluster":"c-2","updated_at":"u","notified_at":"n","state":"same"}
+	{"c":1,"payload":{"text":"two\nlines é \"quoted\" a/b","n":1.50,"u":18446744073709551615,"d":1e400,"e":[],"o":{}},"x":[true,null,-1]}
+	{"state":"s\"q","error":"e\tx","payload":{},"drop_items":[1]}
+	{}
+	{"target":"other","payload":{}}
+	{"cluster":"c1","org_id":"1","payload":{"a":1}}
+	{"c":1,"payload":{"a":"x\/y"}}
+	{"c":1,"payload":{"a":"\u00e9"}}
+	{"c":1,"payload":{"a": 1}}
+	{"c":1,"payload":{"a":1},"c":2}
+	{"c":-0,"payload":{"a":1}}
+	{"org_id":2147483648,"payload":{}}
+	{"org_id":1.5,"payload":{}}
+	{"payload":null}
+	{"payload":"text"}
+	{"c":2,"n":-9223372036854775809}
+	{"state":"x","issues":[],"content":[]}
+	[1]
+	EOF
+	helper lines quick <in >out &&
+	cat >expect <<-\EOF &&
+	quick	same
+	quick	same
+	quick	same
+	quick	same
+	quick	same
+	quick	same
+	full	same
+	full	same
+	full	same
+	full	same
+	full	same
+	full	same
+	full	same
+	full	same
+	full	same
+	full	same
+	full	same
+	full	same
+	full	same
+	EOF
+	test_cmp expect out &&
+	echo "{\"c\":1,\"payload\":{\"a\":1,\"a\":2}}" | helper lines quick >out &&
+	printf "quick\tpayload\n" >expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'outcome: drop_items elements that are not integers are skipped, as db-writer -r did' '
 	echo "{\"target\":\"service-log\",\"org_id\":1,\"account_number\":2,\"cluster\":\"c\",\"updated_at\":\"u\",\"notified_at\":\"n\",\"state\":\"sent\",\"drop_items\":[\"1}); DROP\",2,null,0]}" >in &&
 	helper lines outcome <in >out &&

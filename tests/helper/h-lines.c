@@ -19,6 +19,12 @@
  *					kafka-emitter passes it on: its pass
  *					members, then state (the decision's,
  *					or "same") and error
+ *	helper lines quick		each decision line read as
+ *					kafka-emitter reads it (need 0) and
+ *					by json-c alone (LD_FULL): "quick" or
+ *					"full" (the path need 0 took), then
+ *					"same" or the first member that
+ *					differs
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +41,9 @@ int	helper_lines(int, char **);
 static int	one(const char *, const char *, size_t, struct buf *,
 		    struct buf *, struct json_tokener *);
 static int	decision_common(const struct lines_decision *, char *, size_t);
+static void	quick(const char *, size_t, struct buf *, struct json_tokener *);
+static const char *quick_diff(const struct lines_decision *, int,
+		    const struct lines_decision *, int);
 
 static const char *
 class_name(int rc)
@@ -125,6 +134,9 @@ one(const char *t, const char *line, size_t len, struct buf *out,
 		    sizeof(err))) == LINES_OK)
 			lines_write_decision(out, &dec);
 		lines_decision_free(&dec);
+	} else if (strcmp(t, "quick") == 0) {
+		quick(line, len, out, tok);
+		return 0;
 	} else if (strcmp(t, "outcome") == 0) {
 		lines_outcome_init(&oc);
 		if ((rc = lines_read_outcome(line, len, &oc, err,
@@ -190,4 +202,58 @@ helper_lines(int argc, char **argv)
 	buf_free(&store);
 	json_tokener_free(tok);
 	return rc;
+}
+
+/* The two readings of a decision line, compared. */
+static void
+quick(const char *line, size_t len, struct buf *out, struct json_tokener *tok)
+{
+	struct lines_decision q, f;
+	char err[512];
+	int rq, rf;
+
+	lines_decision_init(&q, tok, 0);
+	rq = lines_read_decision(line, len, &q, err, sizeof(err));
+	buf_printf(out, "%s\t", rq == LINES_OK && q.obj == NULL ? "quick" :
+	    "full");
+	lines_decision_init(&f, tok, LD_FULL);
+	rf = lines_read_decision(line, len, &f, err, sizeof(err));
+	buf_printf(out, "%s\n", quick_diff(&q, rq, &f, rf));
+	lines_decision_free(&q);
+	lines_decision_free(&f);
+}
+
+#define SPAN_NE(a, al, b, bl)	(((a) == NULL) != ((b) == NULL) || \
+	((a) != NULL && ((al) != (bl) || memcmp((a), (b), (al)) != 0)))
+#define STR_NE(a, b)		(((a) == NULL) != ((b) == NULL) || \
+	((a) != NULL && strcmp((a), (b)) != 0))
+
+static const char *
+quick_diff(const struct lines_decision *q, int rq,
+    const struct lines_decision *f, int rf)
+{
+	if (rq != rf)
+		return "status";
+	if (rq != LINES_OK)
+		return "same";
+	if (q->have != f->have)
+		return "have";
+	if (SPAN_NE(q->payload, q->payload_len, f->payload, f->payload_len))
+		return "payload";
+	if (SPAN_NE(q->pass, q->pass_len, f->pass, f->pass_len))
+		return "pass";
+	if (STR_NE(q->target, f->target) || q->target_id != f->target_id)
+		return "target";
+	if (q->org_id != f->org_id || q->account_number != f->account_number)
+		return "org_id or account_number";
+	if (SPAN_NE(q->cluster, q->cluster_len, f->cluster, f->cluster_len))
+		return "cluster";
+	if (STR_NE(q->updated_at, f->updated_at) ||
+	    STR_NE(q->notified_at, f->notified_at))
+		return "updated_at or notified_at";
+	if (STR_NE(q->state, f->state))
+		return "state";
+	if (SPAN_NE(q->error, q->error_len, f->error, f->error_len))
+		return "error";
+	return "same";
 }
