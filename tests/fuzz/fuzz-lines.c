@@ -82,7 +82,7 @@ static const char *const decision_names[] = { "target", "org_id",
     "issues", "content", "state", "error", "integer out of range", NULL };
 static const char *const outcome_names[] = { "target", "org_id",
     "account_number", "cluster", "updated_at", "notified_at", "state",
-    "error", "drop_items", "line", "input", NULL };
+    "error", "drop_items", "disabled_items", "line", "input", NULL };
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -316,8 +316,7 @@ fuzz_decision(const uint8_t *data, size_t size)
 	    sizeof(err));
 	if (rc != LINES_OK) {
 		check_err(rc, err, decision_names);
-		lines_decision_free(&d);
-		return;
+		goto done;
 	}
 	buf_init(&obj);
 	buf_putc(&obj, '{');
@@ -330,14 +329,13 @@ fuzz_decision(const uint8_t *data, size_t size)
 	    d.org_id <= INT32_MAX), "org_id out of range");
 	if ((d.have & (LD_TARGET | LD_ORG | LD_ACCOUNT | LD_CLUSTER |
 	    LD_UPDATED | LD_NOTIFIED)) != (LD_TARGET | LD_ORG | LD_ACCOUNT |
-	    LD_CLUSTER | LD_UPDATED | LD_NOTIFIED)) {
-		lines_decision_free(&d);
-		return;
-	}
+	    LD_CLUSTER | LD_UPDATED | LD_NOTIFIED))
+		goto done;
 	lines_decision_init(&d2, tok, LD_ALL);
 	WRITTEN_TWICE(decision, d, d2, d2.nissue == d.nissue &&
 	    d2.org_id == d.org_id && d2.account_number == d.account_number);
 	lines_decision_free(&d2);
+done:
 	lines_decision_free(&d);
 }
 
