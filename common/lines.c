@@ -1344,21 +1344,61 @@ lines_read_decision(const char *line, size_t len, struct lines_decision *d,
 	return LINES_OK;
 }
 
+/*
+ * The members of a decision the readers know: json-c's type of each, and
+ * jscan's kind for the quick path (0: only the json-c path reads it).
+ * drop_items (bit 0) is only never passed on.
+ */
+static const struct known_member {
+	const char	*name;
+	unsigned	 bit;
+	json_type	 type;
+	int		 kind;
+	size_t		 str, len;	/* a string's place and its length's
+					 * in the struct (0: none) */
+} decision_members[] = {
+#define DS(m)	offsetof(struct lines_decision, m)
+	{ "target", LD_TARGET, json_type_string, JS_STRING, DS(target), 0 },
+	{ "org_id", LD_ORG, json_type_int, JS_NUMBER, 0, 0 },
+	{ "account_number", LD_ACCOUNT, json_type_int, JS_NUMBER, 0, 0 },
+	{ "cluster", LD_CLUSTER, json_type_string, JS_STRING, DS(cluster),
+	  DS(cluster_len) },
+	{ "updated_at", LD_UPDATED, json_type_string, JS_STRING,
+	  DS(updated_at), 0 },
+	{ "notified_at", LD_NOTIFIED, json_type_string, JS_STRING,
+	  DS(notified_at), 0 },
+	{ "payload", LD_PAYLOAD, json_type_object, JS_OBJECT, 0, 0 },
+	{ "issues", LD_ISSUES, json_type_array, 0, 0, 0 },
+	{ "content", LD_CONTENT, json_type_array, 0, 0, 0 },
+	{ "state", LD_STATE, json_type_string, JS_STRING, DS(state), 0 },
+	{ "error", LD_ERROR, json_type_string, JS_STRING, DS(error),
+	  DS(error_len) },
+	{ "drop_items", 0, json_type_array, 0, 0, 0 },
+#undef DS
+};
+#define D_NKNOWN	(sizeof(decision_members) / sizeof(decision_members[0]))
+
+/* The index of the known member name[0..len), or D_NKNOWN. */
+static size_t
+decision_lookup(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < D_NKNOWN; i++)
+		if (strncmp(decision_members[i].name, name, len) == 0 &&
+		    decision_members[i].name[len] == '\0')
+			break;
+	return i;
+}
+
 /* Empties what a reading filled, keeping the caller's and the storage. */
 static void
 decision_reset(struct lines_decision *d)
 {
-	struct lines_decision keep = *d;
-
+	memset(d, 0, offsetof(struct lines_decision, issue));
 	json_object_put(d->obj);
 	json_object_put(d->passobj);
-	memset(d, 0, sizeof(*d));
-	d->tok = keep.tok;
-	d->need = keep.need;
-	d->issue = keep.issue;
-	d->capissue = keep.capissue;
-	d->qstr = keep.qstr;
-	d->qpass = keep.qpass;
+	d->obj = d->passobj = NULL;
 	buf_reset(&d->qstr);
 	buf_reset(&d->qpass);
 }
@@ -1423,38 +1463,17 @@ static int
 quick_member(struct lines_decision *d, const struct jspan *k,
     const struct jspan *v)
 {
-	static const struct {
-		const char	*name;
-		unsigned	 bit;
-		int		 kind;	/* 0: the json-c path reads it */
-	} members[] = {
-		{ "target", LD_TARGET, JS_STRING },
-		{ "org_id", LD_ORG, JS_NUMBER },
-		{ "account_number", LD_ACCOUNT, JS_NUMBER },
-		{ "cluster", LD_CLUSTER, JS_STRING },
-		{ "updated_at", LD_UPDATED, JS_STRING },
-		{ "notified_at", LD_NOTIFIED, JS_STRING },
-		{ "payload", LD_PAYLOAD, JS_OBJECT },
-		{ "state", LD_STATE, JS_STRING },
-		{ "error", LD_ERROR, JS_STRING },
-		{ "issues", LD_ISSUES, 0 },
-		{ "content", LD_CONTENT, 0 },
-		{ "drop_items", 0, -1 },
-	};
+	const struct known_member *members = decision_members;
 	struct buf *b = &d->qstr;
 	const char *s;
 	size_t m, i, start;
 	int64_t x = 0;
 
-	for (m = 0; m < sizeof(members) / sizeof(members[0]); m++)
-		if (strlen(members[m].name) == k->len - 2 &&
-		    memcmp(members[m].name, k->p + 1, k->len - 2) == 0)
-			break;
-	if (m == sizeof(members) / sizeof(members[0])) {
+	if ((m = decision_lookup(k->p + 1, k->len - 2)) == D_NKNOWN) {
 		quick_pass(d, k, v);
 		return 1;
 	}
-	if (members[m].kind == -1)
+	if (members[m].bit == 0)
 		return 1;		/* drop_items: not passed on */
 	if (v->kind != members[m].kind)
 		return 0;
@@ -1478,30 +1497,13 @@ quick_member(struct lines_decision *d, const struct jspan *k,
 		jscan_unescape(b, v);
 		buf_putc(b, '\0');
 		s = b->data + start;
-		switch (members[m].bit) {
-		case LD_TARGET:
-			d->target = s;
+		*(const char **)(void *)((char *)d + members[m].str) = s;
+		if (members[m].len != 0)
+			*(size_t *)(void *)((char *)d + members[m].len) =
+			    b->len - 1 - start;
+		if (members[m].bit == LD_TARGET)
 			d->target_id = strcmp(s, targets[1]) == 0 ? 1 :
 			    strcmp(s, targets[2]) == 0 ? 2 : 0;
-			break;
-		case LD_CLUSTER:
-			d->cluster = s;
-			d->cluster_len = b->len - 1 - start;
-			break;
-		case LD_UPDATED:
-			d->updated_at = s;
-			break;
-		case LD_NOTIFIED:
-			d->notified_at = s;
-			break;
-		case LD_STATE:
-			d->state = s;
-			break;
-		case LD_ERROR:
-			d->error = s;
-			d->error_len = b->len - 1 - start;
-			break;
-		}
 	}
 	/* The common members are passed on too. */
 	if (members[m].bit != LD_STATE && members[m].bit != LD_ERROR)
@@ -1526,23 +1528,7 @@ static int
 decision_member(struct lines_decision *d, const char *k,
     struct json_object *v, char *err, size_t errlen)
 {
-	static const struct {
-		const char	*name;
-		unsigned	 bit;
-		json_type	 type;
-	} members[] = {
-		{ "target", LD_TARGET, json_type_string },
-		{ "org_id", LD_ORG, json_type_int },
-		{ "account_number", LD_ACCOUNT, json_type_int },
-		{ "cluster", LD_CLUSTER, json_type_string },
-		{ "updated_at", LD_UPDATED, json_type_string },
-		{ "notified_at", LD_NOTIFIED, json_type_string },
-		{ "payload", LD_PAYLOAD, json_type_object },
-		{ "issues", LD_ISSUES, json_type_array },
-		{ "content", LD_CONTENT, json_type_array },
-		{ "state", LD_STATE, json_type_string },
-		{ "error", LD_ERROR, json_type_string },
-	};
+	const struct known_member *members = decision_members;
 	char x[EXCERPT_MAX + 8], elem[48];
 	struct json_object *e;
 	const char *name;
@@ -1551,10 +1537,7 @@ decision_member(struct lines_decision *d, const char *k,
 	unsigned bit;
 	int need, rc;
 
-	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
-		if (strcmp(k, members[i].name) == 0)
-			break;
-	if (i == sizeof(members) / sizeof(members[0]) || v == NULL)
+	if ((i = decision_lookup(k, strlen(k))) == D_NKNOWN || v == NULL)
 		return LINES_OK;
 	name = members[i].name;
 	bit = members[i].bit;

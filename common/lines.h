@@ -273,14 +273,15 @@ struct lines_decision {
 	size_t		 error_len;
 
 	/* Read only. */
-	unsigned	 need;		/* LD_*: set by the caller */
 	unsigned	 have;		/* LD_* */
 	int		 target_id;	/* LINES_TARGET_*, 0: another */
-	struct lines_issue *issue;
 	size_t		 nissue;
 	struct json_object *content_obj;
 	const char	*pass;
 	size_t		 pass_len;
+	struct lines_issue *issue;	/* from here on kept by a read */
+
+	unsigned	 need;		/* LD_*: set by the caller */
 
 	/* Private. */
 	struct json_tokener *tok;
