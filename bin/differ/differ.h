@@ -36,17 +36,25 @@ struct json_object;
 #define PROGRESS_MS		2000
 
 /*
- * Why an item is notified or not (--explain, and the counters M_SKIPPED
- * + reason - R_NO_CONTENT).  The first reason that applies, in the order
+ * Why an item is notified or not, with the name --explain gives it (the
+ * counters M_SKIPPED + reason - R_NO_CONTENT too).  The first reason that applies, in the order
  * of the checks: disabled, then the event filter, the tag filter and the
  * cooldown; no_content stands for the filters when the content has no
  * rule and key for the item.  The last four are about the whole report.
  */
+#define REASONS(X)							\
+	X(NOTIFY, notify)						\
+	X(NO_CONTENT, no_content) X(BELOW_THRESHOLD, below_threshold)	\
+	X(EVENT_FILTER, event_filter) X(TAG_FILTER, tag_filter)		\
+	X(IN_COOLDOWN, in_cooldown) X(DISABLED_CLUSTER, disabled_cluster) \
+	X(DISABLED_ORG, disabled_org) X(UNDECODABLE, undecodable)	\
+	X(NO_REPORT, no_report) X(EMPTY_REPORT, empty_report)		\
+	X(CLUSTER_FILTER, cluster_filter)
+
 enum reason {
-	R_NOTIFY,
-	R_NO_CONTENT, R_BELOW_THRESHOLD, R_EVENT_FILTER, R_TAG_FILTER,
-	R_IN_COOLDOWN, R_DISABLED_CLUSTER, R_DISABLED_ORG, R_UNDECODABLE,
-	R_NO_REPORT, R_EMPTY_REPORT, R_CLUSTER_FILTER,
+#define REASON_ENUM(r, name)	R_##r,
+	REASONS(REASON_ENUM)
+#undef REASON_ENUM
 	R_NREASONS
 };
 

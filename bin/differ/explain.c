@@ -21,18 +21,9 @@
 #include "differ.h"
 
 static const char *const reasons[R_NREASONS] = {
-	[R_NOTIFY] = "notify",
-	[R_NO_CONTENT] = "no_content",
-	[R_BELOW_THRESHOLD] = "below_threshold",
-	[R_EVENT_FILTER] = "event_filter",
-	[R_TAG_FILTER] = "tag_filter",
-	[R_IN_COOLDOWN] = "in_cooldown",
-	[R_DISABLED_CLUSTER] = "disabled_cluster",
-	[R_DISABLED_ORG] = "disabled_org",
-	[R_UNDECODABLE] = "undecodable",
-	[R_NO_REPORT] = "no_report",
-	[R_EMPTY_REPORT] = "empty_report",
-	[R_CLUSTER_FILTER] = "cluster_filter",
+#define REASON_NAME(r, name)	[R_##r] = #name,
+	REASONS(REASON_NAME)
+#undef REASON_NAME
 };
 
 static void	head(struct buf *, const struct differ *, const struct cand *,
