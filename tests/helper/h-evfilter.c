@@ -36,6 +36,31 @@ static int	run(const char *, const struct evfilter_vars *, struct buf *);
 static void	unescape(struct buf *, const char *);
 static int	table(void);
 
+int
+helper_evfilter(int argc, char **argv)
+{
+	struct evfilter_vars v;
+	struct buf out;
+	int i, status;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: helper evfilter EXPR [NAME=VALUE ...]"
+		    "\n       helper evfilter -\n");
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "-") == 0 && argc == 2)
+		return table();
+	memset(&v, 0, sizeof(v));
+	for (i = 2; i < argc; i++)
+		if (setvar(&v, argv[i]) == -1)
+			return EX_USAGE;
+	buf_init(&out);
+	status = run(argv[1], &v, &out);
+	printf("%s\n", out.data);
+	buf_free(&out);
+	return status;
+}
+
 /* Sets one NAME=VALUE; returns 0, or -1 with a message on stderr. */
 static int
 setvar(struct evfilter_vars *v, const char *arg)
@@ -138,31 +163,6 @@ table(void)
 	}
 	lineio_free(&l);
 	buf_free(&expr);
-	buf_free(&out);
-	return status;
-}
-
-int
-helper_evfilter(int argc, char **argv)
-{
-	struct evfilter_vars v;
-	struct buf out;
-	int i, status;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: helper evfilter EXPR [NAME=VALUE ...]"
-		    "\n       helper evfilter -\n");
-		return EX_USAGE;
-	}
-	if (strcmp(argv[1], "-") == 0 && argc == 2)
-		return table();
-	memset(&v, 0, sizeof(v));
-	for (i = 2; i < argc; i++)
-		if (setvar(&v, argv[i]) == -1)
-			return EX_USAGE;
-	buf_init(&out);
-	status = run(argv[1], &v, &out);
-	printf("%s\n", out.data);
 	buf_free(&out);
 	return status;
 }
