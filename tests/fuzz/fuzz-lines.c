@@ -64,6 +64,9 @@ static void	fuzz_ack(const uint8_t *, size_t);
 static void	fuzz_deadletter(const uint8_t *, size_t);
 static void	fuzz_candidate(const uint8_t *, size_t);
 static void	fuzz_decision(const uint8_t *, size_t);
+static void	fuzz_quick(const uint8_t *, size_t);
+static void	same_json(const char *, size_t, const char *, size_t,
+		    const char *);
 static void	fuzz_outcome(const uint8_t *, size_t);
 static void	same_bytes(const struct buf *, const struct buf *,
 		    const char *);
@@ -339,6 +342,79 @@ done:
 	lines_decision_free(&d);
 }
 
+#define STR_SAME(a, b)	(((a) == NULL) == ((b) == NULL) && \
+	((a) == NULL || strcmp((a), (b)) == 0))
+
+/*
+ * kafka-emitter's reading (need 0: the one-scan path where it applies)
+ * and json-c's (LD_FULL) agree: the same result, members and strings,
+ * and a payload and a pass text of the same JSON value (the bytes may
+ * differ only where json-c folds a duplicate key inside a value).
+ */
+static void
+fuzz_quick(const uint8_t *data, size_t size)
+{
+	struct lines_decision q, f;
+	char err[512];
+	int rq, rf;
+
+	lines_decision_init(&q, tok, 0);
+	rq = lines_read_decision((const char *)data, size, &q, err,
+	    sizeof(err));
+	lines_decision_init(&f, tok, LD_FULL);
+	rf = lines_read_decision((const char *)data, size, &f, err,
+	    sizeof(err));
+	FUZZ_ASSERT(rq == rf, "quick %d, json-c %d", rq, rf);
+	if (rq == LINES_OK) {
+		FUZZ_ASSERT(q.have == f.have, "have %#x, json-c %#x", q.have,
+		    f.have);
+		FUZZ_ASSERT(q.org_id == f.org_id &&
+		    q.account_number == f.account_number &&
+		    q.target_id == f.target_id, "org_id, account or target");
+		FUZZ_ASSERT(STR_SAME(q.target, f.target) &&
+		    STR_SAME(q.cluster, f.cluster) &&
+		    STR_SAME(q.updated_at, f.updated_at) &&
+		    STR_SAME(q.notified_at, f.notified_at) &&
+		    STR_SAME(q.state, f.state) && STR_SAME(q.error, f.error),
+		    "a string member differs");
+		FUZZ_ASSERT((q.payload == NULL) == (f.payload == NULL),
+		    "payload present in one reading only");
+		if (q.payload != NULL)
+			same_json(q.payload, q.payload_len, f.payload,
+			    f.payload_len, "payload");
+		same_json(q.pass, q.pass_len, f.pass, f.pass_len, "pass");
+	}
+	lines_decision_free(&q);
+	lines_decision_free(&f);
+}
+
+/* a[0..an) and b[0..bn), wrapped in braces for a pass text, are the same
+ * JSON value. */
+static void
+same_json(const char *a, size_t an, const char *b, size_t bn,
+    const char *what)
+{
+	struct json_object *ja, *jb;
+	int pass = strcmp(what, "pass") == 0;
+
+	if (an == bn && memcmp(a, b, an) == 0)
+		return;
+	buf_reset(&w1);
+	buf_reset(&w2);
+	buf_printf(&w1, "%s%.*s%s", pass ? "{" : "", (int)an, a,
+	    pass ? "}" : "");
+	buf_printf(&w2, "%s%.*s%s", pass ? "{" : "", (int)bn, b,
+	    pass ? "}" : "");
+	json_tokener_reset(tok);
+	ja = json_tokener_parse_ex(tok, w1.data, (int)w1.len);
+	json_tokener_reset(tok);
+	jb = json_tokener_parse_ex(tok, w2.data, (int)w2.len);
+	FUZZ_ASSERT(ja != NULL && jb != NULL && json_object_equal(ja, jb),
+	    "%s: %s against json-c's %s", what, w1.data, w2.data);
+	json_object_put(ja);
+	json_object_put(jb);
+}
+
 static void
 fuzz_outcome(const uint8_t *data, size_t size)
 {
@@ -371,6 +447,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_deadletter(data, size);
 	fuzz_candidate(data, size);
 	fuzz_decision(data, size);
+	fuzz_quick(data, size);
 	fuzz_outcome(data, size);
 	return 0;
 }
