@@ -1432,7 +1432,14 @@ decision_quick(const char *line, size_t len, struct lines_decision *d)
 	/* Room for all, so that the pointers into them stay valid. */
 	buf_reserve(&d->qstr, len + 2 * QUICK_KEYS);
 	buf_reserve(&d->qpass, len + 1);
-	jscan_init(&js, line, len, JSCAN_DEPTH_MAX);
+	/*
+	 * No deeper than json-c takes: its depth counts the innermost
+	 * scalar too, so max_depth - 2 containers always pass it; a line
+	 * at its edge is json-c's to judge.
+	 */
+	if (d->tok->max_depth < 3)
+		return 0;
+	jscan_init(&js, line, len, d->tok->max_depth - 2);
 	if (jscan_begin(&js) != JS_OBJECT || jscan_open(&js) == -1)
 		return 0;
 	while ((kind = jscan_member(&js, &keys[n])) > 0) {

@@ -255,7 +255,8 @@ void	lines_write_issue(struct buf *, const struct lines_issue *);
  * member but payload, issues, content, state, error and drop_items, in
  * their order and without the braces: what an outcome line passes on.
  * With need 0 (kafka-emitter) a compact line with unique keys, no \u or
- * \/ escape and its known members of their types is read in one scan
+ * \/ escape, its known members of their types and nested well inside
+ * the tokener's depth is read in one scan
  * instead: payload and pass are then its own bytes (payload not
  * NUL-terminated), the text json-c would write for it but for a
  * duplicate key inside a value, which json-c folds into one.

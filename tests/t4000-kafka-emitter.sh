@@ -177,6 +177,23 @@ test_expect_success '--metrics-file is current within seconds, also after a paus
 	emitter_stop
 '
 
+test_expect_success 'nesting: as deep as json-c takes (31 containers) is sent, one more is invalid, whichever reader takes the line' '
+	deep() { printf "{\"c\":%d,\"payload\":{\"a\":" $1; i=2; while [ $i -lt $1 ]; do printf "["; i=$((i + 1)); done
+		printf 1; i=2; while [ $i -lt $1 ]; do printf "]"; i=$((i + 1)); done; printf "}}\n"; } &&
+	{ deep 30 && deep 31 && deep 32 && deep 30 | sed "s/{\"a\"/{ \"a\"/"; } >input &&
+	test_expect_code 65 emit -t deep <input >out 2>err &&
+	cut -c1-60 out >actual &&
+	cat >expect <<-\EOF &&
+	{"c":30,"state":"sent"}
+	{"c":31,"state":"sent"}
+	{"state":"invalid","line":3,"error":"not a JSON object: nest
+	{"c":30,"state":"sent"}
+	EOF
+	test_cmp expect actual &&
+	consume deep >records &&
+	test_line_count = 3 records
+'
+
 test_expect_success 'lines that are not JSON objects: outcome invalid, exit 65' '
 	cat >input <<-\EOF &&
 	{"cluster":"c1","payload":{"a":1}}
