@@ -552,6 +552,86 @@ test_expect_success 'print and cleanup: records, Rows deleted, exit 0; failures 
 	msg out "Differ started"
 '
 
+# shims DIR: db-writer, kafka-emitter and differ in DIR that write their
+# command line to DIR/starts when they start, then run the real program;
+# db-writer first sleeps SLOW_W seconds when it is set (a database slow to
+# answer) and writes "db-writer goes on".
+shims() {
+	mkdir -p "$1" &&
+	for p in db-writer kafka-emitter differ; do
+		real=$(command -v $p) &&
+		cat >"$1/$p" <<-EOF &&
+		#!/bin/sh
+		echo "$p \$*" >>"$1/starts"
+		if test $p = db-writer && test -n "\${SLOW_W:-}"; then
+			sleep "\$SLOW_W"
+			echo "db-writer goes on" >>"$1/starts"
+		fi
+		exec "$real" "\$@"
+		EOF
+		chmod +x "$1/$p" || return 1
+	done
+}
+# order: the stages of shim/starts in the order they started, without the
+# start of db-writer (it races with the sender's).
+order() { sed -n "s/^\(kafka-emitter\|differ\|db-writer goes on\)\( .*\)\{0,1\}\$/\1/p" shim/starts; }
+
+test_expect_success 'db-writer -r and the sender start side by side, differ once both are ready' '
+	shims shim &&
+	insert 16 $C1 "$(report demo_ingress_cert)" &&
+	before=$(messages | wc -l) &&
+	kafka env PATH="$PWD/shim:$PATH" SLOW_W=1 $S -ignore-disabled-rules -instant-reports >out 2>err &&
+	printf "%s\n" kafka-emitter "db-writer goes on" differ >expect &&
+	order >actual &&
+	test_cmp expect actual &&
+	test "$(messages | wc -l)" = $((before + 1)) &&
+	grep -n "\"message\":\"\(Kafka producer ready\|Differ started\)\"" out | cut -d: -f1 >lines &&
+	test_line_count = 2 lines &&
+	test "$(head -1 lines)" -lt "$(tail -1 lines)"
+'
+
+test_expect_success 'the emitter writes its debug records only when they are logged' '
+	rm -f shim/starts &&
+	kafka env PATH="$PWD/shim:$PATH" ${E}_LOGGING__LOG_LEVEL=info \
+		$S -ignore-disabled-rules -instant-reports >out 2>err &&
+	grep "^kafka-emitter " shim/starts &&
+	! grep "^kafka-emitter .* -v " shim/starts &&
+	rm shim/starts &&
+	kafka env PATH="$PWD/shim:$PATH" ${E}_LOGGING__LOG_LEVEL=debug \
+		$S -ignore-disabled-rules -instant-reports >out 2>err &&
+	grep "^kafka-emitter .* -v " shim/starts
+'
+
+test_expect_success 'a stage failing at its start: the status and records of one after the other' '
+	# db-writer -r fails, the sender beside it comes up: 3, nothing runs
+	rm -f shim/starts &&
+	kafka env PATH="$PWD/shim:$PATH" CCX_SPOOL_DIR=/proc/no/such/dir \
+		$S -ignore-disabled-rules -instant-reports >out; test $? = 3 &&
+	grep "^kafka-emitter " shim/starts &&
+	! grep "^differ " shim/starts &&
+	msg out "Operation failed" &&
+	! msg out "Kafka producer ready" &&
+	! msg out "Couldn'"'"'t initialize Kafka producer with the provided config." &&
+	# the sender fails before a slow db-writer -r comes up: 5
+	rm shim/starts &&
+	kafka env PATH="$PWD/shim:$PATH" SLOW_W=1 ${E}_KAFKA_BROKER__SECURITY_PROTOCOL=SASL_PLAINTEXT \
+		${E}_KAFKA_BROKER__SASL_MECHANISM=BOGUS $S -ignore-disabled-rules -instant-reports >out; test $? = 5 &&
+	grep "^db-writer goes on" shim/starts &&
+	! grep "^differ " shim/starts &&
+	msg out "Couldn'"'"'t initialize Kafka producer with the provided config." &&
+	! msg out "Operation failed" &&
+	# and when the slow db-writer -r then fails too: 3, its failure only
+	stub_clear PGW &&
+	kafka env PATH="$PWD/shim:$PATH" SLOW_W=1 CCX_SPOOL_DIR=/proc/no/such/dir \
+		${E}_KAFKA_BROKER__SECURITY_PROTOCOL=SASL_PLAINTEXT ${E}_KAFKA_BROKER__SASL_MECHANISM=BOGUS \
+		$PGWENV ${E}_METRICS__GATEWAY_URL="$PGW_URL" \
+		$S -ignore-disabled-rules -instant-reports >out; test $? = 3 &&
+	msg out "Operation failed" &&
+	! msg out "Couldn'"'"'t initialize Kafka producer with the provided config." &&
+	pushes PGW >body &&
+	test_grep "^ccx_notification_service_to_notification_backend_producer_setup_errors 0$" body
+'
+
 test_expect_success 'SIGTERM goes to differ, then the service ends as killed by it' '
 	stub_clear CS &&
 	stub_control CS "{\"mode\": \"ok\", \"delay\": 5, \"count\": 1}" &&

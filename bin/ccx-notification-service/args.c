@@ -322,7 +322,10 @@ sender_args(struct svc *s, struct plan *p)
 		strv_add(v, "kafka-emitter");
 		strv_add(v, "--log-format");
 		strv_add(v, "json");
-		strv_add(v, "-v");
+		/* Its debug records (two per message) only when they are
+		 * written: reading them costs more than the relaying. */
+		if (s->log.min_level <= ZL_DEBUG)
+			strv_add(v, "-v");
 		strv_add(v, "-b");
 		strv_add(v, config_str(c, "kafka_broker.addresses"));
 		strv_add(v, "-t");

@@ -1,7 +1,7 @@
 /*
  * One notification run (COMPAT.md 5.2, 6.2, 7.2): differ | sender |
- * db-writer -r, started from the last stage to the first, each next one
- * once the one below reported readiness, with the lines between the
+ * db-writer -r, db-writer -r and the sender started side by side and
+ * differ once both reported readiness, with the lines between the
  * stages passing through here (tap.c reads them on their way) and every
  * stage's records passed on with its name.  SIGTERM goes to differ; the
  * others finish at the end of their input.  The exit status is that of
@@ -73,7 +73,8 @@ struct run {
 static void	init(struct run *, struct svc *, struct plan *);
 static void	launch(struct run *);
 static int	start(struct run *, int, char *const *, char **, int, int);
-static int	wait_ready(struct run *, int);
+static int	wait_ready(struct run *);
+static int	unready(const struct stage *);
 static void	pump(struct run *, int);
 static void	on_signal(struct run *);
 static void	on_stderr(struct run *, int);
@@ -170,9 +171,10 @@ relay_pipe(int fd)
 }
 
 /*
- * Starts db-writer -r, then the sender, then differ, each once the one
- * below is ready, with the pipes and relays between them.  A failure is
- * logged, and leaves what was started to finish at the end of its input.
+ * Starts db-writer -r and the sender side by side, then differ once both
+ * are ready (nothing is decided while a destination is down), with the
+ * pipes and relays between them.  A failure is logged, and leaves what
+ * was started to finish at the end of its input.
  */
 static void
 launch(struct run *r)
@@ -193,12 +195,8 @@ launch(struct run *r)
 	}
 	close(pd[0]);
 	relay_pipe(pd[1]);
-	if (wait_ready(r, S_DBW) == -1) {
-		close(pd[1]);
-		return;
-	}
 	if (p->sender.n > 0) {
-		/* The sender between two relays. */
+		/* The sender between two relays, started beside db-writer. */
 		r->rl[1].out = pd[1];
 		if (pipe2(pa, O_CLOEXEC) == -1) {
 			r->fail = SV_STORAGE;
@@ -224,13 +222,14 @@ launch(struct run *r)
 		lineio_init(&r->rl[1].io, pd[0], LINE_MAX_B);
 		r->rl[0].out = pa[1];
 		relay_pipe(pa[1]);
-		if (wait_ready(r, S_SENDER) == -1)
-			return;
+	} else
+		r->rl[0].out = pd[1];
+	if (wait_ready(r) == -1)
+		return;
+	if (p->sender.n > 0)
 		zlog_write(&r->s->log, ZL_INFO, r->s->target == TARGET_NB ?
 		    "Kafka producer ready" : "Service Log producer ready",
 		    NULL, 0);
-	} else
-		r->rl[0].out = pd[1];
 
 	/* differ, last. */
 	zlog_write(&r->s->log, ZL_INFO, "Differ started", NULL, 0);
@@ -301,22 +300,42 @@ fail:
 	return -1;
 }
 
-/* Pumps until stage i is ready (0) or failed, exited or timed out (-1). */
+/* 1 when stage st ended its start without reporting readiness. */
 static int
-wait_ready(struct run *r, int i)
+unready(const struct stage *st)
 {
-	struct stage *st = &r->st[i];
+	return st->ready == -1 || (st->ready == 0 && st->status != -1);
+}
+
+/*
+ * Pumps until db-writer -r and the sender (when there is one) are both
+ * ready: 0.  Else -1, once one of them failed, exited or timed out and
+ * that one is logged as the one before it would have been when they
+ * started one after the other: db-writer -r when it did not come up
+ * (a sender that did is left to end at the end of its input, one that
+ * did not yet is stopped, and says nothing more), else the sender.
+ */
+static int
+wait_ready(struct run *r)
+{
+	struct stage *st, *w = &r->st[S_DBW], *e = &r->st[S_SENDER];
 	struct zfield f;
 	double end = svc_now() + READY_S;
+	int i, k, sender = r->p->sender.n > 0;
 
-	while (st->ready == 0 && st->status == -1 && !r->term &&
-	    svc_now() < end)
+	while (!r->term && svc_now() < end && !unready(w) &&
+	    (w->ready == 0 || (sender && e->ready == 0 && e->status == -1)))
 		pump(r, 500);
-	if (st->ready == 1)
+	if (w->ready == 1 && (!sender || e->ready == 1))
 		return 0;
-	/* Not ready in time: stopped.  Then its exit, and why. */
-	if (st->ready == 0 && st->status == -1 && st->pid > 0)
-		kill(st->pid, SIGTERM);
+	i = w->ready == 1 ? S_SENDER : S_DBW;
+	st = &r->st[i];
+	/* Not ready in time, or beside the one that failed: stopped.  Then
+	 * its exit, and why. */
+	for (k = S_SENDER; k <= S_DBW; k++)
+		if (r->st[k].ready == 0 && r->st[k].status == -1 &&
+		    r->st[k].pid > 0)
+			kill(r->st[k].pid, SIGTERM);
 	end = svc_now() + 10;
 	while ((st->status == -1 || st->err_fd != -1) && svc_now() < end)
 		pump(r, 100);
@@ -693,7 +712,10 @@ summary(struct run *r)
 		}
 	} else if (st == 70 || st == 75 || st == 78)
 		c[C_READ_CLUSTER_LIST_ERRORS]++;
-	if ((st = r->st[S_SENDER].status) == 78 || st == 64)
+	/* (A sender beside a db-writer -r that did not start is not
+	 * counted: one after the other, it would not have started.) */
+	if (((st = r->st[S_SENDER].status) == 78 || st == 64) &&
+	    r->unready != S_DBW)
 		c[C_PRODUCER_SETUP_ERRORS]++;
 
 	/* differ's counters are the final word on what it decided. */
