@@ -3,7 +3,7 @@
 # "Notification path").
 #
 #   make bench                          (runs it after bench.sh)
-#   CCX_BUILD=build sh tests/bench/bench-notify.sh [-n N[,N...]] [-f]
+#   CCX_BUILD=build sh tests/bench/bench-notify.sh [-n N[,N...]] [-f [--fe-rounds R]]
 #       [--no-upstream] [--history ROWS [--history-rounds R]] [--shards K]
 #       [--vacuumed-outbox]
 #
@@ -46,12 +46,15 @@
 # With -f it also times, from the same filled state, the run the service
 # front end makes (ccx-notification-service -instant-reports, configured
 # by upstream's variables, content over HTTP) against the same pipeline
-# run bare with the same arguments: what the front end costs.
+# run bare with the same arguments: what the front end costs.  With
+# --fe-rounds R (default 1) the pair runs R times, the order alternating,
+# and x_bare is the median of the R ratios, with their quartiles.
 set -u
 BENCH_NAME=bench-notify
 . "$(dirname "$0")/bench-lib.sh"
 SIZES="10000 100000"
 FRONTEND=
+FE_ROUNDS=1
 NOUP=
 HISTORY=0
 HREPEAT=3
@@ -63,6 +66,7 @@ bench_opt() {
 	--no-upstream) NOUP=1; return 1 ;;
 	--vacuumed-outbox) VACOUT=1; return 1 ;;
 	-n) SIZES=$(bench_list "$2") ;;
+	--fe-rounds) FE_ROUNDS=$2 ;;
 	--history) HISTORY=$2 ;;
 	--history-rounds) HREPEAT=$2 ;;
 	--shards) SHARDS=$2 ;;
@@ -72,7 +76,8 @@ bench_opt() {
 }
 bench_args "$@"
 # shellcheck disable=SC2086
-bench_numbers $SIZES $HISTORY $HREPEAT $SHARDS
+bench_numbers $SIZES $HISTORY $HREPEAT $SHARDS $FE_ROUNDS
+[ "$FE_ROUNDS" -ge 1 ] || die "--fe-rounds needs at least 1"
 [ "$SHARDS" -le 64 ] || die "--shards: at most 64"
 echo "# notification-path benchmark: N = $SIZES; $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 T_START=$(date +%s)
@@ -278,15 +283,9 @@ rss() { sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p' "$1"; }
 cpu() { sed -n 's/.*user_ms=\([0-9]*\) sys_ms=\([0-9]*\).*/\1 \2/p' "$1" | awk '{ print $1 + $2 }'; }
 status() { sed -n 's/.*status=\([0-9]*\).*/\1/p' "$1"; }
 
-# frontend N: the same run bare and through ccx-notification-service.
-frontend() {
-	if [ -z "${STUB_PID:-}" ]; then
-		python3 "$TESTS/stubs/httpstub.py" content --file "$TESTS/demo/content.json" \
-			--port-file "$DIR/cs.port" --watch-pid $$ </dev/null >/dev/null 2>&1 &
-		STUB_PID=$!
-		i=0; while [ ! -s "$DIR/cs.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	fi
-	cs=http://127.0.0.1:$(cat "$DIR/cs.port")
+# fe_bare N / fe_front N: one run of N clusters bare / through
+# ccx-notification-service, from a fresh fill; prints its milliseconds.
+fe_bare() {
 	fill "$1" >/dev/null || die "fill failed"
 	t0=$(now_ms)
 	differ -T notifications-backend -c "$cs/api/v1/content" --content-timeout 10 \
@@ -294,7 +293,9 @@ frontend() {
 		--severity-threshold 0 --cooldown "1 week" --no-tag-filter 2>"$DIR/b.err" |
 		kafka-emitter -b "$BROKERS" -t platform.notifications.ingress 2>>"$DIR/b.err" |
 		db-writer -r 2>>"$DIR/b.err" || die "bare run failed"
-	bare=$(($(now_ms) - t0))
+	echo $(($(now_ms) - t0))
+}
+fe_front() {
 	fill "$1" >/dev/null || die "fill failed"
 	t0=$(now_ms)
 	env CCX_NOTIFICATION_SERVICE__KAFKA_BROKER__ENABLED=true \
@@ -314,10 +315,47 @@ frontend() {
 		CCX_NOTIFICATION_SERVICE__LOGGING__LOG_LEVEL=info \
 		ccx-notification-service -ignore-disabled-rules -instant-reports >"$DIR/f.out" 2>&1 ||
 		{ tail -5 "$DIR/f.out" >&2; die "front-end run failed"; }
-	fe=$(($(now_ms) - t0))
+	_ms=$(($(now_ms) - t0))
 	rows=$(psql -qXAt -c "SELECT count(*) FILTER (WHERE state = 1 AND notified_at > now() AT TIME ZONE 'UTC' - interval '1 hour') FROM reported")
 	[ "$rows" = "$(($1 / 2))" ] || die "front end: expected $(($1 / 2)) sent rows, got $rows"
-	echo "BENCH-FRONTEND n=$1 bare_ms=$bare frontend_ms=$fe x_bare=$(awk "BEGIN { printf \"%.3f\", $fe / $bare }")"
+	echo "$_ms"
+}
+
+# quartiles V...: "Q1 MEDIAN Q3" of the values (nearest rank).
+quartiles() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		q1 = int((NR + 3) / 4); m = int((NR + 1) / 2); q3 = int((3 * NR + 3) / 4)
+		print v[q1], v[m], v[q3] }'
+}
+
+# frontend N: the same run bare and through ccx-notification-service,
+# FE_ROUNDS times, the order alternating from round to round; the medians
+# (and the ratio's quartiles: one pair's ratio moves 10 to 20 % on a
+# shared machine).
+frontend() {
+	if [ -z "${STUB_PID:-}" ]; then
+		python3 "$TESTS/stubs/httpstub.py" content --file "$TESTS/demo/content.json" \
+			--port-file "$DIR/cs.port" --watch-pid $$ </dev/null >/dev/null 2>&1 &
+		STUB_PID=$!
+		i=0; while [ ! -s "$DIR/cs.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	fi
+	cs=http://127.0.0.1:$(cat "$DIR/cs.port")
+	_bs= _fs= _xs= _r=0
+	while [ "$_r" -lt "$FE_ROUNDS" ]; do
+		if [ $((_r % 2)) = 0 ]; then
+			_b=$(fe_bare "$1") || exit 1
+			_f=$(fe_front "$1") || exit 1
+		else
+			_f=$(fe_front "$1") || exit 1
+			_b=$(fe_bare "$1") || exit 1
+		fi
+		_bs="$_bs $_b" _fs="$_fs $_f"
+		_xs="$_xs $(awk "BEGIN { printf \"%.3f\", $_f / $_b }")"
+		_r=$((_r + 1))
+	done
+	# shellcheck disable=SC2086
+	set -- "$1" "$(quartiles $_bs)" "$(quartiles $_fs)" "$(quartiles $_xs)"
+	echo "BENCH-FRONTEND n=$1 rounds=$FE_ROUNDS bare_ms=$(echo "$2" | cut -d' ' -f2) frontend_ms=$(echo "$3" | cut -d' ' -f2) x_bare=$(echo "$4" | cut -d' ' -f2) x_bare_q1=$(echo "$4" | cut -d' ' -f1) x_bare_q3=$(echo "$4" | cut -d' ' -f3)"
 }
 
 printf '%-8s %10s %10s %10s %10s %8s %8s %8s %8s %8s %8s\n' N full_ms floor_ms query_ms upstrm_ms x_floor x_upstrm x_query rss_dif rss_emi rss_dbw
