@@ -842,7 +842,8 @@ prog_ready(struct prog *p)
 	struct prog_setting *s;
 
 	for (s = p->settings; s < p->settings + p->nsettings; s++) {
-		if (s->type != PROG_FD || s->num < 0)
+		if (s->type != PROG_FD || s->num < 0 ||
+		    strcmp(s->name, "ready-fd") != 0)
 			continue;
 		if (write((int)s->num, "\n", 1) != 1)
 			log_warn("unable to write readiness fd %lld: %s",

@@ -63,8 +63,8 @@ enum prog_type {
 	PROG_SECRET,	/* never on the command line: see above */
 	PROG_LIST,	/* a flag given any number of times (-X): each value
 			 * is an item, in command-line order (prog_item) */
-	PROG_FD,	/* an open file descriptor for readiness (-n), num;
-			 * -1 when not given (prog_ready) */
+	PROG_FD,	/* an open file descriptor, num; -1 when not given
+			 * (prog_ready writes to the one named ready-fd) */
 };
 
 enum prog_source {

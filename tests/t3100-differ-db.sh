@@ -302,6 +302,36 @@ test_expect_success 'readiness after content and database' '
 	test_cmp expect ready
 '
 
+test_expect_success '--go-fd: ready, then nothing decided before the byte, all of it after' '
+	reset_db &&
+	newrep 1 1 "$(report "$IMP")" &&
+	newrep 1 2 "$(report "$CRIT")" &&
+	mkfifo go &&
+	{ differ -T notifications-backend -c "$CONTENT" -n 3 3>ready \
+		--go-fd 4 4<go >out 2>err & } &&
+	exec 8>go &&
+	test_wait_for 10 test -s ready &&
+	sleep 0.3 &&
+	test ! -s out &&
+	test "$(sql "SELECT count(*) FROM notification_outbox")" = 0 &&
+	printf x >&8 &&
+	exec 8>&- &&
+	wait &&
+	summ <out >actual &&
+	printf "1 nb ALPHA_IMP=3\n2 nb ALPHA_CRIT=4\n" >expect &&
+	test_cmp expect actual &&
+	unclaim
+'
+
+test_expect_success '--go-fd: its end without a byte ends the run, exit 75, no claim' '
+	reset_db &&
+	newrep 1 1 "$(report "$IMP")" &&
+	test_expect_code 75 nb --go-fd 0 </dev/null >out 2>err &&
+	test ! -s out &&
+	grep "no go-ahead" err &&
+	test "$(sql "SELECT count(*) FROM notification_outbox")" = 0
+'
+
 # Big enough that the server is still sending when we stop reading.
 PAD=$(printf "%3000s" "" | tr " " x)
 test_expect_success 'setup: 20000 clusters' '

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "differ.h"
 #include "log.h"
 #include "prog.h"
+#include "sig.h"
 
 enum {
 	O_CONNINFO, O_TARGET, O_CONTENT_URL, O_INPUT, O_DUMP, O_COOLDOWN,
@@ -25,7 +27,7 @@ enum {
 	O_EVENT_FILTER, O_TAG_FILTER, O_NO_TAG_FILTER, O_ALLOWED, O_BLOCKED,
 	O_CLUSTER_URI, O_RULE_URI, O_SHARD, O_NO_SAME, O_CONTENT_TIMEOUT,
 	O_METRICS_FILE, O_PUSHGATEWAY, O_WAIT, O_CLAIM_EXPIRY, O_DRY_RUN,
-	O_AGGREGATOR_DB, O_EXPLAIN, O_READY, O_NSETTINGS
+	O_AGGREGATOR_DB, O_EXPLAIN, O_READY, O_GO, O_NSETTINGS
 };
 
 #define THRESHOLD(n, v, h)	{ .name = n, .env = v, .type = PROG_INT, \
@@ -119,6 +121,9 @@ static struct prog_setting settings[O_NSETTINGS] = {
 	    .help = "decide only this cluster and explain each item as a "
 	    "JSON line; sends and writes nothing (a comma list too)" },
 	[O_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD },
+	[O_GO] = { .name = "go-fd", .type = PROG_FD, .arg = "fd",
+	    .help = "once ready, wait for a byte on fd before deciding; its "
+	    "end instead: exit 75, nothing decided" },
 };
 
 static struct prog P = {
@@ -195,6 +200,7 @@ static const struct metric metric_defs[M_NMETRICS] = {
 };
 
 static void	configure(struct differ_conf *);
+static int	wait_go(int);
 static void	filters(struct differ_conf *);
 static void	shard(struct differ_conf *);
 static void	strlist(struct strlist *, const char *);
@@ -239,6 +245,8 @@ main(int argc, char *argv[])
 	    (status = outbox_open(&d)) != 0)
 		goto out;
 	prog_ready(&P);
+	if (d.conf.go_fd != -1 && (status = wait_go(d.conf.go_fd)) != 0)
+		goto out;
 	status = d.conf.input != NULL ? differ_run_input(&d) :
 	    differ_run_db(&d);
 	if (status == 0 && d.conf.explain.n > 0)
@@ -302,6 +310,7 @@ configure(struct differ_conf *cf)
 	shard(cf);
 	cf->no_same = (int)s[O_NO_SAME].num;
 	cf->wait_lock = (int)s[O_WAIT].num;
+	cf->go_fd = (int)s[O_GO].num;
 	cf->dry_run = (int)s[O_DRY_RUN].num;
 	cf->claim_expiry = s[O_CLAIM_EXPIRY].value;
 	/* An empty conninfo would be libpq's defaults: the wrong database. */
@@ -535,4 +544,44 @@ metrics_out(struct differ *d)
 		    strerror(errno));
 	metrics_push_warn(d->conf.pushgateway, "differ", prefix, d->m,
 	    M_NMETRICS);
+}
+
+/*
+ * --go-fd: ready (content loaded, connected, run lock taken), it waits for
+ * one byte on fd before it reads a candidate or takes a claim, so that a
+ * caller can start it beside the stages it writes to and let it decide
+ * once they are up.  The end of fd, or a termination signal, ends the run
+ * with nothing decided.
+ */
+static int
+wait_go(int fd)
+{
+	struct pollfd pfd[2];
+	ssize_t n;
+	char c;
+
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = sig_fd();
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
+			log_fatal(EXIT_POLL_FAILED, "poll: %s", strerror(errno));
+		if (pfd[1].revents != 0)
+			sig_read();
+		if (sig_pending_term()) {
+			log_warn("terminated before the go-ahead: nothing "
+			    "decided");
+			return EXIT_STOPPED;
+		}
+		if (pfd[0].revents == 0)
+			continue;
+		if ((n = read(fd, &c, 1)) == -1 && errno == EINTR)
+			continue;
+		close(fd);
+		if (n == 1)
+			return 0;
+		log_info("no go-ahead on the go descriptor: nothing decided");
+		return EXIT_STOPPED;
+	}
 }

@@ -158,6 +158,7 @@ struct differ_conf {
 	unsigned	 shard_k, shard_n;	/* shard_n 0: no sharding */
 	int		 no_same;
 	int		 wait_lock;		/* --wait: for the run lock */
+	int		 go_fd;			/* --go-fd, or -1 */
 	int		 dry_run;		/* no lock, no claims */
 	const char	*aggregator;		/* conninfo, or NULL */
 	struct strlist	 explain;		/* --explain: the clusters */
