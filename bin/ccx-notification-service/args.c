@@ -246,7 +246,7 @@ differ_args(struct svc *s, struct plan *p)
 	    "service-log");
 	strv_add(v, "-c");
 	strv_add(v, p->content_url.data);
-	strv_addl(v, "--content-timeout", "10", "-n", "3", NULL);
+	strv_addl(v, "--content-timeout", "10", "-n", "3", "--go-fd", "0", NULL);
 	if (s->db.conninfo.len > 0)
 		strv_addl(v, "-d", s->db.conninfo.data, NULL);
 	strv_add(v, "--metrics-file");

@@ -1,7 +1,7 @@
 /*
  * One notification run (COMPAT.md 5.2, 6.2, 7.2): differ | sender |
- * db-writer -r, db-writer -r and the sender started side by side and
- * differ once both reported readiness, with the lines between the
+ * db-writer -r, the three started side by side and differ held at its
+ * --go-fd until the other two reported readiness, with the lines between the
  * stages passing through here (tap.c reads them on their way) and every
  * stage's records passed on with its name.  SIGTERM goes to differ; the
  * others finish at the end of their input.  The exit status is that of
@@ -39,6 +39,7 @@ struct stage {
 	struct lineio	 err_io;
 	int		 ready_fd;	/* its readiness descriptor */
 	int		 ready;		/* 1 ready, -1 failed, 0 not yet */
+	int		 held;		/* its stderr waits for the go-ahead */
 	char		 last[512];	/* its last error or warning */
 };
 
@@ -63,6 +64,7 @@ struct run {
 	int		 unready;	/* the stage that failed to start, -1 */
 	int		 fail;		/* a failure of our own: its status */
 	int		 term_sent;	/* and went to differ */
+	int		 go_fd;		/* differ's go-ahead, or -1 */
 	long		 rules;		/* differ's content: rules, -1 */
 	int		 content;	/* 1 fetch failed, 2 decode failed */
 	int		 refused;	/* differ refused one of our settings */
@@ -74,6 +76,11 @@ static void	init(struct run *, struct svc *, struct plan *);
 static void	launch(struct run *);
 static int	start(struct run *, int, char *const *, char **, int, int);
 static int	wait_ready(struct run *);
+static int	two_pipes(int[2], int[2]);
+static void	close_pipes(int[2], int[2]);
+static void	go(struct run *);
+static void	forget_differ(struct run *);
+static void	differ_ready(struct run *);
 static int	unready(const struct stage *);
 static void	pump(struct run *, int);
 static void	on_signal(struct run *);
@@ -143,6 +150,7 @@ init(struct run *r, struct svc *s, struct plan *p)
 	r->p = p;
 	r->rules = -1;
 	r->unready = -1;
+	r->go_fd = -1;
 	for (i = 0; i < NSTAGES; i++) {
 		r->st[i].pid = -1;
 		r->st[i].status = -1;
@@ -170,17 +178,41 @@ relay_pipe(int fd)
 	prog_widen_pipe(fd);
 }
 
+/* Two pipes, or none: returns 0, or -1 with errno set. */
+static int
+two_pipes(int a[2], int b[2])
+{
+	if (pipe2(a, O_CLOEXEC) == -1)
+		return -1;
+	if (pipe2(b, O_CLOEXEC) == -1) {
+		close(a[0]);
+		close(a[1]);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+close_pipes(int a[2], int b[2])
+{
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+}
+
 /*
- * Starts db-writer -r and the sender side by side, then differ once both
- * are ready (nothing is decided while a destination is down), with the
- * pipes and relays between them.  A failure is logged, and leaves what
- * was started to finish at the end of its input.
+ * Starts the three stages side by side, with the pipes and relays between
+ * them: differ fetches its content, connects and takes its run lock while
+ * the others start, and decides only after its go-ahead, once both are
+ * ready (nothing is decided while a destination is down).  A failure is
+ * logged, and leaves what was started to finish at the end of its input.
  */
 static void
 launch(struct run *r)
 {
 	struct plan *p = r->p;
-	int pa[2], pd[2];
+	int pa[2], pd[2], pg[2];
 	char sep[61], msg[1024];
 
 	/* db-writer -r, reading what comes from the sender (or here). */
@@ -198,22 +230,13 @@ launch(struct run *r)
 	if (p->sender.n > 0) {
 		/* The sender between two relays, started beside db-writer. */
 		r->rl[1].out = pd[1];
-		if (pipe2(pa, O_CLOEXEC) == -1) {
-			r->fail = SV_STORAGE;
-			return;
-		}
-		if (pipe2(pd, O_CLOEXEC) == -1) {
-			close(pa[0]);
-			close(pa[1]);
+		if (two_pipes(pa, pd) == -1) {
 			r->fail = SV_STORAGE;
 			return;
 		}
 		if (start(r, S_SENDER, p->sender.v, p->sender_env != NULL ?
 		    p->sender_env : p->env, pa[0], pd[1]) == -1) {
-			close(pa[0]);
-			close(pa[1]);
-			close(pd[0]);
-			close(pd[1]);
+			close_pipes(pa, pd);
 			return;
 		}
 		close(pa[0]);
@@ -224,35 +247,101 @@ launch(struct run *r)
 		relay_pipe(pa[1]);
 	} else
 		r->rl[0].out = pd[1];
-	if (wait_ready(r) == -1)
+
+	/* differ beside them, held at its go-ahead (its stdin) once ready. */
+	if (two_pipes(pg, pa) == -1) {
+		r->fail = SV_STORAGE;
 		return;
+	}
+	r->t_start = svc_now();
+	if (start(r, S_DIFFER, p->differ.v, p->env, pg[0], pa[1]) == -1) {
+		close_pipes(pg, pa);
+		return;
+	}
+	close(pg[0]);
+	close(pa[1]);
+	r->go_fd = pg[1];
+	r->st[S_DIFFER].held = 1;
+	r->rl[0].in = pa[0];
+	lineio_init(&r->rl[0].io, pa[0], LINE_MAX_B);
+	if (wait_ready(r) == -1) {
+		forget_differ(r);
+		return;
+	}
 	if (p->sender.n > 0)
 		zlog_write(&r->s->log, ZL_INFO, r->s->target == TARGET_NB ?
 		    "Kafka producer ready" : "Service Log producer ready",
 		    NULL, 0);
-
-	/* differ, last. */
 	zlog_write(&r->s->log, ZL_INFO, "Differ started", NULL, 0);
 	memset(sep, '-', 60);
 	sep[60] = '\0';
 	zlog_write(&r->s->log, ZL_INFO, sep, NULL, 0);
-	if (pipe2(pa, O_CLOEXEC) == -1) {
-		r->fail = SV_STORAGE;
-		return;
-	}
 	r->s->pgw.status = ST_FETCHING;
-	r->t_start = svc_now();
 	snprintf(msg, sizeof(msg), "Fetching rules content from %s",
 	    p->content_url.data);
 	zlog_write(&r->s->log, ZL_INFO, msg, NULL, 0);
-	if (start(r, S_DIFFER, p->differ.v, p->env, -1, pa[1]) == -1) {
-		close(pa[0]);
-		close(pa[1]);
-		return;
+	go(r);
+}
+
+/*
+ * The destinations are up: differ's records so far are read (what it
+ * said while it fetched and connected, in the order upstream logs it),
+ * its readiness announced if it came, and the go-ahead given.
+ */
+static void
+go(struct run *r)
+{
+	struct stage *st = &r->st[S_DIFFER];
+	struct pollfd pfd;
+
+	st->held = 0;
+	while (st->err_fd != -1) {
+		pfd.fd = st->err_fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) != 1)
+			break;
+		on_stderr(r, S_DIFFER);
 	}
-	close(pa[1]);
-	r->rl[0].in = pa[0];
-	lineio_init(&r->rl[0].io, pa[0], LINE_MAX_B);
+	if (st->ready == 1)
+		differ_ready(r);
+	if (write(r->go_fd, "g", 1) == -1 && errno != EPIPE)
+		r->fail = SV_STORAGE;
+	close(r->go_fd);
+	r->go_fd = -1;
+}
+
+/*
+ * A destination did not come up: differ, which decided nothing, is
+ * stopped and forgotten, as if it had never started (its records and
+ * status are not the run's).
+ */
+static void
+forget_differ(struct run *r)
+{
+	struct stage *st = &r->st[S_DIFFER];
+
+	close(r->go_fd);
+	r->go_fd = -1;
+	if (st->pid > 0 && st->status == -1) {
+		kill(st->pid, SIGKILL);
+		(void)waitpid(st->pid, NULL, 0);
+	}
+	st->pid = -1;
+	st->status = -1;
+	st->held = 0;
+	if (st->err_fd != -1) {
+		lineio_free(&st->err_io);
+		close(st->err_fd);
+		st->err_fd = -1;
+	}
+	if (st->ready_fd != -1) {
+		close(st->ready_fd);
+		st->ready_fd = -1;
+	}
+	st->ready = 0;
+	lineio_free(&r->rl[0].io);
+	close(r->rl[0].in);
+	r->rl[0].in = -1;
 }
 
 /*
@@ -388,7 +477,7 @@ pump(struct run *r, int ms)
 	pfd[n].events = POLLIN;
 	who[n++] = 0;
 	for (k = 0; k < NSTAGES; k++) {
-		if (r->st[k].err_fd != -1) {
+		if (r->st[k].err_fd != -1 && !r->st[k].held) {
 			pfd[n].fd = r->st[k].err_fd;
 			pfd[n].events = POLLIN;
 			who[n++] = 10 + k;
@@ -542,10 +631,8 @@ static void
 on_ready(struct run *r, int k)
 {
 	struct stage *st = &r->st[k];
-	struct svc *s = r->s;
-	struct pgw *g = &s->pgw;
-	char c, msg[128];
 	ssize_t n;
+	char c;
 
 	n = read(st->ready_fd, &c, 1);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
@@ -556,6 +643,18 @@ on_ready(struct run *r, int k)
 	if (k != S_DIFFER || st->ready != 1)
 		return;
 	r->t_ready = svc_now();
+	if (!st->held)
+		differ_ready(r);
+}
+
+/* differ is ready (content loaded, connected, lock taken) and may go. */
+static void
+differ_ready(struct run *r)
+{
+	struct svc *s = r->s;
+	struct pgw *g = &s->pgw;
+	char msg[128];
+
 	pgw_observe(g, OP_FETCH_CONTENT, r->t_ready - r->t_start);
 	if (g->status < ST_READING)
 		g->status = ST_READING;

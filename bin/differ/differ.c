@@ -570,8 +570,8 @@ wait_go(int fd)
 		if (pfd[1].revents != 0)
 			sig_read();
 		if (sig_pending_term()) {
-			log_warn("terminated before the go-ahead: nothing "
-			    "decided");
+			log_warn("terminated after 0 clusters, before the "
+			    "go-ahead: nothing decided");
 			return EXIT_STOPPED;
 		}
 		if (pfd[0].revents == 0)
