@@ -26,8 +26,8 @@ enum {
 	O_TR_THRESHOLD, O_LI_THRESHOLD, O_IM_THRESHOLD, O_SE_THRESHOLD,
 	O_EVENT_FILTER, O_TAG_FILTER, O_NO_TAG_FILTER, O_ALLOWED, O_BLOCKED,
 	O_CLUSTER_URI, O_RULE_URI, O_SHARD, O_NO_SAME, O_CONTENT_TIMEOUT,
-	O_METRICS_FILE, O_PUSHGATEWAY, O_WAIT, O_CLAIM_EXPIRY, O_DRY_RUN,
-	O_AGGREGATOR_DB, O_EXPLAIN, O_READY, O_GO, O_NSETTINGS
+	O_METRICS_FILE, O_PUSHGATEWAY, O_WAIT, O_GO, O_CLAIM_EXPIRY, O_DRY_RUN,
+	O_AGGREGATOR_DB, O_EXPLAIN, O_READY, O_NSETTINGS
 };
 
 #define THRESHOLD(n, v, h)	{ .name = n, .env = v, .type = PROG_INT, \
@@ -105,6 +105,9 @@ static struct prog_setting settings[O_NSETTINGS] = {
 	    .env = "CCX_DIFFER_PUSHGATEWAY" },
 	[O_WAIT] = { .name = "wait", .type = PROG_BOOL, .env = "CCX_DIFFER_WAIT",
 	    .help = "wait for the run lock of the target instead of exiting 75" },
+	[O_GO] = { .name = "go-fd", .type = PROG_FD, .arg = "fd",
+	    .help = "once ready, wait for a byte on fd before deciding; its "
+	    "end instead: exit 75, nothing decided" },
 	[O_CLAIM_EXPIRY] = { .name = "claim-expiry",
 	    .env = "CCX_DIFFER_CLAIM_EXPIRY", .def = DEFAULT_CLAIM_EXPIRY,
 	    .arg = "interval",
@@ -121,9 +124,6 @@ static struct prog_setting settings[O_NSETTINGS] = {
 	    .help = "decide only this cluster and explain each item as a "
 	    "JSON line; sends and writes nothing (a comma list too)" },
 	[O_READY] = { .name = "ready-fd", .letter = 'n', .type = PROG_FD },
-	[O_GO] = { .name = "go-fd", .type = PROG_FD, .arg = "fd",
-	    .help = "once ready, wait for a byte on fd before deciding; its "
-	    "end instead: exit 75, nothing decided" },
 };
 
 static struct prog P = {
