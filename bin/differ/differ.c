@@ -566,7 +566,8 @@ wait_go(int fd)
 	pfd[1].events = POLLIN;
 	for (;;) {
 		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
-			log_fatal(EXIT_POLL_FAILED, "poll: %s", strerror(errno));
+			log_fatal(EXIT_POLL_FAILED, "poll: %s",
+			    strerror(errno));
 		if (pfd[1].revents != 0)
 			sig_read();
 		if (sig_pending_term()) {
