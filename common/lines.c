@@ -37,6 +37,7 @@ struct sref {
 	int		 set;
 };
 
+static int	target_id(const char *);
 static int	fail(char *, size_t, int, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 static int	err_missing(char *, size_t, const char *);
@@ -126,6 +127,14 @@ lines_target_name(int id)
 {
 	return id == LINES_TARGET_NB || id == LINES_TARGET_SL ?
 	    targets[id] : NULL;
+}
+
+/* The id of a target's name, 0 for another name. */
+static int
+target_id(const char *name)
+{
+	return strcmp(name, targets[LINES_TARGET_NB]) == 0 ? LINES_TARGET_NB :
+	    strcmp(name, targets[LINES_TARGET_SL]) == 0 ? LINES_TARGET_SL : 0;
 }
 
 /* Formats err and returns rc. */
@@ -1310,9 +1319,11 @@ lines_read_decision(const char *line, size_t len, struct lines_decision *d,
 	int rc;
 
 	decision_reset(d);
-	if (d->need == 0 && decision_quick(line, len, d))
-		return LINES_OK;
-	decision_reset(d);
+	if (d->need == 0) {
+		if (decision_quick(line, len, d))
+			return LINES_OK;
+		decision_reset(d);
+	}
 	if ((rc = jc_parse(d->tok, line, len, &d->obj, err, errlen)) !=
 	    LINES_OK)
 		return rc;
@@ -1429,9 +1440,6 @@ decision_quick(const char *line, size_t len, struct lines_decision *d)
 			return 0;
 	if (int_overflow(line, len, 1) >= 0)
 		return 0;	/* an error, or a -0 json-c writes as 0 */
-	/* Room for all, so that the pointers into them stay valid. */
-	buf_reserve(&d->qstr, len + 2 * QUICK_KEYS);
-	buf_reserve(&d->qpass, len + 1);
 	/*
 	 * No deeper than json-c takes: its depth counts the innermost
 	 * scalar too, so max_depth - 2 containers always pass it; a line
@@ -1439,6 +1447,9 @@ decision_quick(const char *line, size_t len, struct lines_decision *d)
 	 */
 	if (d->tok->max_depth < 3)
 		return 0;
+	/* Room for all, so that the pointers into them stay valid. */
+	buf_reserve(&d->qstr, len + 2 * QUICK_KEYS);
+	buf_reserve(&d->qpass, len + 1);
 	jscan_init(&js, line, len, d->tok->max_depth - 2);
 	if (jscan_begin(&js) != JS_OBJECT || jscan_open(&js) == -1)
 		return 0;
@@ -1509,8 +1520,7 @@ quick_member(struct lines_decision *d, const struct jspan *k,
 			*(size_t *)(void *)((char *)d + members[m].len) =
 			    b->len - 1 - start;
 		if (members[m].bit == LD_TARGET)
-			d->target_id = strcmp(s, targets[1]) == 0 ? 1 :
-			    strcmp(s, targets[2]) == 0 ? 2 : 0;
+			d->target_id = target_id(s);
 	}
 	/* The common members are passed on too. */
 	if (members[m].bit != LD_STATE && members[m].bit != LD_ERROR)
@@ -1562,8 +1572,7 @@ decision_member(struct lines_decision *d, const char *k,
 	switch (bit) {
 	case LD_TARGET:
 		d->target = json_object_get_string(v);
-		d->target_id = strcmp(d->target, targets[1]) == 0 ? 1 :
-		    strcmp(d->target, targets[2]) == 0 ? 2 : 0;
+		d->target_id = target_id(d->target);
 		if (need && d->target_id == 0) {
 			excerpt(x, sizeof(x), d->target, strlen(d->target));
 			return fail(err, errlen, LINES_EMEMBER, "target \"%s\" "

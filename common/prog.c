@@ -839,18 +839,15 @@ prog_io_status(const struct prog_io *io)
 void
 prog_ready(struct prog *p)
 {
-	struct prog_setting *s;
+	struct prog_setting *s = prog_find(p, "ready-fd");
 
-	for (s = p->settings; s < p->settings + p->nsettings; s++) {
-		if (s->type != PROG_FD || s->num < 0 ||
-		    strcmp(s->name, "ready-fd") != 0)
-			continue;
-		if (write((int)s->num, "\n", 1) != 1)
-			log_warn("unable to write readiness fd %lld: %s",
-			    s->num, strerror(errno));
-		close((int)s->num);
-		s->num = -1;
-	}
+	if (s == NULL || s->num < 0)
+		return;
+	if (write((int)s->num, "\n", 1) != 1)
+		log_warn("unable to write readiness fd %lld: %s", s->num,
+		    strerror(errno));
+	close((int)s->num);
+	s->num = -1;
 }
 
 void

@@ -565,14 +565,18 @@ wait_go(int fd)
 	pfd[1].fd = sig_fd();
 	pfd[1].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
-			log_fatal(EXIT_POLL_FAILED, "poll: %s",
-			    strerror(errno));
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno != EINTR)
+				log_fatal(EXIT_POLL_FAILED, "poll: %s",
+				    strerror(errno));
+			continue;
+		}
 		if (pfd[1].revents != 0)
 			sig_read();
 		if (sig_pending_term()) {
 			log_warn("terminated after 0 clusters, before the "
 			    "go-ahead: nothing decided");
+			close(fd);
 			return EXIT_STOPPED;
 		}
 		if (pfd[0].revents == 0)
