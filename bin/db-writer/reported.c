@@ -9,9 +9,12 @@
  * the jsonb, functions: they accept \u0000); read_error outcomes go to
  * read_errors unless that report already has one.  The primary key of
  * reported (org_id, cluster, notified_at) makes a repeated outcome line a
- * no-op.  The same statement deletes the outcome's claim (the row differ
- * wrote in notification_outbox before the message left), so a later run
- * knows the outcome is recorded.
+ * no-op.  The rows go in in the order of that key (outcome lines come in
+ * cluster order), so that neighbouring inserts share the pages they touch
+ * in the three indexes keyed by org_id and cluster (doc/benchmarks.md).
+ * The same statement deletes the outcome's claim (the row differ wrote in
+ * notification_outbox before the message left), so a later run knows the
+ * outcome is recorded.
  *
  * Nothing that went out is forgotten: each batch is written to the spool
  * (spool.c) before its transaction and dropped from it after the COMMIT.
@@ -96,7 +99,7 @@ static const char insert_sql[] =
     "AND (NOT $11::boolean OR EXISTS (SELECT 1 FROM notification_outbox o "
     "WHERE o.event_type_id = u.target AND o.org_id = u.org AND "
     "o.cluster = u.cluster AND o.notified_at = u.notified)) "
-    "ON CONFLICT DO NOTHING RETURNING 1), "
+    "ORDER BY u.org, u.cluster ON CONFLICT DO NOTHING RETURNING 1), "
     "cl AS (DELETE FROM notification_outbox o USING u WHERE u.kind = 0 AND "
     "o.event_type_id = u.target AND o.org_id = u.org AND "
     "o.cluster = u.cluster AND o.notified_at = u.notified RETURNING 1), "

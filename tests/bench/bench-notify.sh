@@ -5,7 +5,7 @@
 #   make bench                          (runs it after bench.sh)
 #   CCX_BUILD=build sh tests/bench/bench-notify.sh [-n N[,N...]] [-f [--fe-rounds R]]
 #       [--no-upstream] [--history ROWS [--history-rounds R]] [--shards K]
-#       [--vacuumed-outbox]
+#       [--vacuumed-outbox] [--shared-buffers SIZE]
 #
 # For each N (default 10000,100000) it fills new_reports of a throwaway
 # PostgreSQL cluster with N clusters (reports of about 3 KB, five rule hits
@@ -39,6 +39,10 @@
 # reports) and times the full run in each, in turns, R times (default 3):
 # x_history is the median run with the history / the median without.
 #
+# With --shared-buffers SIZE the cluster runs with that shared_buffers
+# (PostgreSQL's default is 128MB; a production server is given a quarter
+# of its memory, which holds a big reported's indexes).
+#
 # With --vacuumed-outbox it also times the full run once more after a
 # VACUUM of the empty notification_outbox (the state autovacuum leaves
 # after a run in production): x_vacuumed against the full run.
@@ -60,6 +64,7 @@ HISTORY=0
 HREPEAT=3
 SHARDS=0
 VACOUT=
+SHBUF=
 bench_opt() {
 	case $1 in
 	-f) FRONTEND=1; return 1 ;;
@@ -70,6 +75,7 @@ bench_opt() {
 	--history) HISTORY=$2 ;;
 	--history-rounds) HREPEAT=$2 ;;
 	--shards) SHARDS=$2 ;;
+	--shared-buffers) SHBUF=$2 ;;
 	*) return 0 ;;
 	esac
 	return 2
@@ -95,6 +101,12 @@ psql -qX -c "$NOAV" || die "cannot alter notification_outbox"
 # Production durability: every commit is flushed (the tests run without).
 psql -qX -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" \
 	-c "ALTER SYSTEM SET full_page_writes = on" -c "SELECT pg_reload_conf()" >/dev/null
+if [ -n "$SHBUF" ]; then
+	echo "ALTER SYSTEM SET shared_buffers = :'v'" | psql -qX -v ON_ERROR_STOP=1 -v v="$SHBUF" -f - >/dev/null &&
+	pg_as_owner "$(pg_bindir)/pg_ctl" -D "$DIR/pg/data" -l "$DIR/pg/server.log" -w -t 60 restart >/dev/null ||
+		die "cannot set shared_buffers to $SHBUF"
+fi
+echo "# shared_buffers $(psql -qXAt -c 'SHOW shared_buffers')" >&2
 CONTENT=file://$TESTS/demo/content.json
 
 now_ms() { date +%s%3N; }
