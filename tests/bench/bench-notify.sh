@@ -304,7 +304,7 @@ fe_bare() {
 		--total-risk-threshold 2 --likelihood-threshold 0 --impact-threshold 0 \
 		--severity-threshold 0 --cooldown "1 week" --no-tag-filter 2>"$DIR/b.err" |
 		kafka-emitter -b "$BROKERS" -t platform.notifications.ingress 2>>"$DIR/b.err" |
-		db-writer -r 2>>"$DIR/b.err" || die "bare run failed"
+		db-writer -r -b 5000 2>>"$DIR/b.err" || die "bare run failed"
 	echo $(($(now_ms) - t0))
 }
 fe_front() {
