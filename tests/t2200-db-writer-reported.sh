@@ -43,6 +43,24 @@ test_expect_success 'the same outcome line twice adds nothing' '
 	test "$(sql "SELECT count(*) FROM reported")" = 3
 '
 
+test_expect_success 'a batch goes in in the order of the primary key, not of its lines' '
+	sqlin <<-EOF &&
+	INSERT INTO new_reports VALUES
+	    (9, 99, '\''00000000-0000-0000-0000-0000000000b1'\'', '\''{"reports":[]}'\'', '\''2026-11-30 12:00:00'\'', 9),
+	    (8, 88, '\''00000000-0000-0000-0000-0000000000b2'\'', '\''{"reports":[]}'\'', '\''2026-11-30 12:00:00'\'', 10),
+	    (7, 77, '\''00000000-0000-0000-0000-0000000000b3'\'', '\''{"reports":[]}'\'', '\''2026-11-30 12:00:00'\'', 11);
+	EOF
+	for c in 9:b1 8:b2 7:b3; do
+		outcome notifications-backend ${c%:*} ${c%:*}${c%:*} 00000000-0000-0000-0000-0000000000${c#*:} "2026-11-30 12:00:00" "2026-12-01 09:00:00" same "" || return 1
+	done >in &&
+	db-writer -r <in &&
+	sql "SELECT org_id FROM reported WHERE notified_at = '\''2026-12-01 09:00:00'\'' ORDER BY ctid" >actual &&
+	printf "7\n8\n9\n" >expect &&
+	test_cmp expect actual &&
+	sql "DELETE FROM reported WHERE org_id IN (7, 8, 9)" &&
+	sql "DELETE FROM new_reports WHERE org_id IN (7, 8, 9)"
+'
+
 test_expect_success 'partial success stores the report without the failed items' '
 	outcome service-log 1 11 $C1 "2026-11-30 10:00:00.5" "2026-12-01 08:01:00" sent ",\"drop_items\":[0,2]" >in &&
 	db-writer -r <in &&
