@@ -120,15 +120,15 @@ TEST_LIB_FUNCTIONS_ONLY=1
 . "$TESTS"/test-lib.sh
 test_use pg kafka http
 
-SUP_PID= SUP2_PID= PROD_PID= KILLER_PID=
+SUP_PID= SUP2_PID= PROD_PID= KILLER_PID= READER_PID=
 cleanup_scenario() {
 	if [ -n "$SUP2_PID" ]; then
 		kill -TERM "$SUP2_PID" 2>/dev/null
 		wait "$SUP2_PID"
 		SUP2_PID=
 	fi
-	for _p in $PROD_PID $KILLER_PID; do kill "$_p" 2>/dev/null; done
-	PROD_PID= KILLER_PID=
+	for _p in $PROD_PID $KILLER_PID $READER_PID; do kill "$_p" 2>/dev/null; done
+	PROD_PID= KILLER_PID= READER_PID=
 	if [ -n "$SUP_PID" ]; then
 		kill -TERM "$SUP_PID" 2>/dev/null
 		_i=0
@@ -665,7 +665,7 @@ scenario_once() {
 	# and a read after the last round would miss the first ones.
 	kcat -C -b "$BROKERS" -t platform.notifications.ingress -o beginning -q -u \
 		>"$D/messages" 2>/dev/null &
-	_kc=$!
+	READER_PID=$!
 	step "round 1: $ONCE clusters; every insert into reported refused (a trigger) for one run"
 	once_clusters 100000 "$ONCE"
 	q "CREATE FUNCTION refuse_all() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'reported is closed'; END \$\$" >/dev/null
@@ -703,8 +703,9 @@ scenario_once() {
 		_n=$_m _i=$((_i + 1))
 		sleep 3
 	done
-	kill "$_kc" 2>/dev/null
-	wait "$_kc" 2>/dev/null
+	kill "$READER_PID" 2>/dev/null
+	wait "$READER_PID" 2>/dev/null
+	READER_PID=
 	q "SELECT cluster, count(*) FROM reported WHERE event_type_id = 1 AND state = 1 GROUP BY 1" >"$D/sent"
 	python3 - "$D/messages" "$D/sent" "$ONCE" >"$D/verify.json" <<-\PY
 	import json, sys, collections
