@@ -37,10 +37,11 @@ struct json_object;
 
 /*
  * Why an item is notified or not, with the name --explain gives it (the
- * counters M_SKIPPED + reason - R_NO_CONTENT too).  The first reason that applies, in the order
- * of the checks: disabled, then the event filter, the tag filter and the
- * cooldown; no_content stands for the filters when the content has no
- * rule and key for the item.  The last four are about the whole report.
+ * counters M_SKIPPED + reason - R_NO_CONTENT too).  The first reason that
+ * applies, in the order of the checks: disabled, then the event filter,
+ * the tag filter and the cooldown; no_content stands for the filters when
+ * the content has no rule and key for the item.  The last four are about
+ * the whole report.
  */
 #define REASONS(X)							\
 	X(NOTIFY, notify)						\
