@@ -43,6 +43,19 @@ test_expect_success 'the same outcome line twice adds nothing' '
 	test "$(sql "SELECT count(*) FROM reported")" = 3
 '
 
+test_expect_success 'a batch with a recorded outcome and a line twice records the rest, refusing nothing' '
+	{
+		cat in &&
+		outcome notifications-backend 2 22 $C2 "2026-11-30 11:00:00" "2026-12-01 08:00:30" same "" &&
+		outcome notifications-backend 2 22 $C2 "2026-11-30 11:00:00" "2026-12-01 08:00:30" same ""
+	} >in2 &&
+	db-writer -r -v <in2 2>err &&
+	test_grep "holds one recorded already" err &&
+	test_grep "4 outcomes added no row" err &&
+	! grep "refused" err &&
+	test "$(sql "SELECT count(*) FROM reported")" = 4
+'
+
 test_expect_success 'a batch goes in in the order of the primary key, not of its lines' '
 	sqlin <<-EOF &&
 	INSERT INTO new_reports VALUES

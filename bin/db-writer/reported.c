@@ -78,41 +78,48 @@ struct outcomes {
  * A spool replay (start) is written in the loop, one batch at a time.
  */
 
-static const char insert_sql[] =
-    "WITH u AS (SELECT * FROM unnest($1::int[], $2::int[], $3::bpchar[], "
-    "$4::int[], $5::timestamp[], $6::timestamp[], $7::text[], $8::int[], "
-    "$9::text[], $10::int[]) AS u(org, acct, cluster, state, upd, notified, "
-    "err, target, drop_items, kind)), "
-    "rep AS (INSERT INTO reported (org_id, account_number, cluster, "
-    "notification_type, state, report, updated_at, notified_at, error_log, "
-    "event_type_id) "
-    "SELECT u.org, u.acct, u.cluster, 1, u.state, "
-    "CASE WHEN u.drop_items IS NULL THEN nr.report ELSE "
-    "(SELECT json_object_agg(k, CASE WHEN k = 'reports' THEN "
-    "(SELECT coalesce(json_agg(e ORDER BY i), '[]'::json) "
-    "FROM json_array_elements(v) WITH ORDINALITY AS t(e, i) "
-    "WHERE i - 1 <> ALL (u.drop_items::int[])) ELSE v END)::text "
-    "FROM json_each(nr.report::json) AS j(k, v)) END, "
-    "u.upd, u.notified, u.err, u.target "
-    "FROM u JOIN new_reports nr ON nr.org_id = u.org AND "
-    "nr.cluster = u.cluster AND nr.updated_at = u.upd WHERE u.kind = 0 "
-    "AND (NOT $11::boolean OR EXISTS (SELECT 1 FROM notification_outbox o "
-    "WHERE o.event_type_id = u.target AND o.org_id = u.org AND "
-    "o.cluster = u.cluster AND o.notified_at = u.notified)) "
-    "ORDER BY u.org, u.cluster ON CONFLICT DO NOTHING RETURNING 1), "
-    "cl AS (DELETE FROM notification_outbox o USING u WHERE u.kind = 0 AND "
-    "o.event_type_id = u.target AND o.org_id = u.org AND "
-    "o.cluster = u.cluster AND o.notified_at = u.notified RETURNING 1), "
-    "re AS (INSERT INTO read_errors (org_id, cluster, updated_at, "
-    "error_text, created_at) "
-    "SELECT DISTINCT ON (u.org, u.cluster, u.upd) u.org, u.cluster, u.upd, "
-    "left(coalesce(u.err, ''), 1000), now() AT TIME ZONE 'UTC' FROM u "
-    "WHERE u.kind = 1 AND EXISTS (SELECT 1 FROM new_reports nr WHERE "
-    "nr.org_id = u.org AND nr.cluster = u.cluster AND nr.updated_at = u.upd) "
-    "AND NOT EXISTS (SELECT 1 FROM read_errors r WHERE r.org_id = u.org AND "
-    "r.cluster = u.cluster AND r.updated_at = u.upd) RETURNING 1) "
-    "SELECT (SELECT count(*) FROM rep), (SELECT count(*) FROM re), "
-    "(SELECT count(*) FROM cl)";
+/*
+ * The statement, with or without ON CONFLICT DO NOTHING on reported (see
+ * run_batch).
+ */
+#define INSERT_SQL(on_conflict)						\
+    "WITH u AS (SELECT * FROM unnest($1::int[], $2::int[], $3::bpchar[], " \
+    "$4::int[], $5::timestamp[], $6::timestamp[], $7::text[], $8::int[], " \
+    "$9::text[], $10::int[]) AS u(org, acct, cluster, state, upd, notified, " \
+    "err, target, drop_items, kind)), " \
+    "rep AS (INSERT INTO reported (org_id, account_number, cluster, " \
+    "notification_type, state, report, updated_at, notified_at, error_log, " \
+    "event_type_id) " \
+    "SELECT u.org, u.acct, u.cluster, 1, u.state, " \
+    "CASE WHEN u.drop_items IS NULL THEN nr.report ELSE " \
+    "(SELECT json_object_agg(k, CASE WHEN k = 'reports' THEN " \
+    "(SELECT coalesce(json_agg(e ORDER BY i), '[]'::json) " \
+    "FROM json_array_elements(v) WITH ORDINALITY AS t(e, i) " \
+    "WHERE i - 1 <> ALL (u.drop_items::int[])) ELSE v END)::text " \
+    "FROM json_each(nr.report::json) AS j(k, v)) END, " \
+    "u.upd, u.notified, u.err, u.target " \
+    "FROM u JOIN new_reports nr ON nr.org_id = u.org AND " \
+    "nr.cluster = u.cluster AND nr.updated_at = u.upd WHERE u.kind = 0 " \
+    "AND (NOT $11::boolean OR EXISTS (SELECT 1 FROM notification_outbox o " \
+    "WHERE o.event_type_id = u.target AND o.org_id = u.org AND " \
+    "o.cluster = u.cluster AND o.notified_at = u.notified)) " \
+    "ORDER BY u.org, u.cluster " on_conflict "RETURNING 1), " \
+    "cl AS (DELETE FROM notification_outbox o USING u WHERE u.kind = 0 AND " \
+    "o.event_type_id = u.target AND o.org_id = u.org AND " \
+    "o.cluster = u.cluster AND o.notified_at = u.notified RETURNING 1), " \
+    "re AS (INSERT INTO read_errors (org_id, cluster, updated_at, " \
+    "error_text, created_at) " \
+    "SELECT DISTINCT ON (u.org, u.cluster, u.upd) u.org, u.cluster, u.upd, " \
+    "left(coalesce(u.err, ''), 1000), now() AT TIME ZONE 'UTC' FROM u " \
+    "WHERE u.kind = 1 AND EXISTS (SELECT 1 FROM new_reports nr WHERE " \
+    "nr.org_id = u.org AND nr.cluster = u.cluster AND nr.updated_at = u.upd) " \
+    "AND NOT EXISTS (SELECT 1 FROM read_errors r WHERE r.org_id = u.org AND " \
+    "r.cluster = u.cluster AND r.updated_at = u.upd) RETURNING 1) " \
+    "SELECT (SELECT count(*) FROM rep), (SELECT count(*) FROM re), " \
+    "(SELECT count(*) FROM cl)"
+
+static const char insert_sql[] = INSERT_SQL("ON CONFLICT DO NOTHING ");
+static const char insert_new_sql[] = INSERT_SQL("");
 
 static void	cols_reset(struct cols *);
 static void	cols_free(struct cols *);
@@ -269,8 +276,29 @@ run_batch(struct outcomes *g, const struct cols *c, PGresult **resp,
 		params[i] = closed[i].data;
 	}
 	params[NCOLS] = g->guard ? "t" : "f";
-	res = PQexecParams(g->d->conn, insert_sql, NPARAMS, NULL, params, NULL,
-	    NULL, 0);
+	/*
+	 * An outcome recorded already is rare (a line fed twice; a replay,
+	 * which asks for ON CONFLICT at once), and ON CONFLICT DO NOTHING
+	 * costs a tenth of the statement (doc/benchmarks.md): the plain
+	 * INSERT goes first, and only when the primary key refuses it does
+	 * the batch go again, with ON CONFLICT.
+	 */
+	res = NULL;
+	if (!g->guard) {
+		res = PQexecParams(g->d->conn, insert_new_sql, NPARAMS, NULL,
+		    params, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_FATAL_ERROR &&
+		    strcmp(pg_sqlstate(res), "23505") == 0 &&
+		    PQstatus(g->d->conn) == CONNECTION_OK) {
+			log_debug("a batch of %zu outcomes holds one recorded "
+			    "already: again, with ON CONFLICT", c->n);
+			PQclear(res);
+			res = NULL;
+		}
+	}
+	if (res == NULL)
+		res = PQexecParams(g->d->conn, insert_sql, NPARAMS, NULL,
+		    params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		*resp = res;
 		rc = -1;
