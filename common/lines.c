@@ -38,6 +38,7 @@ struct sref {
 };
 
 static int	target_id(const char *);
+static void	flush_surrogate(struct json_tokener *);
 static int	fail(char *, size_t, int, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 static int	err_missing(char *, size_t, const char *);
@@ -1177,6 +1178,22 @@ jc_str(struct json_object *v, const char *name, const char **out,
 	return LINES_OK;
 }
 
+/*
+ * json-c (0.16) keeps the high surrogate of a "\ud800" that a failed
+ * parse left unpaired across json_tokener_reset, and the next \u escape
+ * of the next text, another line, then comes out with a U+FFFD before it.
+ * A string of one escape, parsed and dropped, takes it.
+ */
+static void
+flush_surrogate(struct json_tokener *tok)
+{
+	static const char s[] = "\"\\u0020\"";
+
+	json_tokener_reset(tok);
+	json_object_put(json_tokener_parse_ex(tok, s, (int)sizeof(s) - 1));
+	json_tokener_reset(tok);
+}
+
 int
 lines_parse_json(struct json_tokener *tok, const char *text, size_t len,
     const char *noun, struct json_object **obj, char *err, size_t errlen)
@@ -1192,14 +1209,16 @@ lines_parse_json(struct json_tokener *tok, const char *text, size_t len,
 	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (jerr != json_tokener_success)
+		flush_surrogate(tok);
 	if (jerr == json_tokener_continue)
 		return fail(err, errlen, LINES_ESYNTAX, "unexpected end of %s",
 		    noun);
 	if (jerr != json_tokener_success)
 		return fail(err, errlen, LINES_ESYNTAX, "%s at offset %zu",
-		    json_tokener_error_desc(jerr),
-		    json_tokener_get_parse_end(tok));
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+		    json_tokener_error_desc(jerr), end);
+	for (; end < len; end++)
 		if (text[end] == '\0' || strchr(" \t\r\n", text[end]) == NULL) {
 			json_object_put(o);
 			return fail(err, errlen, LINES_ETRAIL, "text after the "
