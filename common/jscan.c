@@ -45,6 +45,8 @@ static int	fail(struct jscan *, const unsigned char *, int, const char *);
 static size_t	utf8_at(const unsigned char *, const unsigned char *)
 		    __attribute__((noinline));
 static int	kind_of(int);
+static const unsigned char *plain_run(const unsigned char *,
+		    const unsigned char *);
 static int	scan_string(struct jscan *, const unsigned char **, int *);
 static int	scan_number(struct jscan *, const unsigned char **);
 static int	scan_digits(struct jscan *, const unsigned char **,
@@ -104,6 +106,38 @@ kind_of(int c)
 }
 
 /*
+ * The first byte at or after p that is not plain string text (a quote, a
+ * backslash, a control character or a byte above 0x7f), or end.  Eight
+ * bytes a step where a word is read little-endian: each test below flags
+ * the high bit of every byte it matches, and may flag a byte after a match
+ * too (a borrow), never one before, so the lowest flag is the first byte
+ * to stop at.
+ */
+static const unsigned char *
+plain_run(const unsigned char *p, const unsigned char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t x, q, b, m;
+
+	while (end - p >= 8) {
+		memcpy(&x, p, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		m = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+		    ((b - ones) & ~b) | x;
+		if ((m &= high) != 0)
+			return p + (__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && strclass[*p] == SC_PLAIN)
+		p++;
+	return p;
+}
+
+/*
  * Scans the string whose opening quote is at *pp.  Returns 0 with *pp past
  * the closing quote (JSPAN_ESC added to *flags when it has an escape), or
  * -1.
@@ -116,8 +150,7 @@ scan_string(struct jscan *js, const unsigned char **pp, int *flags)
 	size_t k;
 
 	for (;;) {
-		while (p < end && strclass[*p] == SC_PLAIN)
-			p++;
+		p = plain_run(p, end);
 		if (p >= end)
 			return fail(js, p, JSCAN_ESYNTAX,
 			    "unexpected end of input inside a string");
@@ -442,6 +475,60 @@ jscan_open(struct jscan *js)
 	js->p = (const char *)p + 1;
 	js->first = 1;
 	return 0;
+}
+
+int
+jscan_open_array(struct jscan *js)
+{
+	const unsigned char *p = (const unsigned char *)js->p;
+
+	if (js->err_code != JSCAN_OK)
+		return -1;
+	if (p >= (const unsigned char *)js->end || *p != '[')
+		return fail(js, p, JSCAN_ESYNTAX, "expected an array");
+	if (push(js, p, &js->depth, 0) == -1)
+		return -1;
+	js->p = (const char *)p + 1;
+	js->first = 1;
+	return 0;
+}
+
+int
+jscan_element(struct jscan *js)
+{
+	const unsigned char *p = (const unsigned char *)js->p;
+	const unsigned char *end = (const unsigned char *)js->end;
+	int flags = 0, kind;
+
+	if (js->err_code != JSCAN_OK)
+		return -1;
+	if (js->depth == 0 || IS_OBJ(js, js->depth))
+		return fail(js, p, JSCAN_ESYNTAX,
+		    "jscan_element called outside an array");
+	SKIP_WS(p, end, flags);
+	if (p >= end)
+		return fail(js, p, JSCAN_ESYNTAX, "unexpected end of input");
+	if (*p == ']') {
+		js->p = (const char *)p + 1;
+		js->depth--;
+		js->first = 0;
+		return 0;
+	}
+	if (!js->first) {
+		if (*p != ',')
+			return fail(js, p, JSCAN_ESYNTAX,
+			    "expected ',' or ']' after an array element");
+		p++;
+		SKIP_WS(p, end, flags);
+		if (p >= end)
+			return fail(js, p, JSCAN_ESYNTAX,
+			    "unexpected end of input");
+	}
+	if ((kind = kind_of(*p)) == 0)
+		return fail(js, p, JSCAN_ESYNTAX, "expected a value");
+	js->p = (const char *)p;
+	js->first = 0;
+	return kind;
 }
 
 int

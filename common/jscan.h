@@ -27,13 +27,15 @@
  *	if (kind == -1 || jscan_finish(&js) == -1)
  *		... js.err_off, js.err_code, js.err_msg ...
  *
- * After jscan_member returns a member, the caller must consume its value
- * with jscan_skip or (for an object) jscan_open before the next call.  The
- * first error sticks: every later call returns -1 and leaves the error
- * fields alone.  The spans and flags of values inside an object entered
- * with jscan_open are those of jscan_skip; the entered object itself gets
- * no span (its start is js.p before jscan_open, its end js.p after the
- * jscan_member that returns 0).
+ * After jscan_member returns a member (or jscan_element an element of an
+ * array entered with jscan_open_array), the caller must consume its value
+ * with jscan_skip, jscan_open (an object) or jscan_open_array (an array)
+ * before the next call.  The first error sticks: every later call
+ * returns -1 and leaves the error fields alone.  The spans and flags of
+ * values inside a container entered with jscan_open or jscan_open_array
+ * are those of jscan_skip; the entered container itself gets no span (its
+ * start is js.p before it is entered, its end js.p after the jscan_member
+ * or jscan_element that returns 0).
  *
  * Bytes that are not UTF-8 inside a string are JSCAN_EUTF8; outside
  * strings any byte above 0x7f is simply not JSON (JSCAN_ESYNTAX), so a
@@ -117,6 +119,13 @@ int	jscan_open(struct jscan *);
  * value's first byte.  Returns 0 after the closing '}' (the object is left
  * and the cursor is after it), or -1. */
 int	jscan_member(struct jscan *, struct jspan *key);
+/* Enters the array at the cursor (its '['); returns 0 or -1. */
+int	jscan_open_array(struct jscan *);
+/* Reads the next element of the innermost open array: returns its kind,
+ * the cursor on its first byte (the caller consumes it as a member's
+ * value), or 0 after the closing ']' (the array is left and the cursor is
+ * after it), or -1. */
+int	jscan_element(struct jscan *);
 /* Checks that only whitespace follows the top-level value; returns 0 or
  * -1. */
 int	jscan_finish(struct jscan *);

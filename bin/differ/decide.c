@@ -29,10 +29,10 @@ enum { F_TYPE, F_COMPONENT, F_KEY, F_DETAILS, F_OTHER };
 
 static int	decode_report(struct itemset *, const char *, size_t, char *,
 		    size_t);
-static int	decode_items(struct itemset *, const struct jspan *, char *,
-		    size_t);
+static int	decode_items(struct itemset *, struct jscan *, char *,
+		    size_t, int *);
 static int	decode_item(struct itemset *, struct jscan *, size_t, char *,
-		    size_t);
+		    size_t, int *);
 static int	field_of(const struct jspan *);
 static struct item *new_item(struct itemset *);
 static void	itemset_reset(struct itemset *);
@@ -341,33 +341,45 @@ differ_summary(struct differ *d)
 }
 
 /*
- * Decodes a report into set (SPEC 4.3).  Returns 1 when it has items, 0
- * when it is empty (a null report, "reports" absent, null or []), or -1
- * when it is undecodable, with the reason in why.  A syntax error anywhere
- * wins over a type error, as in Go's encoding/json.
+ * Decodes a report into set (SPEC 4.3) in one pass of the scanner.
+ * Returns 1 when it has items, 0 when it is empty (a null report,
+ * "reports" absent, null or []), or -1 when it is undecodable, with the
+ * reason in why.  A syntax error anywhere wins over a type error, and the
+ * first type error over later ones, as in Go's encoding/json; of a
+ * "reports" given twice the last counts, its items' type errors too.
  */
 static int
 decode_report(struct itemset *set, const char *s, size_t len, char *why,
     size_t whysz)
 {
 	struct jscan js;
-	struct jspan key, v, rep;
-	int kind, bad = 0;
+	struct jspan key;
+	int kind, bad = 0, rep = 0, ierr = 0;
 
 	itemset_reset(set);
-	memset(&rep, 0, sizeof(rep));
 	jscan_init(&js, s, len, 0);
 	if ((kind = jscan_begin(&js)) == JS_OBJECT) {
 		if (jscan_open(&js) == -1)
 			goto syntax;
 		while ((kind = jscan_member(&js, &key)) > 0) {
-			if (jscan_skip(&js, &v) == -1)
-				goto syntax;
-			if (!jscan_str_eq(&key, "reports", 7))
+			if (!jscan_str_eq(&key, "reports", 7)) {
+				if (jscan_skip(&js, NULL) == -1)
+					goto syntax;
 				continue;
-			if (v.kind != JS_ARRAY && v.kind != JS_NULL && !bad)
-				bad = v.kind;
-			rep = v;
+			}
+			itemset_reset(set);
+			ierr = 0;
+			rep = kind;
+			if (kind == JS_ARRAY) {
+				if (decode_items(set, &js, why, whysz, &ierr) ==
+				    -1)
+					goto syntax;
+				continue;
+			}
+			if (kind != JS_NULL && !bad)
+				bad = kind;
+			if (jscan_skip(&js, NULL) == -1)
+				goto syntax;
 		}
 		if (kind == -1 || jscan_finish(&js) == -1)
 			goto syntax;
@@ -386,10 +398,10 @@ decode_report(struct itemset *set, const char *s, size_t len, char *why,
 		    jscan_kind_name(bad));
 		return -1;
 	}
-	if (rep.kind != JS_ARRAY)
+	if (rep != JS_ARRAY)
 		return 0;		/* absent or null */
-	if (decode_items(set, &rep, why, whysz) == -1)
-		return -1;
+	if (ierr)
+		return -1;		/* why says which item */
 	return set->n > 0;
 
 syntax:
@@ -399,39 +411,39 @@ syntax:
 }
 
 /*
- * Walks the elements of a validated array span: each element is read by a
- * scanner of its own over the rest of the array.
+ * The elements of the array at the cursor into set; the first type error
+ * goes to why (*ierr set), and the rest is only validated.  Returns -1 on a
+ * syntax error (in *js), else 0.
  */
 static int
-decode_items(struct itemset *set, const struct jspan *arr, char *why,
-    size_t whysz)
+decode_items(struct itemset *set, struct jscan *js, char *why, size_t whysz,
+    int *ierr)
 {
-	struct jscan js;
-	const char *p = arr->p + 1, *end = arr->p + arr->len - 1;
 	size_t i;
 	int kind;
 
-	for (i = 0;; i++) {
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
-		    *p == '\r' || *p == ','))
-			p++;
-		if (p >= end)
-			return 0;
-		jscan_init(&js, p, (size_t)(end - p), 0);
-		if ((kind = jscan_begin(&js)) != JS_OBJECT) {
+	if (jscan_open_array(js) == -1)
+		return -1;
+	for (i = 0; (kind = jscan_element(js)) > 0; i++) {
+		if (kind == JS_OBJECT && !*ierr) {
+			if (decode_item(set, js, i, why, whysz, ierr) == -1)
+				return -1;
+			continue;
+		}
+		if (!*ierr) {
 			snprintf(why, whysz, "reports[%zu] is %s, not an "
 			    "object", i, jscan_kind_name(kind));
-			return -1;
+			*ierr = 1;
 		}
-		if (decode_item(set, &js, i, why, whysz) == -1)
+		if (jscan_skip(js, NULL) == -1)
 			return -1;
-		p = js.p;
 	}
+	return kind == -1 ? -1 : 0;
 }
 
 static int
 decode_item(struct itemset *set, struct jscan *js, size_t i, char *why,
-    size_t whysz)
+    size_t whysz, int *ierr)
 {
 	static const char *const names[] = { "type", "component", "key" };
 	struct item *it = new_item(set);
@@ -440,16 +452,17 @@ decode_item(struct itemset *set, struct jscan *js, size_t i, char *why,
 	int kind, f;
 
 	if (jscan_open(js) == -1)
-		goto bug;
+		return -1;
 	while ((kind = jscan_member(js, &key)) > 0) {
-		f = field_of(&key);
+		f = *ierr ? F_OTHER : field_of(&key);
 		if (f <= F_KEY && kind != JS_STRING && kind != JS_NULL) {
 			snprintf(why, whysz, "reports[%zu].%s is %s, not a "
 			    "string", i, names[f], jscan_kind_name(kind));
-			return -1;
+			*ierr = 1;
+			f = F_OTHER;
 		}
 		if (jscan_skip(js, &v) == -1)
-			goto bug;
+			return -1;
 		if (f == F_DETAILS) {
 			it->details = v.p;
 			it->details_len = v.len;
@@ -468,13 +481,7 @@ decode_item(struct itemset *set, struct jscan *js, size_t i, char *why,
 		*len = set->arena.len - *off;
 		buf_putc(&set->arena, '\0');
 	}
-	if (kind == 0)
-		return 0;
-bug:
-	/* The array was validated: this cannot happen. */
-	snprintf(why, whysz, "reports[%zu]: %s at byte %zu", i,
-	    js->err_msg != NULL ? js->err_msg : "scanner error", js->err_off);
-	return -1;
+	return kind == -1 ? -1 : 0;
 }
 
 static int
