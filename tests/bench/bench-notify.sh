@@ -3,9 +3,10 @@
 # "Notification path").
 #
 #   make bench                          (runs it after bench.sh)
-#   CCX_BUILD=build sh tests/bench/bench-notify.sh [-n N[,N...]] [-f [--fe-rounds R]]
-#       [--no-upstream] [--history ROWS [--history-rounds R]] [--shards K]
-#       [--vacuumed-outbox] [--shared-buffers SIZE]
+#   CCX_BUILD=build sh tests/bench/bench-notify.sh [-n N[,N...]] [--rounds R]
+#       [-f [--fe-rounds R]] [--no-upstream] [--history ROWS
+#       [--history-rounds R]] [--shards K] [--vacuumed-outbox]
+#       [--shared-buffers SIZE]
 #
 # For each N (default 10000,100000) it fills new_reports of a throwaway
 # PostgreSQL cluster with N clusters (reports of about 3 KB, five rule hits
@@ -39,6 +40,11 @@
 # reports) and times the full run in each, in turns, R times (default 3):
 # x_history is the median run with the history / the median without.
 #
+# With --rounds R (default 1) the full run and the floor are each timed R
+# times, in turns, each from a fresh fill; full_ms and floor_ms are the
+# medians and x_floor their ratio (BENCH-NOTIFY-ROUNDS has every run): on
+# a shared machine one pair moves by 10 to 20 %.
+#
 # With --shared-buffers SIZE the cluster runs with that shared_buffers
 # (PostgreSQL's default is 128MB; a production server is given a quarter
 # of its memory, which holds a big reported's indexes).
@@ -65,6 +71,7 @@ HREPEAT=3
 SHARDS=0
 VACOUT=
 SHBUF=
+ROUNDS=1
 bench_opt() {
 	case $1 in
 	-f) FRONTEND=1; return 1 ;;
@@ -72,6 +79,7 @@ bench_opt() {
 	--vacuumed-outbox) VACOUT=1; return 1 ;;
 	-n) SIZES=$(bench_list "$2") ;;
 	--fe-rounds) FE_ROUNDS=$2 ;;
+	--rounds) ROUNDS=$2 ;;
 	--history) HISTORY=$2 ;;
 	--history-rounds) HREPEAT=$2 ;;
 	--shards) SHARDS=$2 ;;
@@ -82,8 +90,9 @@ bench_opt() {
 }
 bench_args "$@"
 # shellcheck disable=SC2086
-bench_numbers $SIZES $HISTORY $HREPEAT $SHARDS $FE_ROUNDS
+bench_numbers $SIZES $HISTORY $HREPEAT $SHARDS $FE_ROUNDS $ROUNDS
 [ "$FE_ROUNDS" -ge 1 ] || die "--fe-rounds needs at least 1"
+[ "$ROUNDS" -ge 1 ] || die "--rounds needs at least 1"
 [ "$SHARDS" -le 64 ] || die "--shards: at most 64"
 echo "# notification-path benchmark: N = $SIZES; $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 T_START=$(date +%s)
@@ -413,6 +422,26 @@ for n in $SIZES; do
 	psql -qXAt -o /dev/null -v ON_ERROR_STOP=1 -c "BEGIN" -c "$FLOOR" -c "ROLLBACK" || die "floor failed"
 	t1=$(now_ms)
 	floor=$((t1 - t0))
+	# more rounds of the pair, in turns, each from a fresh fill
+	full_runs=$full floor_runs=$floor r=1
+	while [ "$r" -lt "$ROUNDS" ]; do
+		r=$((r + 1))
+		fill "$n" >/dev/null || die "fill failed"
+		t0=$(now_ms)
+		pipe r.
+		full_runs="$full_runs $(($(now_ms) - t0))"
+		pipe_ok r.
+		check_run "$n" "full, round $r"
+		fill "$n" >/dev/null || die "fill failed"
+		t0=$(now_ms)
+		psql -qXAt -o /dev/null -v ON_ERROR_STOP=1 -c "BEGIN" -c "$FLOOR" -c "ROLLBACK" || die "floor failed"
+		floor_runs="$floor_runs $(($(now_ms) - t0))"
+	done
+	if [ "$ROUNDS" -gt 1 ]; then
+		# shellcheck disable=SC2086
+		full=$(median $full_runs) floor=$(median $floor_runs)
+		echo "BENCH-NOTIFY-ROUNDS n=$n rounds=$ROUNDS full_ms=$full floor_ms=$floor x_floor=$(awk "BEGIN { printf \"%.3f\", $full / $floor }") full_runs_ms=$(echo $full_runs | tr ' ' /) floor_runs_ms=$(echo $floor_runs | tr ' ' /)" >&2
+	fi
 	# upstream access pattern, sequential statements in one session
 	psql -qXAt -c "SELECT org_id, cluster, updated_at FROM new_reports" |
 	awk -F'|' '{
