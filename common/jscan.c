@@ -54,6 +54,8 @@ static int	scan_digits(struct jscan *, const unsigned char **,
 static int	scan_colon(struct jscan *, const unsigned char **, int *);
 static int	scan_literal(struct jscan *, const unsigned char **);
 static int	push(struct jscan *, const unsigned char *, int *, int);
+static int	enter(struct jscan *, int);
+static int	next_item(struct jscan *, int, const unsigned char **);
 static unsigned long hex4(const unsigned char *);
 static const char *decode_escape(const char *, const char *, char *,
 		    size_t *);
@@ -307,6 +309,64 @@ push(struct jscan *js, const unsigned char *p, int *depth, int obj)
 	return 0;
 }
 
+/* Enters the object (obj) or array at the cursor. */
+static int
+enter(struct jscan *js, int obj)
+{
+	const unsigned char *p = (const unsigned char *)js->p;
+
+	if (js->err_code != JSCAN_OK)
+		return -1;
+	if (p >= (const unsigned char *)js->end || *p != (obj ? '{' : '['))
+		return fail(js, p, JSCAN_ESYNTAX, obj ? "expected an object" :
+		    "expected an array");
+	if (push(js, p, &js->depth, obj) == -1)
+		return -1;
+	js->p = (const char *)p + 1;
+	js->first = 1;
+	return 0;
+}
+
+/*
+ * The step of jscan_member (obj) and jscan_element: past the separator to
+ * the next member or element, *pp on its first byte (maybe the end of the
+ * text), and 1; or 0 after the closing bracket (the container is left);
+ * or -1.
+ */
+static int
+next_item(struct jscan *js, int obj, const unsigned char **pp)
+{
+	const unsigned char *p = (const unsigned char *)js->p;
+	const unsigned char *end = (const unsigned char *)js->end;
+	int flags = 0;
+
+	if (js->err_code != JSCAN_OK)
+		return -1;
+	if (js->depth == 0 || (int)IS_OBJ(js, js->depth) != obj)
+		return fail(js, p, JSCAN_ESYNTAX, obj ? "jscan_member called "
+		    "outside an object" : "jscan_element called outside an "
+		    "array");
+	SKIP_WS(p, end, flags);
+	if (p >= end)
+		return fail(js, p, JSCAN_ESYNTAX, "unexpected end of input");
+	if (*p == (obj ? '}' : ']')) {
+		js->p = (const char *)p + 1;
+		js->depth--;
+		js->first = 0;
+		return 0;
+	}
+	if (!js->first) {
+		if (*p != ',')
+			return fail(js, p, JSCAN_ESYNTAX, obj ? "expected ',' "
+			    "or '}' after an object member" : "expected ',' "
+			    "or ']' after an array element");
+		p++;
+		SKIP_WS(p, end, flags);
+	}
+	*pp = p;
+	return 1;
+}
+
 void
 jscan_init(struct jscan *js, const char *s, size_t len, int maxdepth)
 {
@@ -464,66 +524,25 @@ done:
 int
 jscan_open(struct jscan *js)
 {
-	const unsigned char *p = (const unsigned char *)js->p;
-
-	if (js->err_code != JSCAN_OK)
-		return -1;
-	if (p >= (const unsigned char *)js->end || *p != '{')
-		return fail(js, p, JSCAN_ESYNTAX, "expected an object");
-	if (push(js, p, &js->depth, 1) == -1)
-		return -1;
-	js->p = (const char *)p + 1;
-	js->first = 1;
-	return 0;
+	return enter(js, 1);
 }
 
 int
 jscan_open_array(struct jscan *js)
 {
-	const unsigned char *p = (const unsigned char *)js->p;
-
-	if (js->err_code != JSCAN_OK)
-		return -1;
-	if (p >= (const unsigned char *)js->end || *p != '[')
-		return fail(js, p, JSCAN_ESYNTAX, "expected an array");
-	if (push(js, p, &js->depth, 0) == -1)
-		return -1;
-	js->p = (const char *)p + 1;
-	js->first = 1;
-	return 0;
+	return enter(js, 0);
 }
 
 int
 jscan_element(struct jscan *js)
 {
-	const unsigned char *p = (const unsigned char *)js->p;
-	const unsigned char *end = (const unsigned char *)js->end;
-	int flags = 0, kind;
+	const unsigned char *p;
+	int r, kind;
 
-	if (js->err_code != JSCAN_OK)
-		return -1;
-	if (js->depth == 0 || IS_OBJ(js, js->depth))
-		return fail(js, p, JSCAN_ESYNTAX,
-		    "jscan_element called outside an array");
-	SKIP_WS(p, end, flags);
-	if (p >= end)
+	if ((r = next_item(js, 0, &p)) <= 0)
+		return r;
+	if (p >= (const unsigned char *)js->end)
 		return fail(js, p, JSCAN_ESYNTAX, "unexpected end of input");
-	if (*p == ']') {
-		js->p = (const char *)p + 1;
-		js->depth--;
-		js->first = 0;
-		return 0;
-	}
-	if (!js->first) {
-		if (*p != ',')
-			return fail(js, p, JSCAN_ESYNTAX,
-			    "expected ',' or ']' after an array element");
-		p++;
-		SKIP_WS(p, end, flags);
-		if (p >= end)
-			return fail(js, p, JSCAN_ESYNTAX,
-			    "unexpected end of input");
-	}
 	if ((kind = kind_of(*p)) == 0)
 		return fail(js, p, JSCAN_ESYNTAX, "expected a value");
 	js->p = (const char *)p;
@@ -534,38 +553,17 @@ jscan_element(struct jscan *js)
 int
 jscan_member(struct jscan *js, struct jspan *key)
 {
-	const unsigned char *p = (const unsigned char *)js->p;
 	const unsigned char *end = (const unsigned char *)js->end;
-	const unsigned char *k;
+	const unsigned char *p, *k;
 	int flags = 0, kind;
 
-	if (js->err_code != JSCAN_OK)
-		return -1;
-	if (js->depth == 0 || !IS_OBJ(js, js->depth))
-		return fail(js, p, JSCAN_ESYNTAX,
-		    "jscan_member called outside an object");
-	SKIP_WS(p, end, flags);
-	if (p >= end)
-		return fail(js, p, JSCAN_ESYNTAX, "unexpected end of input");
-	if (*p == '}') {
-		js->p = (const char *)p + 1;
-		js->depth--;
-		js->first = 0;
-		return 0;
-	}
-	if (!js->first) {
-		if (*p != ',')
-			return fail(js, p, JSCAN_ESYNTAX,
-			    "expected ',' or '}' after an object member");
-		p++;
-		SKIP_WS(p, end, flags);
-	}
+	if ((kind = next_item(js, 1, &p)) <= 0)
+		return kind;
 	if (p >= end || *p != '"')
 		return fail(js, p, JSCAN_ESYNTAX,
 		    p >= end ? "unexpected end of input" :
 		    "expected a string (an object key)");
 	k = p;
-	flags = 0;
 	if (scan_string(js, &p, &flags) == -1)
 		return -1;
 	key->p = (const char *)k;
