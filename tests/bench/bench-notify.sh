@@ -300,6 +300,12 @@ QUERY="SELECT l.org_id, l.account_number, l.cluster, l.kafka_offset, l.updated_a
 # row with its report, sent when it has no baseline, same when it has.
 FLOOR="INSERT INTO reported (org_id, account_number, cluster, notification_type, state, report, updated_at, notified_at, error_log, event_type_id) SELECT q.org_id, q.account_number, q.cluster, 1, CASE WHEN q.base IS NULL THEN 1 ELSE 2 END, q.report, q.updated_at, now() AT TIME ZONE 'UTC', '', 1 FROM (SELECT l.org_id, l.account_number, l.cluster, l.updated_at, n.report, b.report AS base FROM (SELECT DISTINCT ON (cluster) org_id, account_number, cluster, kafka_offset, updated_at FROM new_reports ORDER BY cluster, updated_at DESC) l JOIN new_reports n ON n.org_id = l.org_id AND n.cluster = l.cluster AND n.updated_at = l.updated_at LEFT JOIN LATERAL (SELECT r.report, r.notified_at FROM reported r WHERE r.org_id = l.org_id AND r.cluster = l.cluster AND r.event_type_id = 1 AND r.state = 1 AND r.notified_at > NOW() - '1 week'::interval ORDER BY r.notified_at DESC LIMIT 1) b ON true) q"
 
+# floor_ms: the floor once (rolled back); prints its milliseconds.
+floor_ms() {
+	_t0=$(now_ms)
+	psql -qXAt -o /dev/null -v ON_ERROR_STOP=1 -c "BEGIN" -c "$FLOOR" -c "ROLLBACK" || die "floor failed"
+	echo $(($(now_ms) - _t0))
+}
 rss() { sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p' "$1"; }
 cpu() { sed -n 's/.*user_ms=\([0-9]*\) sys_ms=\([0-9]*\).*/\1 \2/p' "$1" | awk '{ print $1 + $2 }'; }
 status() { sed -n 's/.*status=\([0-9]*\).*/\1/p' "$1"; }
@@ -418,10 +424,7 @@ for n in $SIZES; do
 	query=$((t1 - t0))
 	# the floor: the same candidates read and the same reported rows
 	# written by the server alone, in one statement (rolled back)
-	t0=$(now_ms)
-	psql -qXAt -o /dev/null -v ON_ERROR_STOP=1 -c "BEGIN" -c "$FLOOR" -c "ROLLBACK" || die "floor failed"
-	t1=$(now_ms)
-	floor=$((t1 - t0))
+	floor=$(floor_ms) || exit 1
 	# more rounds of the pair, in turns, each from a fresh fill
 	full_runs=$full floor_runs=$floor r=1
 	while [ "$r" -lt "$ROUNDS" ]; do
@@ -433,9 +436,8 @@ for n in $SIZES; do
 		pipe_ok r.
 		check_run "$n" "full, round $r"
 		fill "$n" >/dev/null || die "fill failed"
-		t0=$(now_ms)
-		psql -qXAt -o /dev/null -v ON_ERROR_STOP=1 -c "BEGIN" -c "$FLOOR" -c "ROLLBACK" || die "floor failed"
-		floor_runs="$floor_runs $(($(now_ms) - t0))"
+		f=$(floor_ms) || exit 1
+		floor_runs="$floor_runs $f"
 	done
 	if [ "$ROUNDS" -gt 1 ]; then
 		# shellcheck disable=SC2086
