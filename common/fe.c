@@ -18,6 +18,7 @@
 #include "config.h"
 #include "fe.h"
 #include "lineio.h"
+#include "prog.h"
 #include "sig.h"
 #include "zlog.h"
 
@@ -168,7 +169,7 @@ spawned(char *const *argv, char *const *envp, const int *fds)
 	for (i = 0; i < 4; i++)
 		if (hi[i] != -1 && (dup2(hi[i], i) == -1 || close(hi[i]) == -1))
 			_exit(71);
-	execvpe(argv[0], argv, envp);
+	prog_exec(argv, envp);
 	dprintf(2, "unable to run %s: %s\n", argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
 }
@@ -181,7 +182,7 @@ child(char *const *argv, char *const *envp, int out, int err)
 	if ((null = open("/dev/null", O_RDONLY)) == -1 ||
 	    dup2(null, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
 		_exit(71);
-	execvpe(argv[0], argv, envp);
+	prog_exec(argv, envp);
 	dprintf(2, "unable to run %s: %s\n", argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
 }

@@ -122,6 +122,29 @@ prog_widen_pipe(int fd)
 }
 
 int
+prog_exec(char *const argv[], char *const envp[])
+{
+	char dir[PATH_MAX], path[PATH_MAX], *slash;
+	ssize_t n;
+
+	execvpe(argv[0], argv, envp);
+	if (errno != ENOENT || strchr(argv[0], '/') != NULL)
+		return -1;
+	if ((n = readlink("/proc/self/exe", dir, sizeof(dir) - 1)) > 0) {
+		dir[n] = '\0';
+		if ((slash = strrchr(dir, '/')) != NULL) {
+			*slash = '\0';
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+			    argv[0]) < sizeof(path) &&
+			    execve(path, argv, envp) == -1 && errno != ENOENT)
+				return -1;
+		}
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+int
 prog_args(struct prog *p, int argc, char **argv)
 {
 	struct option *lo;

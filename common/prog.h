@@ -177,6 +177,16 @@ void	prog_usage(const struct prog *) __attribute__((noreturn));
 void	prog_signals(const int *);
 
 /*
+ * Runs argv[0] (execvpe): a name without a slash is looked for on PATH
+ * first, then beside the running program (the directory of
+ * /proc/self/exe), so that the programs of one installation find each
+ * other when PATH does not name their directory.  Returns -1 only: errno
+ * is that of the program found beside it if it could not run, else that
+ * of the lookup on PATH.
+ */
+int	prog_exec(char *const argv[], char *const envp[]);
+
+/*
  * The two ends of a filter that reads lines on stdin and writes lines on
  * stdout.  prog_io_fill reads stdin (lineio_fill); a read error other
  * than EINTR or EAGAIN is logged and kept in in_err.  prog_io_write and

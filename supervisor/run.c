@@ -21,6 +21,7 @@
 #include "lineio.h"
 #include "exitcodes.h"
 #include "log.h"
+#include "prog.h"
 #include "sig.h"
 #include "sup.h"
 #include "timeutil.h"
@@ -413,7 +414,7 @@ child(const struct stage *st, const int *src, int nfd)
 		if (dup2(tmp[i], i) == -1)
 			_exit(EX_OSERR);
 	closefrom(nfd);
-	execvp(st->argv[0], st->argv);
+	prog_exec(st->argv, environ);
 	dprintf(STDERR_FILENO, "unable to run %s: %s\n", st->argv[0],
 	    strerror(errno));
 	_exit(errno == ENOENT || errno == EACCES || errno == ENOEXEC ||

@@ -179,6 +179,16 @@ test_expect_success '-1 exits with the first non-zero status of the run' '
 	test_grep "signal/sh: pid [0-9]* killed by signal 9" log
 '
 
+test_expect_success 'a program not on PATH is run from beside the supervisor, else exits 78' '
+	sup_bin=$(command -v supervisor) &&
+	printf "pipeline p\n\trun kafka-emitter --version\n" >sib.conf &&
+	PATH=/usr/bin:/bin timeout 20 "$sup_bin" -1 sib.conf p >out 2>log &&
+	test_grep "^kafka-emitter (ccx-notify) " out &&
+	printf "pipeline p\n\trun no-such-program-here\n" >none.conf &&
+	(PATH=/usr/bin:/bin timeout 20 "$sup_bin" -1 none.conf p 2>log; test $? = 78) &&
+	test_grep "unable to run no-such-program-here: No such file or directory" log
+'
+
 test_expect_success 'stderr lines are prefixed (not twice); long lines are cut and marked' '
 	stage talker <<-\EOF &&
 	echo "line one" >&2

@@ -88,6 +88,13 @@ test_expect_success '-migrate: a bad or out-of-range version exits 7' '
 	test_expect_code 7 $W -migrate -- >out 2>&1 || true
 '
 
+test_expect_success 'db-writer is found beside the front end when PATH does not name it' '
+	wbin=$(command -v $W) &&
+	env PATH=/usr/bin:/bin "$wbin" -print-new-reports-for-cleanup >out &&
+	msg out "PrintReportsForCleanup operation" &&
+	! grep "exited with status 127" out
+'
+
 test_expect_success 'print and cleanup of old rows: upstream records, Rows deleted' '
 	C=00000000-0000-4000-8000-0000000000c1 &&
 	sql "INSERT INTO new_reports VALUES (11, 12, '"'"'$C'"'"', '"'"'{}'"'"', '"'"'1990-01-01 10:00:00'"'"', 5),

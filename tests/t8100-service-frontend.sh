@@ -656,4 +656,16 @@ test_expect_success 'SIGTERM goes to differ, then the service ends as killed by 
 	grep "\"stage\":\"differ\",.*terminated after" out
 '
 
+C4=5d5892d4-1f74-4ccf-91af-548dfc9767dd
+test_expect_success 'its helpers are found beside the front end when PATH does not name them' '
+	sbin=$(command -v $S) &&
+	insert 21 $C4 "$(report demo_nodes_memory)" &&
+	n0=$(messages | wc -l) &&
+	kafka env PATH=/usr/bin:/bin "$sbin" -ignore-disabled-rules -instant-reports >out 2>err &&
+	msg out "Process Clusters Entries: done" &&
+	test "$(messages | wc -l)" = $((n0 + 1)) &&
+	messages | tail -1 | grep -F "\"display_name\":\"$C4\"" &&
+	test "$(sql "SELECT state FROM reported WHERE cluster = '"'$C4'"'")" = 1
+'
+
 test_done
