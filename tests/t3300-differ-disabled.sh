@@ -332,17 +332,24 @@ for l in sys.stdin:
 	test_cmp expect actual
 '
 
+# differ_conns: the sessions of differ the server still has (those of an
+# earlier test's differ end a moment after it exits).
+differ_conns() {
+	sql "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE '"'ccx-differ%'"'"
+}
+
 test_expect_success 'read once, then closed before anything is decided (-i waits for its input)' '
 	insert 11 16 "$(report "$NM" "$EB")" &&
 	toggle 16 demo_etcd_backup ETCD_NO_BACKUP &&
 	differ -T notifications-backend --dump-candidates >cands &&
 	grep "$(cl 16)" cands >cand16 &&
-	mkfifo in.fifo || return 1
+	mkfifo in.fifo &&
+	test_wait_for 10 eval "test \"\$(differ_conns)\" = 0" || return 1
 	{ differ -T notifications-backend -c "$CONTENT" --aggregator-db "$AGG" \
 		-i in.fifo -n 3 3>ready >out 2>err; echo $? >status; } &
 	exec 8>in.fifo &&
 	test_wait_for 10 test -s ready &&
-	sql "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE '"'ccx-differ%'"'" >conns &&
+	differ_conns >conns &&
 	echo 0 >expect &&
 	test_cmp expect conns &&
 	cat cand16 >&8 &&
