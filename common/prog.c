@@ -124,19 +124,21 @@ prog_widen_pipe(int fd)
 int
 prog_exec(char *const argv[], char *const envp[])
 {
-	char dir[PATH_MAX], path[PATH_MAX], *slash;
+	char path[PATH_MAX], *slash;
+	size_t len;
 	ssize_t n;
 
+	/* Between fork and exec: no allocation, no stdio. */
 	execvpe(argv[0], argv, envp);
 	if (errno != ENOENT || strchr(argv[0], '/') != NULL)
 		return -1;
-	if ((n = readlink("/proc/self/exe", dir, sizeof(dir) - 1)) > 0) {
-		dir[n] = '\0';
-		if ((slash = strrchr(dir, '/')) != NULL) {
-			*slash = '\0';
-			if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-			    argv[0]) < sizeof(path) &&
-			    execve(path, argv, envp) == -1 && errno != ENOENT)
+	if ((n = readlink("/proc/self/exe", path, sizeof(path) - 1)) > 0) {
+		path[n] = '\0';
+		len = strlen(argv[0]);
+		if ((slash = strrchr(path, '/')) != NULL &&
+		    (size_t)(slash + 1 - path) + len < sizeof(path)) {
+			memcpy(slash + 1, argv[0], len + 1);
+			if (execve(path, argv, envp) == -1 && errno != ENOENT)
 				return -1;
 		}
 	}
