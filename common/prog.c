@@ -94,6 +94,7 @@ static void	exit_codes(const struct prog *);
 static void	out_done(void) __attribute__((noreturn));
 static void	print_usage(const struct prog *, FILE *);
 static int	out_failed(struct prog_io *);
+static const struct prog_main *embedded(const char *);
 
 int
 prog_parse(struct prog *p, int argc, char **argv)
@@ -142,8 +143,38 @@ prog_exec(char *const argv[], char *const envp[])
 				return -1;
 		}
 	}
+	if (embedded(argv[0]) != NULL &&
+	    execve("/proc/self/exe", argv, envp) == -1 && errno != ENOENT)
+		return -1;
 	errno = ENOENT;
 	return -1;
+}
+
+/* The program of prog_embedded called name, or NULL. */
+static const struct prog_main *
+embedded(const char *name)
+{
+	const struct prog_main *e = prog_embedded;
+
+	if (e == NULL)
+		return NULL;
+	for (; e->name != NULL; e++)
+		if (strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+void
+prog_multicall(int argc, char **argv)
+{
+	const struct prog_main *e;
+	const char *base;
+
+	if (argc < 1 || argv[0] == NULL)
+		return;
+	base = strrchr(argv[0], '/');
+	if ((e = embedded(base != NULL ? base + 1 : argv[0])) != NULL)
+		exit(e->main(argc, argv));
 }
 
 int

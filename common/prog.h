@@ -180,11 +180,29 @@ void	prog_signals(const int *);
  * Runs argv[0] (execvpe): a name without a slash is looked for on PATH
  * first, then beside the running program (the directory of
  * /proc/self/exe), so that the programs of one installation find each
- * other when PATH does not name their directory.  Returns -1 only: errno
+ * other when PATH does not name their directory, then among the programs
+ * the running binary carries (prog_embedded, below).  Returns -1 only: errno
  * is that of the program found beside it if it could not run, else that
  * of the lookup on PATH.
  */
 int	prog_exec(char *const argv[], char *const envp[]);
+
+/*
+ * A binary may carry other programs besides its own (each front end
+ * carries the filters it runs, so that the one file works when copied
+ * alone): it defines prog_embedded, their names and main functions up to
+ * a NULL name, and calls prog_multicall first thing in its main, which
+ * runs the listed program that argv[0]'s base name names and exits with
+ * its status.  prog_exec runs a listed program as /proc/self/exe when
+ * neither PATH nor the binary's directory has it.  Other binaries do not
+ * define prog_embedded (a weak reference: NULL).
+ */
+struct prog_main {
+	const char	*name;
+	int		(*main)(int, char **);
+};
+extern const struct prog_main prog_embedded[] __attribute__((weak));
+void	prog_multicall(int, char **);
 
 /*
  * The two ends of a filter that reads lines on stdin and writes lines on

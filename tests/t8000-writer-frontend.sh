@@ -88,13 +88,6 @@ test_expect_success '-migrate: a bad or out-of-range version exits 7' '
 	test_expect_code 7 $W -migrate -- >out 2>&1 || true
 '
 
-test_expect_success 'db-writer is found beside the front end when PATH does not name it' '
-	wbin=$(command -v $W) &&
-	env PATH=/usr/bin:/bin "$wbin" -print-new-reports-for-cleanup >out &&
-	msg out "PrintReportsForCleanup operation" &&
-	! grep "exited with status 127" out
-'
-
 test_expect_success 'print and cleanup of old rows: upstream records, Rows deleted' '
 	C=00000000-0000-4000-8000-0000000000c1 &&
 	sql "INSERT INTO new_reports VALUES (11, 12, '"'"'$C'"'"', '"'"'{}'"'"', '"'"'1990-01-01 10:00:00'"'"', 5),
@@ -302,6 +295,35 @@ test_expect_success MOCK 'service mode: records stored, /metrics with the namesp
 	wait $pid &&
 	grep "\"stage\":\"kafka-reader\"" svc.out &&
 	! grep not-needed-here svc.out svc.err
+'
+
+test_expect_success MOCK 'copied alone, without PATH: service mode and maintenance run the programs it carries' '
+	mkdir alone &&
+	cp "$(command -v $W)" alone/ &&
+	n0=$(sql "SELECT count(*) FROM new_reports") &&
+	{
+		env PATH=/usr/bin:/bin \
+		CCX_NOTIFICATION_WRITER__BROKER__ADDRESSES=$BROKERS \
+		CCX_NOTIFICATION_WRITER__BROKER__TOPIC=ccx.ocp.results \
+		CCX_NOTIFICATION_WRITER__BROKER__GROUP=g8000alone \
+		CCX_NOTIFICATION_WRITER__BROKER__ENABLED=true \
+		CCX_NOTIFICATION_WRITER__METRICS__ADDRESS=127.0.0.1:$(free_port) \
+		./alone/$W >alone.out 2>alone.err &
+	} &&
+	pid=$! &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	test_wait_for 30 grep -q "assigned 1 partition" alone.out &&
+	for i in 1 2; do
+		sample_record $i 00000000-0000-4000-8000-0000000000a$i || return 1
+		echo
+	done | produce ccx.ocp.results &&
+	test_wait_for 30 eval "test \"\$(sql \"SELECT count(*) FROM new_reports\")\" = $((n0 + 2))" &&
+	kill -TERM $pid &&
+	test_wait_for 60 eval "! kill -0 $pid 2>/dev/null" &&
+	wait $pid &&
+	! grep "unable to run" alone.out alone.err &&
+	env PATH=/usr/bin:/bin ./alone/$W -print-new-reports-for-cleanup >out &&
+	msg out "PrintReportsForCleanup operation"
 '
 
 # service_run [NAME=VALUE...]: service mode against the mock broker until it

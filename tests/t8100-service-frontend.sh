@@ -657,11 +657,13 @@ test_expect_success 'SIGTERM goes to differ, then the service ends as killed by 
 '
 
 C4=5d5892d4-1f74-4ccf-91af-548dfc9767dd
-test_expect_success 'its helpers are found beside the front end when PATH does not name them' '
-	sbin=$(command -v $S) &&
+test_expect_success 'copied alone, without PATH: it runs the programs it carries' '
+	mkdir alone &&
+	cp "$(command -v $S)" alone/ &&
 	insert 21 $C4 "$(report demo_nodes_memory)" &&
 	n0=$(messages | wc -l) &&
-	kafka env PATH=/usr/bin:/bin "$sbin" -ignore-disabled-rules -instant-reports >out 2>err &&
+	kafka env PATH=/usr/bin:/bin ./alone/$S -ignore-disabled-rules -instant-reports >out 2>err &&
+	! grep "unable to run" out err &&
 	msg out "Process Clusters Entries: done" &&
 	test "$(messages | wc -l)" = $((n0 + 1)) &&
 	messages | tail -1 | grep -F "\"display_name\":\"$C4\"" &&

@@ -13,6 +13,7 @@
 
 #include "evfilter.h"
 #include "goflag.h"
+#include "prog.h"
 #include "service.h"
 
 extern char **environ;
@@ -65,6 +66,20 @@ static int	maintain(struct svc *, size_t);
 static int	destination(struct svc *);
 static int	notify(struct svc *);
 
+/* The programs this binary runs, carried in it (GNUmakefile, prog.h). */
+int	ccx_main_differ(int, char **);
+int	ccx_main_kafka_emitter(int, char **);
+int	ccx_main_servicelog_poster(int, char **);
+int	ccx_main_db_writer(int, char **);
+
+const struct prog_main prog_embedded[] = {
+	{ "differ", ccx_main_differ },
+	{ "kafka-emitter", ccx_main_kafka_emitter },
+	{ "servicelog-poster", ccx_main_servicelog_poster },
+	{ "db-writer", ccx_main_db_writer },
+	{ NULL, NULL },
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -72,6 +87,7 @@ main(int argc, char *argv[])
 	size_t i, op = NMAINTS;
 	int rest, status;
 
+	prog_multicall(argc, argv);
 	if ((status = goflag_parse(flags, NFLAGS, argc, argv, stderr,
 	    &rest)) != GOFLAG_OK)
 		return status;

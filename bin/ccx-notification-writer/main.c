@@ -10,6 +10,7 @@
 
 #include "fe.h"
 #include "goflag.h"
+#include "prog.h"
 #include "writer.h"
 
 extern char **environ;
@@ -71,6 +72,18 @@ static enum wop	pick(void);
 static int	load(struct writer *, int, char **, int);
 static int	run(struct writer *, enum wop);
 
+/* The programs this binary runs, carried in it (GNUmakefile, prog.h). */
+int	ccx_main_db_writer(int, char **);
+int	ccx_main_kafka_reader(int, char **);
+int	ccx_main_supervisor(int, char **);
+
+const struct prog_main prog_embedded[] = {
+	{ "db-writer", ccx_main_db_writer },
+	{ "kafka-reader", ccx_main_kafka_reader },
+	{ "supervisor", ccx_main_supervisor },
+	{ NULL, NULL },
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -78,6 +91,7 @@ main(int argc, char *argv[])
 	enum wop op;
 	int rest, status;
 
+	prog_multicall(argc, argv);
 	if ((status = goflag_parse(flags, NFLAGS, argc, argv, stderr,
 	    &rest)) != GOFLAG_OK)
 		return status;
