@@ -56,6 +56,7 @@ static int	scan_literal(struct jscan *, const unsigned char **);
 static int	push(struct jscan *, const unsigned char *, int *, int);
 static int	enter(struct jscan *, int);
 static int	next_item(struct jscan *, int, const unsigned char **);
+static int	at_value(struct jscan *, const unsigned char *);
 static unsigned long hex4(const unsigned char *);
 static const char *decode_escape(const char *, const char *, char *,
 		    size_t *);
@@ -367,6 +368,24 @@ next_item(struct jscan *js, int obj, const unsigned char **pp)
 	return 1;
 }
 
+/*
+ * The end of jscan_member and jscan_element: the cursor on the value at p
+ * (maybe the end of the text); its kind, or -1.
+ */
+static int
+at_value(struct jscan *js, const unsigned char *p)
+{
+	int kind;
+
+	if (p >= (const unsigned char *)js->end)
+		return fail(js, p, JSCAN_ESYNTAX, "unexpected end of input");
+	if ((kind = kind_of(*p)) == 0)
+		return fail(js, p, JSCAN_ESYNTAX, "expected a value");
+	js->p = (const char *)p;
+	js->first = 0;
+	return kind;
+}
+
 void
 jscan_init(struct jscan *js, const char *s, size_t len, int maxdepth)
 {
@@ -537,17 +556,11 @@ int
 jscan_element(struct jscan *js)
 {
 	const unsigned char *p;
-	int r, kind;
+	int r;
 
 	if ((r = next_item(js, 0, &p)) <= 0)
 		return r;
-	if (p >= (const unsigned char *)js->end)
-		return fail(js, p, JSCAN_ESYNTAX, "unexpected end of input");
-	if ((kind = kind_of(*p)) == 0)
-		return fail(js, p, JSCAN_ESYNTAX, "expected a value");
-	js->p = (const char *)p;
-	js->first = 0;
-	return kind;
+	return at_value(js, p);
 }
 
 int
@@ -572,13 +585,7 @@ jscan_member(struct jscan *js, struct jspan *key)
 	key->flags = flags & JSPAN_ESC;
 	if (scan_colon(js, &p, &flags) == -1)
 		return -1;
-	if (p >= end)
-		return fail(js, p, JSCAN_ESYNTAX, "unexpected end of input");
-	if ((kind = kind_of(*p)) == 0)
-		return fail(js, p, JSCAN_ESYNTAX, "expected a value");
-	js->p = (const char *)p;
-	js->first = 0;
-	return kind;
+	return at_value(js, p);
 }
 
 int
