@@ -191,7 +191,8 @@ int	prog_exec(char *const argv[], char *const envp[]);
  * A binary may carry other programs besides its own (each front end
  * carries the filters it runs, so that the one file works when copied
  * alone): it defines prog_embedded, their names and main functions up to
- * a NULL name, and calls prog_multicall first thing in its main, which
+ * a NULL name (GNUmakefile generates it from the front end's list), and
+ * calls prog_multicall first thing in its main, which
  * runs the listed program that argv[0]'s base name names and exits with
  * its status.  prog_exec runs a listed program as /proc/self/exe when
  * neither PATH nor the binary's directory has it.  Other binaries do not

@@ -66,20 +66,6 @@ static int	maintain(struct svc *, size_t);
 static int	destination(struct svc *);
 static int	notify(struct svc *);
 
-/* The programs this binary runs, carried in it (GNUmakefile, prog.h). */
-int	ccx_main_differ(int, char **);
-int	ccx_main_kafka_emitter(int, char **);
-int	ccx_main_servicelog_poster(int, char **);
-int	ccx_main_db_writer(int, char **);
-
-const struct prog_main prog_embedded[] = {
-	{ "differ", ccx_main_differ },
-	{ "kafka-emitter", ccx_main_kafka_emitter },
-	{ "servicelog-poster", ccx_main_servicelog_poster },
-	{ "db-writer", ccx_main_db_writer },
-	{ NULL, NULL },
-};
-
 int
 main(int argc, char *argv[])
 {

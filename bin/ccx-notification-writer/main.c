@@ -72,18 +72,6 @@ static enum wop	pick(void);
 static int	load(struct writer *, int, char **, int);
 static int	run(struct writer *, enum wop);
 
-/* The programs this binary runs, carried in it (GNUmakefile, prog.h). */
-int	ccx_main_db_writer(int, char **);
-int	ccx_main_kafka_reader(int, char **);
-int	ccx_main_supervisor(int, char **);
-
-const struct prog_main prog_embedded[] = {
-	{ "db-writer", ccx_main_db_writer },
-	{ "kafka-reader", ccx_main_kafka_reader },
-	{ "supervisor", ccx_main_supervisor },
-	{ NULL, NULL },
-};
-
 int
 main(int argc, char *argv[])
 {
